@@ -1,0 +1,28 @@
+// The GUI shell: window, GL context, ImGui, the panel selector, toolbar, presets, export,
+// persistence and the frame loop.
+//
+// Usage (main.cpp):
+//   AppConfig config;
+//   config.state = start_state;            // defaults + --load/--set, or the saved session
+//   config.persist = !options.reproducible();
+//   return run_app(config);                // exit status
+#pragma once
+
+#include <string>
+
+#include "panel_model.hpp"
+
+namespace genlab {
+
+struct AppConfig {
+    Json state;
+    bool persist = true;        // restore/save session and settings (false for --screenshot)
+    std::string startup_note;   // shown in the status line (e.g. a session that failed to load)
+    std::string screenshot;     // render `frames` frames offscreen, write this PNG, exit
+    int width = 1600, height = 1000, frames = 4;
+};
+
+// Returns the process exit status: 0, or 1 when no window/GL 3.3 context can be made.
+int run_app(const AppConfig& config);
+
+}  // namespace genlab

@@ -1,0 +1,397 @@
+// Canvas implementation. See canvas.hpp.
+//
+// [SECTION] Ticks and numbers
+// [SECTION] View and input
+// [SECTION] Drawing
+// [SECTION] Offscreen export
+#include "canvas.hpp"
+
+#include <backends/imgui_impl_opengl3.h>
+
+#include <algorithm>
+#include <cfloat>
+#include <cmath>
+#include <cstdio>
+
+#include "export.hpp"
+#include "gl.hpp"
+
+namespace genlab {
+
+namespace {
+
+constexpr ImU32 kBackground = IM_COL32(250, 250, 252, 255);
+constexpr ImU32 kGridLine = IM_COL32(0, 0, 0, 28);
+constexpr ImU32 kAxisText = IM_COL32(60, 60, 70, 255);
+constexpr ImU32 kFrame = IM_COL32(120, 120, 130, 255);
+
+}  // namespace
+
+//-----------------------------------------------------------------------------
+// [SECTION] Ticks and numbers
+//-----------------------------------------------------------------------------
+
+std::vector<double> nice_ticks(double lo, double hi, int target, double min_step, double offset) {
+    std::vector<double> ticks;
+    if (!std::isfinite(lo) || !std::isfinite(hi) || hi <= lo || target < 1) return ticks;
+    const double raw = (hi - lo) / target;
+    const double magnitude = std::pow(10.0, std::floor(std::log10(raw)));
+    double step = magnitude;
+    for (double m : {1.0, 2.0, 5.0, 10.0}) {
+        step = m * magnitude;
+        if (step >= raw) break;
+    }
+    step = std::max(step, min_step);
+    const double first = std::ceil((lo - offset) / step) * step + offset;
+    for (int i = 0; i < 1000; ++i) {
+        const double t = first + i * step;
+        if (t > hi + step * 1e-9) break;
+        ticks.push_back(std::abs(t) < step * 1e-9 ? 0.0 : t);
+    }
+    return ticks;
+}
+
+std::string format_number(double value) {
+    if (!std::isfinite(value)) return std::isnan(value) ? "NaN" : (value > 0 ? "Inf" : "-Inf");
+    char buf[32];
+    for (int precision = 1; precision <= 17; ++precision) {
+        std::snprintf(buf, sizeof buf, "%.*g", precision, value);
+        if (std::strtod(buf, nullptr) == value) break;
+        if (precision >= 4 && std::abs(std::strtod(buf, nullptr) - value) <=
+                                  1e-4 * std::max(1e-300, std::abs(value))) {
+            break;  // readouts don't need all 17 digits
+        }
+    }
+    return buf;
+}
+
+//-----------------------------------------------------------------------------
+// [SECTION] View and input
+//-----------------------------------------------------------------------------
+
+void Canvas::set_home(WorldRect home, bool equal_aspect) {
+    const bool changed = !has_home_ || home.x0 != home_.x0 || home.x1 != home_.x1 ||
+                         home.y0 != home_.y0 || home.y1 != home_.y1 ||
+                         equal_aspect != equal_aspect_;
+    home_ = home;
+    equal_aspect_ = equal_aspect;
+    has_home_ = true;
+    if (changed) requested_ = home_;
+}
+
+void Canvas::set_axes(AxisSpec x, AxisSpec y, bool show) {
+    x_axis_ = std::move(x);
+    y_axis_ = std::move(y);
+    axes_shown_ = show;
+}
+
+void Canvas::layout(ImVec2 origin, ImVec2 size) {
+    origin_ = origin;
+    size_ = size;
+    const float font = ImGui::GetFontSize() * scale_;
+    const float left = axes_shown_ ? font * 3.6f : px(4);
+    const float bottom = axes_shown_ ? font * 2.6f : px(4);
+    const float right = colorbar_ ? font * 5.0f : px(8);
+    const float top = colorbar_ ? font * 1.6f : px(8);
+    plot_min_ = ImVec2(origin.x + left, origin.y + top);
+    plot_max_ = ImVec2(std::max(plot_min_.x + 1, origin.x + size.x - right),
+                       std::max(plot_min_.y + 1, origin.y + size.y - bottom));
+    fit_view(requested_);
+}
+
+// The effective view: the requested one, widened so one world unit has the same pixel size on
+// both axes when equal_aspect is set.
+void Canvas::fit_view(WorldRect target) {
+    view_ = target;
+    if (!equal_aspect_) return;
+    const double pw = plot_max_.x - plot_min_.x, ph = plot_max_.y - plot_min_.y;
+    const double units_per_px = std::max(target.width() / pw, target.height() / ph);
+    const double cx = (target.x0 + target.x1) / 2, cy = (target.y0 + target.y1) / 2;
+    view_ = {cx - units_per_px * pw / 2, cy - units_per_px * ph / 2, cx + units_per_px * pw / 2,
+             cy + units_per_px * ph / 2};
+}
+
+ImVec2 Canvas::to_screen(Vec2 w) const {
+    const double fx = (w.x - view_.x0) / view_.width();
+    const double fy = (w.y - view_.y0) / view_.height();
+    return ImVec2(static_cast<float>(plot_min_.x + fx * (plot_max_.x - plot_min_.x)),
+                  static_cast<float>(plot_max_.y - fy * (plot_max_.y - plot_min_.y)));
+}
+
+Vec2 Canvas::to_world(ImVec2 s) const {
+    const double fx = (s.x - plot_min_.x) / std::max(1.0f, plot_max_.x - plot_min_.x);
+    const double fy = (plot_max_.y - s.y) / std::max(1.0f, plot_max_.y - plot_min_.y);
+    return {view_.x0 + fx * view_.width(), view_.y0 + fy * view_.height()};
+}
+
+std::optional<Vec2> Canvas::hover_world() const {
+    if (!hovered_ || !mouse_valid_) return std::nullopt;
+    if (mouse_.x < plot_min_.x || mouse_.x > plot_max_.x || mouse_.y < plot_min_.y ||
+        mouse_.y > plot_max_.y) {
+        return std::nullopt;
+    }
+    return to_world(mouse_);
+}
+
+void Canvas::handle_input() {
+    ImGuiIO& io = ImGui::GetIO();
+    view_changed_ = false;
+    clicked_.reset();
+    // Positions off the window are -FLT_MAX: never let them reach a transform.
+    mouse_valid_ = ImGui::IsMousePosValid();
+    mouse_ = mouse_valid_ ? io.MousePos : ImVec2(0, 0);
+    const bool left_released = ImGui::IsItemDeactivated() && ImGui::IsMouseReleased(0);
+    hovered_ = ImGui::IsItemHovered();
+
+    const double ux = view_.width() / std::max(1.0f, plot_max_.x - plot_min_.x);
+    const double uy = view_.height() / std::max(1.0f, plot_max_.y - plot_min_.y);
+    const bool panning = ImGui::IsItemActive() &&
+                         (ImGui::IsMouseDown(ImGuiMouseButton_Right) ||
+                          ImGui::IsMouseDown(ImGuiMouseButton_Middle));
+    if (panning && mouse_valid_ && (io.MouseDelta.x != 0 || io.MouseDelta.y != 0)) {
+        requested_.x0 -= io.MouseDelta.x * ux;
+        requested_.x1 -= io.MouseDelta.x * ux;
+        requested_.y0 += io.MouseDelta.y * uy;
+        requested_.y1 += io.MouseDelta.y * uy;
+        view_changed_ = true;
+    }
+    if (hovered_ && mouse_valid_ && io.MouseWheel != 0) {
+        const double factor = std::pow(0.85, static_cast<double>(io.MouseWheel));
+        const Vec2 p = to_world(mouse_);
+        // Bounded so a long scroll never turns the view into zero or infinity.
+        const double width = requested_.width() * factor;
+        if (width > 1e-9 * home_.width() && width < 1e9 * home_.width()) {
+            requested_ = {p.x + (requested_.x0 - p.x) * factor, p.y + (requested_.y0 - p.y) * factor,
+                          p.x + (requested_.x1 - p.x) * factor,
+                          p.y + (requested_.y1 - p.y) * factor};
+            view_changed_ = true;
+        }
+    }
+    if (hovered_ && ImGui::IsMouseDoubleClicked(0)) {
+        requested_ = home_;
+        view_changed_ = true;
+    }
+    if (view_changed_) fit_view(requested_);
+    if (left_released && hovered_ && mouse_valid_ && io.MouseDragMaxDistanceSqr[0] < 16.0f) {
+        if (auto w = hover_world()) clicked_ = w;
+    }
+}
+
+//-----------------------------------------------------------------------------
+// [SECTION] Drawing
+//-----------------------------------------------------------------------------
+
+void Canvas::draw(ImVec2 size, const Content& content) {
+    content_ = content;
+    scale_ = 1.0f;
+    size.x = std::max(size.x, 8.0f);
+    size.y = std::max(size.y, 8.0f);
+    const ImVec2 origin = ImGui::GetCursorScreenPos();
+    ImGui::InvisibleButton(id_.c_str(), size,
+                           ImGuiButtonFlags_MouseButtonLeft | ImGuiButtonFlags_MouseButtonRight |
+                               ImGuiButtonFlags_MouseButtonMiddle);
+    dl_ = ImGui::GetWindowDrawList();
+    layout(origin, size);
+    handle_input();
+    draw_frame_with(content);
+    if (auto w = hover_world()) {
+        const std::string readout = (x_axis_.format ? x_axis_.format(w->x) : format_number(w->x)) +
+                                    ", " +
+                                    (y_axis_.format ? y_axis_.format(w->y) : format_number(w->y));
+        const ImVec2 ts = ImGui::CalcTextSize(readout.c_str());
+        dl_->AddText(ImVec2(plot_max_.x - ts.x - 6, plot_max_.y - ts.y - 4), kAxisText,
+                     readout.c_str());
+    }
+}
+
+void Canvas::draw_frame_with(const Content& content) {
+    dl_->AddRectFilled(origin_, ImVec2(origin_.x + size_.x, origin_.y + size_.y),
+                       IM_COL32(255, 255, 255, 255));
+    dl_->AddRectFilled(plot_min_, plot_max_, kBackground);
+    if (axes_shown_) draw_axes();
+    dl_->PushClipRect(plot_min_, plot_max_, true);
+    if (content) content(*this);
+    dl_->PopClipRect();
+    dl_->AddRect(plot_min_, plot_max_, kFrame, 0, 0, px(1));
+    if (colorbar_) draw_colorbar();
+}
+
+void Canvas::draw_axes() {
+    const float font = ImGui::GetFontSize() * scale_;
+    ImFont* f = ImGui::GetFont();
+    const auto label = [&](const AxisSpec& axis, double v) {
+        return axis.format ? axis.format(v) : format_number(v);
+    };
+    const int x_target = std::max(2, static_cast<int>((plot_max_.x - plot_min_.x) / (font * 5)));
+    const int y_target = std::max(2, static_cast<int>((plot_max_.y - plot_min_.y) / (font * 3)));
+    for (double t : nice_ticks(view_.x0, view_.x1, x_target, x_axis_.min_step, x_axis_.tick_offset)) {
+        const float sx = to_screen({t, view_.y0}).x;
+        dl_->AddLine(ImVec2(sx, plot_min_.y), ImVec2(sx, plot_max_.y), kGridLine, px(1));
+        dl_->AddLine(ImVec2(sx, plot_max_.y), ImVec2(sx, plot_max_.y + px(4)), kFrame, px(1));
+        const std::string s = label(x_axis_, t);
+        const ImVec2 ts = f->CalcTextSizeA(font, FLT_MAX, 0, s.c_str());
+        dl_->AddText(f, font, ImVec2(sx - ts.x / 2, plot_max_.y + px(5)), kAxisText, s.c_str());
+    }
+    for (double t : nice_ticks(view_.y0, view_.y1, y_target, y_axis_.min_step, y_axis_.tick_offset)) {
+        const float sy = to_screen({view_.x0, t}).y;
+        dl_->AddLine(ImVec2(plot_min_.x, sy), ImVec2(plot_max_.x, sy), kGridLine, px(1));
+        dl_->AddLine(ImVec2(plot_min_.x - px(4), sy), ImVec2(plot_min_.x, sy), kFrame, px(1));
+        const std::string s = label(y_axis_, t);
+        const ImVec2 ts = f->CalcTextSizeA(font, FLT_MAX, 0, s.c_str());
+        dl_->AddText(f, font, ImVec2(plot_min_.x - ts.x - px(7), sy - ts.y / 2), kAxisText,
+                     s.c_str());
+    }
+    if (!x_axis_.label.empty()) {
+        const ImVec2 ts = f->CalcTextSizeA(font, FLT_MAX, 0, x_axis_.label.c_str());
+        dl_->AddText(f, font,
+                     ImVec2((plot_min_.x + plot_max_.x - ts.x) / 2, plot_max_.y + font * 1.35f),
+                     kAxisText, x_axis_.label.c_str());
+    }
+    if (!y_axis_.label.empty()) {
+        dl_->AddText(f, font, ImVec2(origin_.x + px(2), plot_min_.y - font * 1.3f > origin_.y
+                                                            ? plot_min_.y - font * 1.3f
+                                                            : origin_.y + px(1)),
+                     kAxisText, y_axis_.label.c_str());
+    }
+}
+
+void Canvas::draw_colorbar() {
+    const ColorbarSpec& bar = *colorbar_;
+    const float font = ImGui::GetFontSize() * scale_;
+    ImFont* f = ImGui::GetFont();
+    const float x0 = plot_max_.x + font * 0.8f, x1 = x0 + font * 1.0f;
+    const float y0 = plot_min_.y, y1 = plot_max_.y;
+    constexpr int kSegments = 64;
+    for (int i = 0; i < kSegments; ++i) {
+        const float a = y1 - (y1 - y0) * i / kSegments, b = y1 - (y1 - y0) * (i + 1) / kSegments;
+        dl_->AddRectFilled(ImVec2(x0, b), ImVec2(x1, a),
+                           colormap_color(bar.map, (i + 0.5) / kSegments));
+    }
+    dl_->AddRect(ImVec2(x0, y0), ImVec2(x1, y1), kFrame, 0, 0, px(1));
+    const auto text_at = [&](double v, float y) {
+        const std::string s = bar.format ? bar.format(v) : format_number(v);
+        dl_->AddText(f, font, ImVec2(x1 + px(4), y - font / 2), kAxisText, s.c_str());
+    };
+    text_at(bar.vmax, y0 + font * 0.5f);  // max at the top, min at the bottom, always shown
+    text_at(bar.vmin, y1 - font * 0.5f);
+    if (!bar.label.empty()) {
+        const ImVec2 ts = f->CalcTextSizeA(font, FLT_MAX, 0, bar.label.c_str());
+        dl_->AddText(f, font, ImVec2(std::min(x0, origin_.x + size_.x - ts.x - px(2)),
+                                     y0 - font * 1.35f),
+                     kAxisText, bar.label.c_str());
+    }
+}
+
+void Canvas::rect(Vec2 a, Vec2 b, ImU32 fill) {
+    const ImVec2 p = to_screen(a), q = to_screen(b);
+    dl_->AddRectFilled(ImVec2(std::min(p.x, q.x), std::min(p.y, q.y)),
+                       ImVec2(std::max(p.x, q.x), std::max(p.y, q.y)), fill);
+}
+
+void Canvas::rect_outline(Vec2 a, Vec2 b, ImU32 color, float thickness) {
+    const ImVec2 p = to_screen(a), q = to_screen(b);
+    dl_->AddRect(ImVec2(std::min(p.x, q.x), std::min(p.y, q.y)),
+                 ImVec2(std::max(p.x, q.x), std::max(p.y, q.y)), color, 0, 0, px(thickness));
+}
+
+void Canvas::line(Vec2 a, Vec2 b, ImU32 color, float thickness) {
+    dl_->AddLine(to_screen(a), to_screen(b), color, px(thickness));
+}
+
+void Canvas::polyline(const std::vector<Vec2>& points, ImU32 color, float thickness) {
+    std::vector<ImVec2> screen;
+    screen.reserve(points.size());
+    for (const Vec2& p : points) {
+        if (std::isfinite(p.x) && std::isfinite(p.y)) screen.push_back(to_screen(p));
+    }
+    if (screen.size() >= 2) {
+        dl_->AddPolyline(screen.data(), static_cast<int>(screen.size()), color, 0, px(thickness));
+    }
+}
+
+void Canvas::point(Vec2 p, ImU32 color, float radius) {
+    dl_->AddCircleFilled(to_screen(p), px(radius), color);
+}
+
+void Canvas::arrow(Vec2 from, Vec2 to, ImU32 color, float thickness) {
+    const ImVec2 a = to_screen(from), b = to_screen(to);
+    const float dx = b.x - a.x, dy = b.y - a.y, len = std::sqrt(dx * dx + dy * dy);
+    if (len < 1e-3f) return;
+    const float ux = dx / len, uy = dy / len, head = std::min(len * 0.4f, px(7));
+    dl_->AddLine(a, ImVec2(b.x - ux * head * 0.7f, b.y - uy * head * 0.7f), color, px(thickness));
+    dl_->AddTriangleFilled(b, ImVec2(b.x - ux * head - uy * head * 0.5f, b.y - uy * head + ux * head * 0.5f),
+                           ImVec2(b.x - ux * head + uy * head * 0.5f, b.y - uy * head - ux * head * 0.5f),
+                           color);
+}
+
+void Canvas::text(Vec2 p, const std::string& s, ImU32 color, float height) {
+    ImFont* f = ImGui::GetFont();
+    const float size = (height > 0 ? height : ImGui::GetFontSize()) * scale_;
+    const ImVec2 ts = f->CalcTextSizeA(size, FLT_MAX, 0, s.c_str());
+    const ImVec2 c = to_screen(p);
+    dl_->AddText(f, size, ImVec2(c.x - ts.x / 2, c.y - ts.y / 2), color, s.c_str());
+}
+
+void Canvas::image(unsigned int gl_texture, Vec2 a, Vec2 b) {
+    if (!gl_texture) return;
+    const ImVec2 p = to_screen({a.x, b.y}), q = to_screen({b.x, a.y});  // top-left, bottom-right
+    dl_->AddImage(reinterpret_cast<ImTextureID>(static_cast<intptr_t>(gl_texture)), p, q);
+}
+
+//-----------------------------------------------------------------------------
+// [SECTION] Offscreen export
+//-----------------------------------------------------------------------------
+
+std::string Canvas::export_png(const std::string& path, int scale) {
+    if (!content_ || size_.x < 1 || size_.y < 1) return "the canvas has not been drawn yet";
+    if (scale < 1 || scale > 8) return "the export scale must be 1 to 8";
+    const int limit = max_texture_size();
+    const int w = static_cast<int>(size_.x) * scale, h = static_cast<int>(size_.y) * scale;
+    if (w > limit || h > limit) {
+        return "a " + std::to_string(w) + "x" + std::to_string(h) +
+               " export is larger than this GPU's limit of " + std::to_string(limit);
+    }
+    // Swap in an offscreen draw list and geometry, replay the content, then restore.
+    const auto saved_dl = dl_;
+    const ImVec2 saved_origin = origin_, saved_size = size_;
+    const bool saved_hovered = hovered_;
+    ImDrawList list(ImGui::GetDrawListSharedData());
+    list._ResetForNewFrame();
+    list.PushTextureID(ImGui::GetIO().Fonts->TexID);
+    list.PushClipRect(ImVec2(0, 0), ImVec2(static_cast<float>(w), static_cast<float>(h)));
+    dl_ = &list;
+    scale_ = static_cast<float>(scale);
+    hovered_ = false;
+    layout(ImVec2(0, 0), ImVec2(static_cast<float>(w), static_cast<float>(h)));
+    draw_frame_with(content_);
+    dl_ = saved_dl;
+    scale_ = 1.0f;
+    hovered_ = saved_hovered;
+    layout(saved_origin, saved_size);
+
+    ImDrawList* lists[] = {&list};
+    ImDrawData data;
+    data.Valid = true;
+    data.CmdLists = lists;
+    data.CmdListsCount = 1;
+    data.TotalVtxCount = list.VtxBuffer.Size;
+    data.TotalIdxCount = list.IdxBuffer.Size;
+    data.DisplayPos = ImVec2(0, 0);
+    data.DisplaySize = ImVec2(static_cast<float>(w), static_cast<float>(h));
+    data.FramebufferScale = ImVec2(1, 1);
+    Image image;
+    try {
+        RenderTarget target;
+        target.resize(w, h);
+        BoundTarget bind(target);
+        glClearColor(1, 1, 1, 1);
+        glClear(GL_COLOR_BUFFER_BIT);
+        ImGui_ImplOpenGL3_RenderDrawData(&data);
+        image = read_framebuffer(w, h);
+    } catch (const std::exception& e) {
+        return e.what();
+    }
+    return write_png(path, image, /*overwrite=*/false);
+}
+
+}  // namespace genlab

@@ -1,0 +1,139 @@
+// Canvas: a 2-D plot area with world coordinates (y up), pan/zoom, axes, and primitives.
+// Every panel draws through it, and it can re-draw itself offscreen for print-size PNGs.
+//
+// Usage:
+//   Canvas canvas("rf.grid");                        // id: widget id and test-dump name
+//   canvas.set_home({0, 0, 5, 5}, /*equal_aspect=*/true);
+//   canvas.draw(ImVec2(600, 600), [&](Canvas& c) {   // content: canvas primitives only
+//       c.rect({0, 0}, {1, 1}, IM_COL32(255, 0, 0, 255));
+//       c.text({0.5, 0.5}, "34", IM_COL32_WHITE);
+//   });
+//   if (auto w = canvas.clicked_world()) select(*w);  // a left click (not a drag)
+//   canvas.export_png("grid.png", 2);                // the same content at 2× resolution
+//
+// Mouse: right or middle drag pans, the wheel zooms about the cursor, a double-click resets.
+//
+// [SECTION] Types
+// [SECTION] Canvas
+#pragma once
+
+#include <imgui.h>
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "colormap.hpp"
+
+namespace genlab {
+
+//-----------------------------------------------------------------------------
+// [SECTION] Types
+//-----------------------------------------------------------------------------
+
+struct Vec2 {
+    double x = 0, y = 0;
+};
+
+struct WorldRect {
+    double x0 = 0, y0 = 0, x1 = 1, y1 = 1;
+    double width() const { return x1 - x0; }
+    double height() const { return y1 - y0; }
+};
+
+struct AxisSpec {
+    std::string label;
+    // Tick text for a world value; by default the shortest round-trip of the number.
+    std::function<std::string(double)> format;
+    double min_step = 0;    // e.g. 1 for integer-only ticks
+    double tick_offset = 0; // ticks sit at offset + k·step (0.5 puts them on cell centres)
+};
+
+struct ColorbarSpec {
+    Colormap map = Colormap::Viridis;
+    double vmin = 0, vmax = 1;
+    std::string label;
+    std::function<std::string(double)> format;  // tick text for a value
+};
+
+//-----------------------------------------------------------------------------
+// [SECTION] Canvas
+//-----------------------------------------------------------------------------
+
+class Canvas {
+public:
+    using Content = std::function<void(Canvas&)>;
+
+    explicit Canvas(std::string id) : id_(std::move(id)) {}
+
+    // The view a double-click returns to. A changed home resets the view.
+    void set_home(WorldRect home, bool equal_aspect);
+    void set_axes(AxisSpec x, AxisSpec y, bool show = true);
+    void set_colorbar(std::optional<ColorbarSpec> bar) { colorbar_ = std::move(bar); }
+
+    // Lays out an ImGui item of `size` pixels, handles input, and draws axes and content.
+    void draw(ImVec2 size, const Content& content);
+
+    // Results of the last draw().
+    bool hovered() const { return hovered_; }
+    std::optional<Vec2> hover_world() const;
+    std::optional<Vec2> clicked_world() const { return clicked_; }
+    bool view_changed() const { return view_changed_; }  // panned or zoomed this frame
+    const WorldRect& view() const { return view_; }
+    ImVec2 plot_min() const { return plot_min_; }  // screen rect of the plot area
+    ImVec2 plot_max() const { return plot_max_; }
+
+    // Renders the last content again into an offscreen framebuffer at `scale`× and writes a
+    // PNG there (never overwriting). Returns "" or an error message for the UI.
+    std::string export_png(const std::string& path, int scale);
+
+    // Primitives, in world coordinates. Sizes are in UI pixels and scale with exports.
+    ImVec2 to_screen(Vec2 w) const;
+    Vec2 to_world(ImVec2 s) const;
+    double pixels_per_unit_x() const { return (plot_max_.x - plot_min_.x) / view_.width(); }
+    float px(float ui_pixels) const { return ui_pixels * scale_; }
+    void rect(Vec2 a, Vec2 b, ImU32 fill);
+    void rect_outline(Vec2 a, Vec2 b, ImU32 color, float thickness = 1.0f);
+    void line(Vec2 a, Vec2 b, ImU32 color, float thickness = 1.5f);
+    void polyline(const std::vector<Vec2>& points, ImU32 color, float thickness = 1.5f);
+    void point(Vec2 p, ImU32 color, float radius = 3.0f);
+    void arrow(Vec2 from, Vec2 to, ImU32 color, float thickness = 1.5f);
+    // Centred text; `height` in UI pixels (0: the UI font size).
+    void text(Vec2 p, const std::string& s, ImU32 color, float height = 0);
+    void image(unsigned int gl_texture, Vec2 a, Vec2 b);  // a: min corner, b: max corner
+    ImDrawList* draw_list() const { return dl_; }
+
+private:
+    void fit_view(WorldRect target);
+    void handle_input();
+    void layout(ImVec2 origin, ImVec2 size);
+    void draw_axes();
+    void draw_colorbar();
+    void draw_frame_with(const Content& content);
+
+    std::string id_;
+    WorldRect home_, view_, requested_;  // view_ = requested_ fitted to the plot aspect
+    bool equal_aspect_ = false, has_home_ = false, axes_shown_ = true;
+    AxisSpec x_axis_, y_axis_;
+    std::optional<ColorbarSpec> colorbar_;
+    Content content_;
+
+    // Per-draw state.
+    ImDrawList* dl_ = nullptr;
+    ImVec2 origin_{0, 0}, size_{0, 0}, plot_min_{0, 0}, plot_max_{1, 1};
+    float scale_ = 1.0f;  // 1 on screen; 2 or 4 when exporting
+    bool hovered_ = false, view_changed_ = false;
+    std::optional<Vec2> clicked_;
+    ImVec2 mouse_{0, 0};
+    bool mouse_valid_ = false;
+};
+
+// "Nice" tick positions (1, 2, 5 × 10^k) covering [lo, hi] with about `target` ticks.
+std::vector<double> nice_ticks(double lo, double hi, int target, double min_step = 0,
+                               double offset = 0);
+
+// Shortest text that reads back as the value (for ticks and readouts).
+std::string format_number(double value);
+
+}  // namespace genlab

@@ -1,0 +1,24 @@
+// Test mode: with GENLAB_TEST_DUMP=<dir>, each frame that changed writes <dir>/ui.json with
+// the widget rectangles (window pixels), the state and the last export/error, so end-to-end
+// tests know where to click with xdotool and can check what happened.
+//
+// Usage:
+//   ImGui::Button("Add layer"); mark_item("rf.add_layer");
+//   mark_rect("rf.cell.3.4", min, max);
+#pragma once
+
+#include <imgui.h>
+
+#include <string>
+
+#include "panel_model.hpp"
+
+namespace genlab {
+
+bool test_dump_enabled();
+void mark_item(const std::string& id);  // the last ImGui item's rectangle
+void mark_rect(const std::string& id, ImVec2 min, ImVec2 max);
+// Writes ui.json when anything differs from the last write.
+void write_test_dump(int frame, const Json& extra);
+
+}  // namespace genlab

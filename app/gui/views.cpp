@@ -1,0 +1,14 @@
+// The view registry: one line per panel, in the order of all_panel_models().
+#include "view.hpp"
+
+namespace genlab {
+
+std::unique_ptr<PanelView> make_rf_view();
+
+std::vector<std::unique_ptr<PanelView>> make_all_views() {
+    std::vector<std::unique_ptr<PanelView>> views;
+    views.push_back(make_rf_view());
+    return views;
+}
+
+}  // namespace genlab

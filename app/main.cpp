@@ -1,0 +1,60 @@
+// genlab: entry point. Parses the command line, builds the starting state, then either
+// writes a report (no display needed) or runs the GUI.
+#include <iostream>
+
+#include "app.hpp"
+#include "cli.hpp"
+#include "errors.hpp"
+#include "files.hpp"
+#include "state.hpp"
+
+namespace {
+
+// The saved session, or the defaults when there is none. A session that cannot be read is
+// moved aside (never overwritten) and the user is told.
+genlab::Json restore_session(std::string& note) {
+    using namespace genlab;
+    Json state = default_state();
+    const fs::path path = config_dir() / "session.json";
+    std::error_code ec;
+    if (!fs::exists(path, ec)) return state;
+    try {
+        load_file_into(state, path.string());
+    } catch (const UserError& e) {
+        const fs::path aside = unique_export_path(config_dir(), "session-unreadable", "json");
+        fs::rename(path, aside, ec);
+        note = std::string("the saved session could not be loaded (") + e.what() +
+               "); it was kept as " + aside.string() + " and the defaults are used";
+        state = default_state();
+    }
+    return state;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    using namespace genlab;
+    Options options;
+    if (const int code = parse_cli(argc, argv, options); code >= 0) return code;
+    try {
+        AppConfig config;
+        config.persist = !options.reproducible();
+        config.state = options.reproducible() ? default_state() : restore_session(config.startup_note);
+        apply_cli_ops(config.state, options);
+        if (!options.report.empty()) {
+            write_report(config.state, options.report);
+            if (options.screenshot.empty()) return 0;
+        }
+        config.screenshot = options.screenshot;
+        config.width = options.width;
+        config.height = options.height;
+        config.frames = options.frames;
+        return run_app(config);
+    } catch (const UserError& e) {
+        std::cerr << "genlab: " << e.what() << "\n";
+        return 2;
+    } catch (const std::exception& e) {
+        std::cerr << "genlab: internal error: " << e.what() << "\n";
+        return 3;
+    }
+}

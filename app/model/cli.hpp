@@ -1,0 +1,46 @@
+// The command line: parses arguments into Options and builds the starting state.
+//
+//   genlab [--panel P] [--load FILE]... [--set KEY=VALUE]... [--screenshot OUT.png
+//          [--size WxH] [--frames N]] [--report OUT.json|-] [--help] [--version]
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "panel_model.hpp"
+
+namespace genlab {
+
+struct StateOp {
+    enum Kind { Load, Set } kind;
+    std::string text;  // the file, or KEY=VALUE
+};
+
+struct Options {
+    std::optional<std::string> panel;
+    std::vector<StateOp> ops;  // --load and --set, in command-line order
+    std::string screenshot;
+    int width = 1600;
+    int height = 1000;
+    int frames = 4;
+    std::string report;  // "-" is stdout
+
+    // --report and --screenshot start from the defaults and never touch the session.
+    bool reproducible() const { return !screenshot.empty() || !report.empty(); }
+};
+
+constexpr int kMaxImageSide = 8192;
+constexpr int kMaxFrames = 10000;
+
+// Returns an exit code when the process should stop now (help, version: 0; bad arguments:
+// 2, after printing one line to stderr), or -1 to go on with `out` filled.
+int parse_cli(int argc, char** argv, Options& out);
+
+// Applies the --load/--set operations in order, then --panel. Throws UserError.
+void apply_cli_ops(Json& state, const Options& options);
+
+// Writes the report of `state` to `path` ("-" for stdout). Throws UserError.
+void write_report(const Json& state, const std::string& path);
+
+}  // namespace genlab

@@ -1,0 +1,65 @@
+#include "fields.hpp"
+
+#include <cmath>
+
+namespace genlab {
+
+std::string join(const std::vector<std::string>& words, const std::string& sep) {
+    std::string out;
+    for (const auto& w : words) out += (out.empty() ? "" : sep) + w;
+    return out;
+}
+
+void Fields::fail(const std::string& key, const std::string& expected) const {
+    const Json* value = state_.contains(key) ? &state_.at(key) : nullptr;
+    throw UserError(name(key) + " must be " + expected +
+                    (value ? " (got " + value->dump() + ")" : " (missing)"));
+}
+
+const Json& Fields::at(const std::string& key) const {
+    if (!state_.contains(key)) fail(key, "present");
+    return state_.at(key);
+}
+
+long long whole_number(const Json& value, long long lo, long long hi, const std::string& what) {
+    const std::string range = "an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) +
+                              "] (got " + value.dump() + ")";
+    if (!value.is_number()) throw UserError(what + " must be " + range);
+    const double d = value.get<double>();
+    if (!std::isfinite(d) || d != std::floor(d) || d < static_cast<double>(lo) ||
+        d > static_cast<double>(hi)) {
+        throw UserError(what + " must be " + range);
+    }
+    return static_cast<long long>(d);
+}
+
+long long Fields::integer(const std::string& key, long long lo, long long hi) const {
+    return whole_number(at(key), lo, hi, name(key));
+}
+
+double Fields::number(const std::string& key, double lo, double hi) const {
+    const Json& v = at(key);
+    const std::string range = "a number in [" + Json(lo).dump() + ", " + Json(hi).dump() + "]";
+    if (!v.is_number()) fail(key, range);
+    const double d = v.get<double>();
+    if (!std::isfinite(d) || d < lo || d > hi) fail(key, range);
+    return d;
+}
+
+bool Fields::boolean(const std::string& key) const {
+    const Json& v = at(key);
+    if (!v.is_boolean()) fail(key, "true or false");
+    return v.get<bool>();
+}
+
+std::string Fields::word(const std::string& key, const std::vector<std::string>& allowed) const {
+    const Json& v = at(key);
+    if (v.is_string()) {
+        for (const auto& a : allowed) {
+            if (v.get<std::string>() == a) return a;
+        }
+    }
+    fail(key, "one of " + join(allowed));
+}
+
+}  // namespace genlab

@@ -1,0 +1,42 @@
+// Typed reads of a panel's JSON keys, with errors that name "<panel>.<key>" and what is
+// allowed. Every panel model's normalize() is built from these.
+//
+// Usage:
+//   Fields f(state, "receptive_field");
+//   int n = f.integer("size", 1, 64);
+//   std::string order = f.word("order", {"top-down", "bottom-up"});
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "errors.hpp"
+#include "panel_model.hpp"
+
+namespace genlab {
+
+class Fields {
+public:
+    Fields(const Json& state, std::string panel) : state_(state), panel_(std::move(panel)) {}
+
+    const Json& at(const std::string& key) const;
+    long long integer(const std::string& key, long long lo, long long hi) const;
+    double number(const std::string& key, double lo, double hi) const;
+    bool boolean(const std::string& key) const;
+    std::string word(const std::string& key, const std::vector<std::string>& allowed) const;
+
+    // "<panel>.<key>"
+    std::string name(const std::string& key) const { return panel_ + "." + key; }
+    [[noreturn]] void fail(const std::string& key, const std::string& expected) const;
+
+private:
+    const Json& state_;
+    std::string panel_;
+};
+
+// Integer value of a JSON number that must be whole and within [lo, hi]; `what` names it.
+long long whole_number(const Json& value, long long lo, long long hi, const std::string& what);
+
+std::string join(const std::vector<std::string>& words, const std::string& sep = " | ");
+
+}  // namespace genlab

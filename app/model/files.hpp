@@ -1,0 +1,35 @@
+// Files: bounded reads, atomic writes, and the XDG config directory.
+//
+// Usage:
+//   write_file_atomic(config_dir() / "session.json", text);            // replace, atomically
+//   write_file_exclusive(folder / "genlab-rf-20260101-120000.png", png);  // never overwrites
+//   std::string text = read_file_bounded(path, 16 << 20);
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+namespace genlab {
+
+namespace fs = std::filesystem;
+
+// Reads a whole file; throws UserError when it is missing, unreadable or larger than max_bytes.
+std::string read_file_bounded(const fs::path& path, size_t max_bytes);
+
+// Writes to a temp file in the same folder, fsyncs it, then renames it over `path`, so a
+// crash leaves either the old file or the new one. A symlink at `path` is kept: the write
+// goes to its target. Throws UserError naming the path and the OS reason.
+void write_file_atomic(const fs::path& path, const std::string& bytes);
+
+// Like write_file_atomic, but fails (UserError) if `path` already exists: exports never
+// overwrite. Uses link(2), which refuses an existing name atomically.
+void write_file_exclusive(const fs::path& path, const std::string& bytes);
+
+// $XDG_CONFIG_HOME/genlab, or $HOME/.config/genlab; created on demand.
+fs::path config_dir();
+
+// A free name `<folder>/<stem>-<YYYYmmdd-HHMMSS>[-N].<ext>` at the current local time.
+fs::path unique_export_path(const fs::path& folder, const std::string& stem,
+                            const std::string& ext);
+
+}  // namespace genlab

@@ -1,0 +1,26 @@
+// The panel registry: a new panel adds its model here (and its view in gui/views.cpp).
+#include "panel_model.hpp"
+#include "rf_model.hpp"
+
+namespace genlab {
+
+const std::vector<const PanelModel*>& all_panel_models() {
+    static const RfModel rf;
+    static const std::vector<const PanelModel*> models = {&rf};
+    return models;
+}
+
+const PanelModel* find_panel_model(const std::string& id) {
+    for (const PanelModel* m : all_panel_models()) {
+        if (m->id() == id) return m;
+    }
+    return nullptr;
+}
+
+std::string panel_ids_joined(const std::string& sep) {
+    std::string out;
+    for (const PanelModel* m : all_panel_models()) out += (out.empty() ? "" : sep) + m->id();
+    return out;
+}
+
+}  // namespace genlab

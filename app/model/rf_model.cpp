@@ -1,0 +1,167 @@
+#include "rf_model.hpp"
+
+#include <cmath>
+#include <sstream>
+
+#include "fields.hpp"
+
+namespace genlab {
+
+namespace {
+
+constexpr const char* kPanel = "receptive_field";
+const std::vector<std::string> kOrders = {"top-down", "bottom-up"};
+const std::vector<std::string> kViews = {"field", "layers", "compare"};
+
+rf::Order order_from(const std::string& word) {
+    return word == "bottom-up" ? rf::Order::BottomUp : rf::Order::TopDown;
+}
+
+// A named mask, or a k×k 0/1 matrix; `what` names it in errors.
+rf::Mask mask_from_json(const Json& value, int kernel, rf::Order order, const std::string& what) {
+    if (value.is_string()) {
+        const std::string name = value.get<std::string>();
+        if (name == "A") return rf::make_mask(rf::MaskKind::A, kernel, order);
+        if (name == "B") return rf::make_mask(rf::MaskKind::B, kernel, order);
+        if (name == "none") return rf::make_mask(rf::MaskKind::None, kernel, order);
+    }
+    const std::string expected = "\"A\", \"B\", \"none\" or a " + std::to_string(kernel) + "x" +
+                                 std::to_string(kernel) + " matrix of 0/1 (got " + value.dump() +
+                                 ")";
+    if (!value.is_array() || static_cast<int>(value.size()) != kernel) {
+        throw UserError(what + " must be " + expected);
+    }
+    rf::Mask mask(kernel, kernel);
+    for (int i = 0; i < kernel; ++i) {
+        const Json& row = value[i];
+        if (!row.is_array() || static_cast<int>(row.size()) != kernel) {
+            throw UserError(what + " must be " + expected);
+        }
+        for (int j = 0; j < kernel; ++j) {
+            mask(i, j) = static_cast<std::uint8_t>(whole_number(row[j], 0, 1, what));
+        }
+    }
+    return mask;
+}
+
+Json cells_json(const std::vector<rf::Cell>& cells) {
+    Json list = Json::array();
+    for (const rf::Cell& c : cells) list.push_back(rf_cell_json(c));
+    return list;
+}
+
+// Exact integers where a double holds them exactly; beyond 2^53 the rounded value.
+Json count_json(double count) {
+    if (count < 9007199254740992.0) return static_cast<std::uint64_t>(count);
+    return count;
+}
+
+}  // namespace
+
+Json rf_cell_json(rf::Cell cell) { return Json::array({cell.row + 1, cell.col + 1}); }
+
+Json rf_mask_to_json(const rf::Mask& mask, rf::Order order) {
+    const rf::MaskKind kind = rf::classify_mask(mask, order);
+    if (kind != rf::MaskKind::Custom) return rf::to_string(kind);
+    Json rows = Json::array();
+    for (int i = 0; i < mask.rows(); ++i) {
+        Json row = Json::array();
+        for (int j = 0; j < mask.cols(); ++j) row.push_back(static_cast<int>(mask(i, j)));
+        rows.push_back(row);
+    }
+    return rows;
+}
+
+Json RfModel::defaults() const {
+    return Json{{"size", 5},
+                {"kernel", 3},
+                {"order", "top-down"},
+                {"masks", Json::array({"A", "B"})},
+                {"pixel", Json::array({3, 3})},
+                {"view", "field"}};
+}
+
+RfParams rf_params_from_json(const Json& state) {
+    Fields f(state, kPanel);
+    RfParams p;
+    p.stack.size = static_cast<int>(f.integer("size", 1, rf::kMaxSize));
+    p.stack.kernel = static_cast<int>(f.integer("kernel", 1, rf::kMaxKernel));
+    if (p.stack.kernel % 2 == 0) f.fail("kernel", "one of 1, 3, 5, 7, 9");
+    p.stack.order = order_from(f.word("order", kOrders));
+    const Json& masks = f.at("masks");
+    if (!masks.is_array() || masks.empty() || masks.size() > rf::kMaxLayers) {
+        f.fail("masks", "a list of 1 to " + std::to_string(rf::kMaxLayers) +
+                            " masks, input first, each \"A\", \"B\", \"none\" or a k×k 0/1 matrix");
+    }
+    for (size_t l = 0; l < masks.size(); ++l) {
+        p.stack.masks.push_back(mask_from_json(masks[l], p.stack.kernel, p.stack.order,
+                                               f.name("masks") + "[" + std::to_string(l) + "]"));
+    }
+    const Json& pixel = f.at("pixel");
+    const std::string pixel_range =
+        "[row, col] with 1 <= row, col <= size (" + std::to_string(p.stack.size) + ")";
+    if (!pixel.is_array() || pixel.size() != 2) f.fail("pixel", pixel_range);
+    p.pixel.row = static_cast<int>(whole_number(pixel[0], 1, p.stack.size, f.name("pixel[0]"))) - 1;
+    p.pixel.col = static_cast<int>(whole_number(pixel[1], 1, p.stack.size, f.name("pixel[1]"))) - 1;
+    p.view = f.word("view", kViews);
+    try {
+        rf::validate(p.stack);
+    } catch (const std::invalid_argument& e) {
+        throw UserError(e.what());
+    }
+    return p;
+}
+
+Json rf_params_to_json(const RfParams& p) {
+    Json masks = Json::array();
+    for (const rf::Mask& m : p.stack.masks) masks.push_back(rf_mask_to_json(m, p.stack.order));
+    return Json{{"size", p.stack.size},
+                {"kernel", p.stack.kernel},
+                {"order", rf::to_string(p.stack.order)},
+                {"masks", masks},
+                {"pixel", rf_cell_json(p.pixel)},
+                {"view", p.view}};
+}
+
+Json RfModel::normalize(const Json& state) const {
+    return rf_params_to_json(rf_params_from_json(state));
+}
+
+Json RfModel::report(const Json& state) const {
+    const RfParams p = rf_params_from_json(state);
+    const rf::Analysis a = rf::analyze(p.stack, p.pixel);
+    Json paths = Json::array();
+    for (int r = 0; r < a.paths.rows(); ++r) {
+        Json row = Json::array();
+        for (int c = 0; c < a.paths.cols(); ++c) row.push_back(count_json(a.paths(r, c)));
+        paths.push_back(row);
+    }
+    Json layers = Json::array();
+    for (const auto& cells : a.layers) layers.push_back(cells_json(cells));
+    return Json{{"pixel", rf_cell_json(a.pixel)},   {"cells", cells_json(a.cells)},
+                {"paths", paths},                   {"blind_spot", cells_json(a.blind_spot)},
+                {"violations", cells_json(a.violations)}, {"layers", layers}};
+}
+
+std::string RfModel::csv(const Json& state) const {
+    const RfParams p = rf_params_from_json(state);
+    const rf::Analysis a = rf::analyze(p.stack, p.pixel);
+    const auto contains = [](const std::vector<rf::Cell>& cells, rf::Cell c) {
+        for (const rf::Cell& x : cells) {
+            if (x == c) return true;
+        }
+        return false;
+    };
+    std::ostringstream out;
+    out << "row,col,paths,in_field,blind_spot,violation\n";
+    for (int r = 0; r < a.paths.rows(); ++r) {
+        for (int c = 0; c < a.paths.cols(); ++c) {
+            out << r + 1 << ',' << c + 1 << ',' << count_json(a.paths(r, c)).dump() << ','
+                << (a.paths(r, c) > 0) << ',' << contains(a.blind_spot, {r, c}) << ','
+                << contains(a.violations, {r, c}) << '\n';
+        }
+    }
+    return out.str();
+}
+
+}  // namespace genlab
