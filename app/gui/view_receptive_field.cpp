@@ -55,10 +55,12 @@ bool contains(const std::vector<Cell>& cells, Cell c) {
     return std::find(cells.begin(), cells.end(), c) != cells.end();
 }
 
+// Exact below a million; beyond, "2.7e16" (short enough for a cell or a colorbar).
 std::string count_text(double count) {
     if (count < 1e6) return std::to_string(static_cast<long long>(count));
+    const int exponent = static_cast<int>(std::floor(std::log10(count)));
     char buf[32];
-    std::snprintf(buf, sizeof buf, "%.2g", count);
+    std::snprintf(buf, sizeof buf, "%.1fe%d", count / std::pow(10.0, exponent), exponent);
     return buf;
 }
 
@@ -672,8 +674,8 @@ private:
             pic.counts = g < L ? &analysis_.layer_paths[g] : nullptr;
             if (g < L) all.push_back(pic.counts);
             pic.dimmed = g < L - reveal_;
-            pic.title = g == 0 ? "input -> layer 1 (" + mask_label(0) + ")"
-                        : g < L ? "layer " + std::to_string(g) + " -> layer " +
+            pic.title = g == 0 ? "input → layer 1 (" + mask_label(0) + ")"
+                        : g < L ? "layer " + std::to_string(g) + " → layer " +
                                       std::to_string(g + 1) + " (" + mask_label(g) + ")"
                                 : "output";
             const int row = g / per_row, col = g % per_row;

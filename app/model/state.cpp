@@ -93,6 +93,11 @@ Json parse_document(const std::string& text, const std::string& origin) {
         const auto colon = what.find("parse error");
         throw UserError(origin + " is not valid JSON (" +
                         (colon == std::string::npos ? what : what.substr(colon)) + ")");
+    } catch (const Json::exception& e) {  // e.g. out_of_range: "number overflow parsing '1e400'"
+        std::string what = e.what();
+        const auto bracket = what.find("] ");
+        throw UserError(origin + " cannot be read: " +
+                        (bracket == std::string::npos ? what : what.substr(bracket + 2)));
     }
 }
 

@@ -1,0 +1,96 @@
+// Atomic and exclusive writes, bounded reads, and auto-named export paths.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include "errors.hpp"
+#include "files.hpp"
+
+using namespace genlab;
+
+namespace {
+
+struct TempDir {
+    TempDir() {
+        char templ[] = "/tmp/genlab-test-XXXXXX";
+        path = mkdtemp(templ);
+    }
+    ~TempDir() { fs::remove_all(path); }
+    fs::path path;
+};
+
+std::string slurp(const fs::path& p) {
+    std::ifstream in(p);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+size_t entries(const fs::path& dir) {
+    return static_cast<size_t>(std::distance(fs::directory_iterator(dir), {}));
+}
+
+}  // namespace
+
+TEST(Files, AtomicWriteReplacesAndLeavesNoTempFiles) {
+    TempDir d;
+    write_file_atomic(d.path / "s.json", "one");
+    write_file_atomic(d.path / "s.json", "two");
+    EXPECT_EQ(slurp(d.path / "s.json"), "two");
+    EXPECT_EQ(entries(d.path), 1u);
+}
+
+TEST(Files, AtomicWriteThroughASymlinkKeepsTheLink) {
+    TempDir d;
+    write_file_atomic(d.path / "real.json", "old");
+    fs::create_symlink("real.json", d.path / "link.json");
+    write_file_atomic(d.path / "link.json", "new");
+    EXPECT_TRUE(fs::is_symlink(d.path / "link.json"));
+    EXPECT_EQ(slurp(d.path / "real.json"), "new");
+}
+
+TEST(Files, ExclusiveWriteNeverOverwrites) {
+    TempDir d;
+    write_file_exclusive(d.path / "a.png", "first");
+    EXPECT_THROW(write_file_exclusive(d.path / "a.png", "second"), UserError);
+    EXPECT_EQ(slurp(d.path / "a.png"), "first");
+    EXPECT_EQ(entries(d.path), 1u);  // no stray temp file
+}
+
+TEST(Files, WritesIntoMissingOrReadOnlyFoldersFailCleanly) {
+    TempDir d;
+    EXPECT_THROW(write_file_exclusive(d.path / "missing" / "a.png", "x"), UserError);
+    if (geteuid() != 0) {  // root ignores permissions
+        fs::create_directory(d.path / "ro");
+        chmod((d.path / "ro").c_str(), 0555);
+        EXPECT_THROW(write_file_exclusive(d.path / "ro" / "a.png", "x"), UserError);
+        EXPECT_EQ(entries(d.path / "ro"), 0u);
+    }
+}
+
+TEST(Files, BoundedReadRefusesLargeAndMissingFiles) {
+    TempDir d;
+    write_file_atomic(d.path / "big", std::string(2000, 'x'));
+    EXPECT_EQ(read_file_bounded(d.path / "big", 4000).size(), 2000u);
+    EXPECT_THROW(read_file_bounded(d.path / "big", 1000), UserError);
+    EXPECT_THROW(read_file_bounded(d.path / "nope", 1000), UserError);
+}
+
+TEST(Files, UniqueExportPathsNeverCollide) {
+    TempDir d;
+    const fs::path a = unique_export_path(d.path, "genlab-rf", "png");
+    EXPECT_EQ(a.extension(), ".png");
+    EXPECT_EQ(a.filename().string().rfind("genlab-rf-", 0), 0u);
+    EXPECT_EQ(a.filename().string().size(), std::string("genlab-rf-20260101-120000.png").size());
+    write_file_exclusive(a, "x");
+    const fs::path b = unique_export_path(d.path, "genlab-rf", "png");
+    EXPECT_NE(a, b);
+}
+
+TEST(Files, ConfigDirFollowsXdg) {
+    TempDir d;
+    setenv("XDG_CONFIG_HOME", d.path.c_str(), 1);
+    EXPECT_EQ(config_dir(), d.path / "genlab");
+    EXPECT_TRUE(fs::is_directory(d.path / "genlab"));
+    unsetenv("XDG_CONFIG_HOME");
+}

@@ -1,0 +1,165 @@
+// The state contract: defaults, --set values, merging of sessions/presets, and the errors
+// for bad input (which must leave the state untouched).
+#include <gtest/gtest.h>
+
+#include "errors.hpp"
+#include "state.hpp"
+
+using namespace genlab;
+
+namespace {
+
+std::string error_of(const std::function<void()>& f) {
+    try {
+        f();
+    } catch (const UserError& e) {
+        return e.what();
+    }
+    return "";
+}
+
+bool mentions(const std::string& text, const std::string& part) {
+    return text.find(part) != std::string::npos;
+}
+
+}  // namespace
+
+TEST(SetValue, ParsesNumbersWordsListsAndJson) {
+    EXPECT_EQ(parse_set_value("5"), Json(5));
+    EXPECT_TRUE(parse_set_value("5").is_number_integer());
+    EXPECT_EQ(parse_set_value("-0.25"), Json(-0.25));
+    EXPECT_EQ(parse_set_value("1e-3"), Json(1e-3));
+    EXPECT_EQ(parse_set_value("true"), Json(true));
+    EXPECT_EQ(parse_set_value("false"), Json(false));
+    EXPECT_EQ(parse_set_value("top-down"), Json("top-down"));
+    EXPECT_EQ(parse_set_value("3x"), Json("3x"));
+    EXPECT_EQ(parse_set_value("A,B"), Json::array({"A", "B"}));
+    EXPECT_EQ(parse_set_value("3,4"), Json::array({3, 4}));
+    EXPECT_EQ(parse_set_value("[[1,0],[0,1]]"), Json::parse("[[1,0],[0,1]]"));
+    EXPECT_EQ(parse_set_value("{\"a\":1}"), Json::parse("{\"a\":1}"));
+}
+
+TEST(SetValue, HugeIntegersFallBackToDoubles) {
+    const Json v = parse_set_value("99999999999999999999");
+    EXPECT_TRUE(v.is_number_float());
+}
+
+TEST(ApplySet, SetsDottedKeysAndCanonicalizes) {
+    Json s = default_state();
+    apply_set(s, "receptive_field.kernel=5");
+    apply_set(s, "receptive_field.masks=A,B,B");
+    apply_set(s, "receptive_field.pixel=2,4");
+    apply_set(s, "receptive_field.order=bottom-up");
+    EXPECT_EQ(s["receptive_field"]["kernel"], 5);
+    EXPECT_EQ(s["receptive_field"]["masks"], Json::array({"A", "B", "B"}));
+    EXPECT_EQ(s["receptive_field"]["pixel"], Json::array({2, 4}));
+    EXPECT_EQ(s["receptive_field"]["order"], "bottom-up");
+}
+
+TEST(ApplySet, CustomMaskMatrixEqualToANamedMaskIsStoredByName) {
+    Json s = default_state();
+    apply_set(s, "receptive_field.masks=[[[1,1,1],[1,0,0],[0,0,0]],\"B\"]");
+    EXPECT_EQ(s["receptive_field"]["masks"], Json::array({"A", "B"}));
+    apply_set(s, "receptive_field.masks=[[[1,1,1],[1,1,1],[0,0,0]]]");
+    EXPECT_TRUE(s["receptive_field"]["masks"][0].is_array());
+}
+
+TEST(ApplySet, BadKeysAndValuesNameTheKeyAndTheAllowedValues) {
+    Json s = default_state();
+    const Json before = s;
+    std::string e = error_of([&] { apply_set(s, "receptive_field.kernel=4"); });
+    EXPECT_TRUE(mentions(e, "receptive_field.kernel")) << e;
+    EXPECT_TRUE(mentions(e, "1, 3, 5, 7, 9")) << e;
+    e = error_of([&] { apply_set(s, "receptive_field.colour=red"); });
+    EXPECT_TRUE(mentions(e, "unknown key 'receptive_field.colour'")) << e;
+    EXPECT_TRUE(mentions(e, "masks")) << e;  // lists what is allowed
+    e = error_of([&] { apply_set(s, "receptive_field.order=sideways"); });
+    EXPECT_TRUE(mentions(e, "top-down | bottom-up")) << e;
+    e = error_of([&] { apply_set(s, "receptive_field.size=65"); });
+    EXPECT_TRUE(mentions(e, "[1, 64]")) << e;
+    e = error_of([&] { apply_set(s, "receptive_field.size=2.5"); });
+    EXPECT_TRUE(mentions(e, "receptive_field.size")) << e;
+    e = error_of([&] { apply_set(s, "receptive_field.pixel=9,1"); });
+    EXPECT_TRUE(mentions(e, "receptive_field.pixel")) << e;
+    e = error_of([&] { apply_set(s, "receptive_field.masks=A,C"); });
+    EXPECT_TRUE(mentions(e, "receptive_field.masks[1]")) << e;
+    e = error_of([&] { apply_set(s, "receptive_field.masks=[[[1,1],[1,1]]]"); });
+    EXPECT_TRUE(mentions(e, "3x3")) << e;
+    e = error_of([&] { apply_set(s, "receptive_field.size=1e400"); });
+    EXPECT_TRUE(mentions(e, "not finite")) << e;
+    e = error_of([&] { apply_set(s, "nopanel.x=1"); });
+    EXPECT_TRUE(mentions(e, "unknown panel 'nopanel'")) << e;
+    e = error_of([&] { apply_set(s, "panel=gan_typo"); });
+    EXPECT_TRUE(mentions(e, "receptive_field")) << e;
+    e = error_of([&] { apply_set(s, "receptive_field.kernel"); });
+    EXPECT_TRUE(mentions(e, "KEY=VALUE")) << e;
+    EXPECT_EQ(s, before);  // every failure left the state as it was
+}
+
+TEST(MergeDocument, PartialPresetsMergeKeyByKey) {
+    Json s = default_state();
+    apply_set(s, "receptive_field.size=7");
+    merge_document(s, Json::parse(R"({"version":1,"title":"t","receptive_field":{"kernel":5}})"),
+                   "preset");
+    EXPECT_EQ(s["receptive_field"]["size"], 7);
+    EXPECT_EQ(s["receptive_field"]["kernel"], 5);
+}
+
+TEST(MergeDocument, IsAllOrNothing) {
+    Json s = default_state();
+    const Json before = s;
+    const std::string e = error_of([&] {
+        merge_document(s,
+                       Json::parse(R"({"panel":"receptive_field",
+                                       "receptive_field":{"kernel":5,"size":0}})"),
+                       "p.json");
+    });
+    EXPECT_TRUE(mentions(e, "p.json")) << e;
+    EXPECT_TRUE(mentions(e, "receptive_field.size")) << e;
+    EXPECT_EQ(s, before);
+}
+
+TEST(MergeDocument, RejectsWrongVersionsTypesAndShapes) {
+    Json s = default_state();
+    EXPECT_TRUE(mentions(error_of([&] { merge_document(s, Json::parse(R"({"version":2})"), "f"); }),
+                         "unsupported version 2"));
+    EXPECT_TRUE(mentions(error_of([&] { merge_document(s, Json::parse("[1,2]"), "f"); }),
+                         "JSON object"));
+    EXPECT_TRUE(mentions(
+        error_of([&] { merge_document(s, Json::parse(R"({"receptive_field":3})"), "f"); }),
+        "must be an object"));
+    EXPECT_TRUE(mentions(
+        error_of([&] { merge_document(s, Json::parse(R"({"receptive_field":{"size":"5"}})"), "f"); }),
+        "receptive_field.size"));
+}
+
+TEST(ParseDocument, EmptyTruncatedAndDeepInputsGetClearErrors) {
+    EXPECT_TRUE(mentions(error_of([] { parse_document("", "a.json"); }), "a.json is empty"));
+    EXPECT_TRUE(mentions(error_of([] { parse_document("  \n", "a.json"); }), "empty"));
+    EXPECT_TRUE(mentions(error_of([] { parse_document("{\"version\": 1, \"rec", "a.json"); }),
+                         "not valid JSON"));
+    const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+    EXPECT_TRUE(mentions(error_of([&] { parse_document(deep, "d.json"); }), "nested deeper"));
+    // 1e400 overflows a double: refused at parse time, naming the number.
+    const std::string e =
+        error_of([] { parse_document(R"({"receptive_field":{"size":1e400}})", "big.json"); });
+    EXPECT_TRUE(mentions(e, "big.json")) << e;
+    EXPECT_TRUE(mentions(e, "1e400")) << e;
+}
+
+TEST(Report, HasTheContractShape) {
+    Json s = default_state();
+    const Json r = make_report(s);
+    EXPECT_EQ(r["version"], 1);
+    EXPECT_EQ(r["panel"], "receptive_field");
+    EXPECT_EQ(r["state"], s["receptive_field"]);
+    for (const char* key : {"pixel", "cells", "paths", "blind_spot", "violations", "layers"}) {
+        EXPECT_TRUE(r["receptive_field"].contains(key)) << key;
+    }
+}
+
+TEST(DumpDocument, RefusesNonFiniteNumbers) {
+    Json doc = default_state();
+    doc["receptive_field"]["size"] = std::nan("");
+    EXPECT_THROW(dump_document(doc), UserError);
+}
