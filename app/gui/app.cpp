@@ -52,6 +52,36 @@ void on_event_char(GLFWwindow*, unsigned int) { ++g_events; }
 void on_event_focus(GLFWwindow*, int) { ++g_events; }
 void on_event_enter(GLFWwindow*, int) { ++g_events; }
 
+// ImGui 1.86's GLFW backend writes io.KeysDown straight from the callback, so a press and a
+// release that arrive in the same poll (fast typing, xdotool, remote desktops) cancel out
+// before any frame sees them. Once a key goes down in a batch, every later release of that
+// batch is held back until a frame has run: chords like Ctrl+E stay whole.
+struct KeyEvent {
+    GLFWwindow* window;
+    int key, scancode, action, mods;
+};
+std::vector<KeyEvent> g_held_releases;
+bool g_pressed_this_frame = false;
+
+void on_key_deferring_fast_releases(GLFWwindow* w, int key, int scancode, int action, int mods) {
+    ++g_events;
+    if (action == GLFW_PRESS) g_pressed_this_frame = true;
+    if (action == GLFW_RELEASE && g_pressed_this_frame) {
+        g_held_releases.push_back({w, key, scancode, action, mods});
+        return;
+    }
+    ImGui_ImplGlfw_KeyCallback(w, key, scancode, action, mods);
+}
+
+// After a frame: deliver the held releases, so the next frame sees the keys go up.
+void release_held_keys() {
+    std::vector<KeyEvent> held;
+    held.swap(g_held_releases);
+    g_pressed_this_frame = false;
+    for (const KeyEvent& e : held) ImGui_ImplGlfw_KeyCallback(e.window, e.key, e.scancode, e.action, e.mods);
+    if (!held.empty()) ++g_events;  // the release needs a frame of its own
+}
+
 // Installed before ImGui's, which chains to them.
 void install_event_callbacks(GLFWwindow* w) {
     glfwSetWindowRefreshCallback(w, on_event_window);
@@ -572,6 +602,8 @@ struct ImGuiSession {
         setup_fonts(scale);
         setup_style(scale);
         ImGui_ImplGlfw_InitForOpenGL(window, true);
+        // Replaces ImGui's key callback (which still chains to ours) with the deferring one.
+        glfwSetKeyCallback(window, on_key_deferring_fast_releases);
         ImGui_ImplOpenGL3_Init("#version 330 core");
     }
     ~ImGuiSession() {
@@ -650,6 +682,9 @@ int run_interactive(Shell& shell, GLFWwindow* window) {
         shell.after_render(fb_w, fb_h);
         glfwSwapBuffers(window);
         write_test_dump(frame, shell.test_dump_extra(fb_w, fb_h));
+        const int events_before_release = g_events;
+        release_held_keys();
+        if (g_events != events_before_release) settle = std::max(settle, 2);
         ++frame;
         if (settle > 0) --settle;
     }

@@ -15,6 +15,7 @@
 
 #include "export.hpp"
 #include "gl.hpp"
+#include "test_dump.hpp"
 
 namespace genlab {
 
@@ -190,6 +191,7 @@ void Canvas::draw(ImVec2 size, const Content& content) {
     ImGui::InvisibleButton(id_.c_str(), size,
                            ImGuiButtonFlags_MouseButtonLeft | ImGuiButtonFlags_MouseButtonRight |
                                ImGuiButtonFlags_MouseButtonMiddle);
+    mark_item("canvas." + id_);
     dl_ = ImGui::GetWindowDrawList();
     layout(origin, size);
     handle_input();

@@ -54,6 +54,8 @@ TEST(ApplySet, SetsDottedKeysAndCanonicalizes) {
     EXPECT_EQ(s["receptive_field"]["masks"], Json::array({"A", "B", "B"}));
     EXPECT_EQ(s["receptive_field"]["pixel"], Json::array({2, 4}));
     EXPECT_EQ(s["receptive_field"]["order"], "bottom-up");
+    apply_set(s, "receptive_field.masks=B");  // one name is a one-layer stack
+    EXPECT_EQ(s["receptive_field"]["masks"], Json::array({"B"}));
 }
 
 TEST(ApplySet, CustomMaskMatrixEqualToANamedMaskIsStoredByName) {

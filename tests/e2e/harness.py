@@ -1,0 +1,445 @@
+"""End-to-end harness for GenLab: Xvfb, app launcher, xdotool input, PNG reader.
+
+Stdlib only (Debian /usr/bin/python3), so e2e tests run under ctest without a
+virtualenv. Needs Xvfb, xdotool and xdpyinfo on PATH. The app binary comes from
+$GENLAB_BIN. Every app run gets throwaway HOME / XDG_* dirs so tests never read
+or write the developer's real session. Set GENLAB_E2E_KEEP=1 to keep the temp
+dirs (logs, ui.json, config) for post-mortem.
+"""
+import ctypes
+import json
+import os
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import zlib
+from collections import namedtuple
+
+WINDOW_TITLE = "GenLab"
+
+
+class HarnessError(RuntimeError):
+    """Raised for anything the harness itself cannot do (with diagnostics)."""
+
+
+def genlab_bin():
+    """Path of the app under test. Unset -> SkipTest (e.g. plain unittest run);
+    set but unusable -> hard failure, so a broken ctest setup can't pass silently."""
+    path = os.environ.get("GENLAB_BIN")
+    if not path:
+        raise unittest.SkipTest("GENLAB_BIN is not set (ctest sets it); skipping e2e test")
+    if not (os.path.isfile(path) and os.access(path, os.X_OK)):
+        raise HarnessError(f"GENLAB_BIN={path!r} is not an executable file")
+    return path
+
+
+def _fresh_env(tmp, display=None, extra=None):
+    """Environment with private HOME/XDG dirs under tmp; DISPLAY only if given."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DISPLAY", "WAYLAND_DISPLAY", "GENLAB_TEST_DUMP", "XAUTHORITY")}
+    for var, sub in (("HOME", "home"), ("XDG_CONFIG_HOME", "config"),
+                     ("XDG_CACHE_HOME", "cache"), ("XDG_DATA_HOME", "data"),
+                     ("XDG_STATE_HOME", "state")):
+        env[var] = os.path.join(tmp, sub)
+        os.makedirs(env[var], exist_ok=True)
+    if display:
+        env["DISPLAY"] = display
+    env.update(extra or {})
+    return env
+
+
+def _xdo(display, *args, timeout=10, check=True):
+    """Run one xdotool command against `display`; returns stdout."""
+    r = subprocess.run(["xdotool", *map(str, args)], env=dict(os.environ, DISPLAY=display),
+                       capture_output=True, text=True, timeout=timeout)
+    if check and r.returncode != 0:
+        raise HarnessError(f"xdotool {' '.join(map(str, args))} failed: {r.stderr.strip()}")
+    return r.stdout
+
+
+class XServer:
+    """A private Xvfb. Tries display :90 upward; -displayfd tells us the exact
+    moment the server listens (and fails fast if the number was taken by a
+    racing server), then xdpyinfo confirms it accepts clients. -noreset keeps
+    the server from regenerating when the last client disconnects."""
+
+    def __init__(self, width=1600, height=1000, depth=24, first=90, timeout=15):
+        self.size, self.depth, self.first, self.timeout = (width, height), depth, first, timeout
+        self.proc, self.display, self.log = None, None, None
+
+    def __enter__(self):
+        self.log = tempfile.TemporaryFile()
+        for n in range(self.first, self.first + 100):
+            if os.path.exists(f"/tmp/.X{n}-lock") or os.path.exists(f"/tmp/.X11-unix/X{n}"):
+                continue
+            if self._try(n):
+                return self
+        self.log.seek(0)
+        raise HarnessError("could not start Xvfb: " + self.log.read().decode(errors="replace")[-2000:])
+
+    def _try(self, n):
+        r, w = os.pipe()
+        w_, h_ = self.size
+        self.proc = subprocess.Popen(
+            ["Xvfb", f":{n}", "-screen", "0", f"{w_}x{h_}x{self.depth}", "-nolisten", "tcp",
+             "-noreset", "-displayfd", str(w)],
+            pass_fds=(w,), stdout=self.log, stderr=self.log)
+        os.close(w)
+        got, deadline = b"", time.monotonic() + self.timeout
+        while b"\n" not in got and time.monotonic() < deadline:
+            if select.select([r], [], [], 0.1)[0]:
+                chunk = os.read(r, 64)
+                if not chunk:
+                    break  # Xvfb exited (display in use) -> EOF
+                got += chunk
+        os.close(r)
+        if b"\n" in got:
+            self.display = ":" + got.strip().decode()
+            while time.monotonic() < deadline:
+                if subprocess.run(["xdpyinfo", "-display", self.display],
+                                  capture_output=True).returncode == 0:
+                    return True
+                time.sleep(0.05)
+        self._stop()
+        return False
+
+    def _stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def __exit__(self, *exc):
+        self._stop()
+        self.log.close()
+
+
+def _send_wm_delete(display, wid):
+    """Ask a window to close like a title-bar X click (ClientMessage
+    WM_PROTOCOLS/WM_DELETE_WINDOW), which GLFW turns into glfwWindowShouldClose.
+    Done via ctypes+libX11 because Debian 12's xdotool (3.20160805) has no
+    `windowquit`, and its `windowclose` is XDestroyWindow, which kills a GLFW
+    app with a BadDrawable X error (exit 1, no clean shutdown)."""
+    try:
+        x = ctypes.CDLL("libX11.so.6")
+    except OSError:
+        return False
+    vp, ul = ctypes.c_void_p, ctypes.c_ulong
+    x.XOpenDisplay.restype, x.XOpenDisplay.argtypes = vp, [ctypes.c_char_p]
+    x.XInternAtom.restype, x.XInternAtom.argtypes = ul, [vp, ctypes.c_char_p, ctypes.c_int]
+    x.XSendEvent.argtypes = [vp, ul, ctypes.c_int, ctypes.c_long, vp]
+    x.XFlush.argtypes = x.XCloseDisplay.argtypes = [vp]
+
+    class XClientMessageEvent(ctypes.Structure):  # padded to sizeof(XEvent)
+        _fields_ = [("type", ctypes.c_int), ("serial", ul), ("send_event", ctypes.c_int),
+                    ("display", vp), ("window", ul), ("message_type", ul),
+                    ("format", ctypes.c_int), ("l", ctypes.c_long * 5), ("pad", ctypes.c_long * 12)]
+
+    dpy = x.XOpenDisplay(display.encode())
+    if not dpy:
+        return False
+    try:
+        ev = XClientMessageEvent(type=33, window=wid, format=32,  # 33 = ClientMessage
+                                 message_type=x.XInternAtom(dpy, b"WM_PROTOCOLS", 0))
+        ev.l[0] = x.XInternAtom(dpy, b"WM_DELETE_WINDOW", 0)
+        ok = x.XSendEvent(dpy, wid, 0, 0, ctypes.byref(ev)) != 0
+        x.XFlush(dpy)
+        return ok
+    finally:
+        x.XCloseDisplay(dpy)
+
+
+class App:
+    """Runs the app under an XServer (or display string) in test mode.
+    stdout/stderr go to files in the temp dir and are printed if the `with`
+    block fails. After exit, `returncode` holds the exit status."""
+
+    def __init__(self, xserver, args=(), env_extra=None, binary=None, title=WINDOW_TITLE):
+        self.display = getattr(xserver, "display", xserver)
+        self.args, self.env_extra, self.title = list(args), env_extra, title
+        self.binary = binary or genlab_bin()
+        self.proc = self.ui = self._wid = self.returncode = None
+
+    def __enter__(self):
+        self.tmp = tempfile.mkdtemp(prefix="genlab-e2e-")
+        self.dump_dir = os.path.join(self.tmp, "dump")
+        os.makedirs(self.dump_dir)
+        self.env = _fresh_env(self.tmp, self.display, dict(self.env_extra or {}, GENLAB_TEST_DUMP=self.dump_dir))
+        self.config_dir = os.path.join(self.env["XDG_CONFIG_HOME"], "genlab")
+        self._out = open(os.path.join(self.tmp, "stdout.log"), "wb")
+        self._err = open(os.path.join(self.tmp, "stderr.log"), "wb")
+        self.proc = subprocess.Popen([self.binary, *self.args], env=self.env, cwd=self.tmp,
+                                     stdin=subprocess.DEVNULL, stdout=self._out, stderr=self._err)
+        return self
+
+    def __exit__(self, exc_type, *_):
+        self.terminate()
+        self._out.close()
+        self._err.close()
+        if exc_type is not None:
+            sys.stderr.write(self.logs())
+        if os.environ.get("GENLAB_E2E_KEEP"):
+            sys.stderr.write(f"[harness] kept {self.tmp}\n")
+        else:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def logs(self):
+        """Captured stdout/stderr plus last ui.json frame, for failure messages."""
+        parts = [f"--- {self.binary} {' '.join(self.args)} (rc={self.proc.poll()})"]
+        for name in ("stdout.log", "stderr.log"):
+            with open(os.path.join(self.tmp, name), "rb") as f:
+                parts.append(f"--- {name}\n" + f.read().decode(errors="replace")[-4000:])
+        return "\n".join(parts) + f"\n--- last ui frame: {(self.ui or {}).get('frame')}\n"
+
+    # -- state -------------------------------------------------------------
+    def read_ui(self):
+        """Latest ui.json or None if missing/half-written (never raises for that)."""
+        try:
+            with open(os.path.join(self.dump_dir, "ui.json"), encoding="utf-8") as f:
+                ui = json.load(f)
+        except (OSError, ValueError):
+            return None
+        self.ui = ui
+        return ui
+
+    def wait_ui(self, predicate=None, timeout=20):
+        """Poll ui.json until predicate(ui) holds; fails fast if the app died."""
+        deadline = time.monotonic() + timeout
+        while True:
+            ui = self.read_ui()
+            try:
+                if ui is not None and (predicate is None or predicate(ui)):
+                    return ui
+            except (KeyError, IndexError, TypeError):
+                pass  # predicate looked at something not there yet
+            if self.proc.poll() is not None:
+                raise HarnessError("app exited while waiting for ui.json\n" + self.logs())
+            if time.monotonic() > deadline:
+                raise HarnessError(f"timeout ({timeout}s) waiting for ui.json predicate\n" + self.logs())
+            time.sleep(0.05)
+
+    def widget(self, wid):
+        """[x, y, w, h] of a widget from the latest ui.json."""
+        widgets = (self.ui or self.wait_ui())["widgets"]
+        if wid not in widgets:
+            raise HarnessError(f"no widget {wid!r}; have: {', '.join(sorted(widgets)[:40])}")
+        return widgets[wid]
+
+    # -- input ---------------------------------------------------------------
+    def window_id(self, timeout=20):
+        """X id of the top-level window titled exactly `title` (cached)."""
+        if self._wid is None:
+            try:
+                out = _xdo(self.display, "search", "--sync", "--onlyvisible", "--name",
+                           f"^{self.title}$", timeout=timeout)
+            except subprocess.TimeoutExpired:
+                raise HarnessError(f"no window named {self.title!r} after {timeout}s\n" + self.logs())
+            self._wid = int(out.split()[0])
+        return self._wid
+
+    def _xdo(self, *args, **kw):
+        return _xdo(self.display, *args, **kw)
+
+    def move(self, x, y, settle=0.05):
+        """Window-relative pointer move; the pause lets the app render a frame
+        with the new hover position before a button event arrives."""
+        self._xdo("mousemove", "--window", self.window_id(), int(round(x)), int(round(y)))
+        time.sleep(settle)
+
+    def click(self, x, y, button=1):
+        self.move(x, y)
+        self._xdo("click", button)
+
+    def click_widget(self, wid, dx=0.5, dy=0.5, button=1):
+        x, y, w, h = self.widget(wid)
+        self.click(x + w * dx, y + h * dy, button)
+
+    def drag(self, x0, y0, x1, y1, button=1, steps=10, delay=0.02):
+        self.move(x0, y0)
+        self._xdo("mousedown", button)
+        for i in range(1, steps + 1):
+            self.move(x0 + (x1 - x0) * i / steps, y0 + (y1 - y0) * i / steps, settle=delay)
+        self._xdo("mouseup", button)
+
+    def scroll(self, x, y, up=True, n=1):
+        self.move(x, y)
+        self._xdo("click", "--repeat", n, "--delay", 30, 4 if up else 5)
+
+    def key(self, *keys):
+        """Keys like "ctrl+s", "space", "F1". Focus first, then send real XTEST
+        events (what a keyboard produces). `key --window` on an unfocused window
+        falls back to synthetic XSendEvent events, which GLFW delivers while the
+        app believes it is unfocused (ImGui drops key state on focus loss)."""
+        self.focus()
+        self._xdo("key", "--clearmodifiers", "--delay", 30, *keys)
+
+    def type_text(self, text):
+        self.focus()
+        self._xdo("type", "--clearmodifiers", "--delay", 20, text)
+
+    def focus(self):
+        """Give the window X input focus (no WM under Xvfb); failures ignored."""
+        try:
+            self._xdo("windowfocus", "--sync", self.window_id(), timeout=5)
+        except (HarnessError, subprocess.TimeoutExpired):
+            pass
+
+    # -- shutdown ------------------------------------------------------------
+    def request_close(self, timeout=5):
+        """Close like the user clicking X (app may save its session). False if unsent."""
+        return _send_wm_delete(self.display, self.window_id(timeout))
+
+    def wait_exit(self, timeout=10):
+        """Wait for the process to end by itself; returns the exit code."""
+        try:
+            self.returncode = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            raise HarnessError(f"app did not exit within {timeout}s\n" + self.logs())
+        return self.returncode
+
+    def close(self, timeout=10):
+        """Graceful close (WM_DELETE_WINDOW), falling back to SIGTERM/SIGKILL."""
+        if self.proc.poll() is None:
+            try:
+                if self.request_close():
+                    return self.wait_exit(timeout)
+            except HarnessError:
+                pass
+        return self.terminate()
+
+    def terminate(self, timeout=5):
+        """SIGTERM, then SIGKILL after `timeout`; returns the exit code."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.returncode = self.proc.returncode
+        return self.returncode
+
+
+def run_cli(args, env_extra=None, display=None, timeout=60, binary=None):
+    """Run the app to completion (--help/--report/--screenshot). DISPLAY is unset
+    unless given, so headless modes are proven not to need X. Returns
+    (returncode, stdout, stderr)."""
+    tmp = tempfile.mkdtemp(prefix="genlab-cli-")
+    try:
+        env = _fresh_env(tmp, getattr(display, "display", display), env_extra)
+        r = subprocess.run([binary or genlab_bin(), *args], env=env,
+                           stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout)
+        return r.returncode, r.stdout, r.stderr
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+# -- PNG -----------------------------------------------------------------------
+class PNGError(ValueError):
+    pass
+
+
+Png = namedtuple("Png", "width height pixels")  # pixels: flat RGBA bytearray, row-major
+
+
+def _paeth(a, b, c):
+    p = a + b - c
+    pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+    return a if pa <= pb and pa <= pc else (b if pb <= pc else c)
+
+
+def read_png(path):
+    """Decode an 8-bit RGB/RGBA non-interlaced PNG (what screenshot code writes)
+    into Png(width, height, RGBA bytearray). Anything else raises PNGError, so
+    a test never silently compares garbage. CRCs are not checked."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if data[:8] != b"\x89PNG\r\n\x1a\n":
+        raise PNGError(f"{path}: not a PNG (bad signature)")
+    pos, idat, ihdr = 8, [], None
+    while pos + 8 <= len(data):
+        length, ctype = int.from_bytes(data[pos:pos + 4], "big"), data[pos + 4:pos + 8]
+        body = data[pos + 8:pos + 8 + length]
+        if len(body) != length:
+            raise PNGError(f"{path}: truncated {ctype!r} chunk")
+        pos += 12 + length
+        if ctype == b"IHDR":
+            ihdr = body
+        elif ctype == b"IDAT":
+            idat.append(body)
+        elif ctype == b"IEND":
+            break
+    if ihdr is None or len(ihdr) != 13:
+        raise PNGError(f"{path}: missing IHDR")
+    w, h = int.from_bytes(ihdr[0:4], "big"), int.from_bytes(ihdr[4:8], "big")
+    depth, ctype, interlace = ihdr[8], ihdr[9], ihdr[12]
+    if depth != 8 or ctype not in (2, 6) or interlace != 0:
+        raise PNGError(f"{path}: unsupported PNG (bit depth {depth}, colour type {ctype}, "
+                       f"interlace {interlace}); only 8-bit RGB/RGBA non-interlaced")
+    bpp = 3 if ctype == 2 else 4
+    stride = w * bpp
+    try:
+        raw = zlib.decompress(b"".join(idat))
+    except zlib.error as e:
+        raise PNGError(f"{path}: bad image data: {e}")
+    if len(raw) < h * (stride + 1):
+        raise PNGError(f"{path}: image data too short")
+    out, prev = bytearray(), bytearray(stride)
+    m7, m8 = int.from_bytes(b"\x7f" * stride, "little"), int.from_bytes(b"\x80" * stride, "little")
+    for y in range(h):
+        ft, row = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        if ft == 1:
+            for i in range(bpp, stride):
+                row[i] = (row[i] + row[i - bpp]) & 255
+        elif ft == 2:  # bytewise add of whole rows without carries (SWAR)
+            a, b = int.from_bytes(row, "little"), int.from_bytes(prev, "little")
+            row = bytearray((((a & m7) + (b & m7)) ^ ((a ^ b) & m8)).to_bytes(stride, "little"))
+        elif ft == 3:
+            for i in range(stride):
+                row[i] = (row[i] + ((row[i - bpp] if i >= bpp else 0) + prev[i]) // 2) & 255
+        elif ft == 4:
+            for i in range(stride):
+                left, upleft = (row[i - bpp], prev[i - bpp]) if i >= bpp else (0, 0)
+                row[i] = (row[i] + _paeth(left, prev[i], upleft)) & 255
+        elif ft != 0:
+            raise PNGError(f"{path}: bad filter type {ft} on row {y}")
+        prev = row
+        if bpp == 4:
+            out += row
+        else:
+            rgba = bytearray(b"\xff") * (w * 4)
+            for c in range(3):
+                rgba[c::4] = row[c::3]
+            out += rgba
+    return Png(w, h, out)
+
+
+def pixel(png, x, y):
+    """(r, g, b, a) at x, y (origin top-left)."""
+    i = (y * png.width + x) * 4
+    return tuple(png.pixels[i:i + 4])
+
+
+def color_close(c1, c2, tol=8):
+    """Channels within tol; compares only as many channels as the shorter has (RGB vs RGBA ok)."""
+    return all(abs(a - b) <= tol for a, b in zip(c1, c2))
+
+
+def count_distinct_colors(png, region=None):
+    """Distinct RGBA values in region (x, y, w, h), clipped to the image; whole image if None."""
+    x, y, w, h = region or (0, 0, png.width, png.height)
+    x0, y0 = max(0, x), max(0, y)
+    x1, y1 = min(png.width, x + w), min(png.height, y + h)
+    p, colors = png.pixels, set()
+    for yy in range(y0, y1):
+        row = bytes(p[(yy * png.width + x0) * 4:(yy * png.width + x1) * 4])
+        colors.update(row[i:i + 4] for i in range(0, len(row), 4))
+    return len(colors)

@@ -1,0 +1,138 @@
+"""The command line of the real binary: help, version, reports without a display, errors
+with exit status 2 that write nothing, no-display failures, and screenshots under Xvfb."""
+import json
+import os
+import tempfile
+import unittest
+
+from harness import XServer, read_png, pixel, run_cli, count_distinct_colors
+
+PRESETS = os.path.join(os.path.dirname(__file__), "..", "..", "assets", "presets")
+
+
+class HelpAndVersion(unittest.TestCase):
+    def test_help_lists_every_option(self):
+        rc, out, _ = run_cli(["--help"])
+        self.assertEqual(rc, 0)
+        for opt in ("--panel", "--load", "--set", "--screenshot", "--size", "--frames", "--report"):
+            self.assertIn(opt, out)
+
+    def test_version(self):
+        rc, out, _ = run_cli(["--version"])
+        self.assertEqual(rc, 0)
+        self.assertRegex(out.strip(), r"^genlab \d+\.\d+\.\d+$")
+
+
+class Reports(unittest.TestCase):
+    def test_report_needs_no_display_and_answers_seed_000(self):
+        rc, out, err = run_cli(["--set", "receptive_field.order=bottom-up",
+                                "--set", "receptive_field.masks=A",
+                                "--set", "receptive_field.pixel=3,4", "--report", "-"])
+        self.assertEqual(rc, 0, err)
+        report = json.loads(out)
+        self.assertEqual(report["version"], 1)
+        self.assertEqual(report["panel"], "receptive_field")
+        self.assertEqual(report["state"]["masks"], ["A"])
+        self.assertEqual(report["receptive_field"]["cells"], [[3, 3], [4, 3], [4, 4], [4, 5]])
+
+    def test_load_and_set_apply_in_command_line_order(self):
+        preset = os.path.join(PRESETS, "rf_seed003_q2_pixel33_top_down.json")
+        rc, out, err = run_cli(["--set", "receptive_field.kernel=5", "--load", preset, "--report", "-"])
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(json.loads(out)["state"]["kernel"], 3)  # the preset came later
+        rc, out, err = run_cli(["--load", preset, "--set", "receptive_field.kernel=5", "--report", "-"])
+        self.assertEqual(json.loads(out)["state"]["kernel"], 5)
+
+    def test_report_to_file_is_written_whole(self):
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "r.json")
+            rc, _, err = run_cli(["--report", path])
+            self.assertEqual(rc, 0, err)
+            with open(path) as f:
+                self.assertIn("paths", json.load(f)["receptive_field"])
+            self.assertEqual(os.listdir(d), ["r.json"])
+
+
+class BadInput(unittest.TestCase):
+    def assert_one_line_error(self, args, *needles):
+        with tempfile.TemporaryDirectory() as d:
+            out_path = os.path.join(d, "r.json")
+            rc, out, err = run_cli(args + ["--report", out_path])
+            self.assertEqual(rc, 2, err)
+            lines = err.strip().splitlines()
+            self.assertEqual(len(lines), 1, err)
+            for needle in needles:
+                self.assertIn(needle, lines[0])
+            self.assertEqual(os.listdir(d), [], "nothing may be written on error")
+
+    def test_bad_values_name_the_key_and_allowed_values(self):
+        self.assert_one_line_error(["--set", "receptive_field.kernel=4"],
+                                   "receptive_field.kernel", "1, 3, 5, 7, 9")
+        self.assert_one_line_error(["--set", "receptive_field.order=left"],
+                                   "receptive_field.order", "top-down | bottom-up")
+        self.assert_one_line_error(["--set", "receptive_field.nope=1"], "unknown key")
+        self.assert_one_line_error(["--set", "receptive_field.size=0"], "receptive_field.size")
+        self.assert_one_line_error(["--panel", "nope"], "receptive_field")
+        self.assert_one_line_error(["--bogus"], "--bogus")
+        self.assert_one_line_error(["--size", "10x10"], "--screenshot")
+
+    def test_bad_preset_files(self):
+        with tempfile.TemporaryDirectory() as d:
+            cases = {
+                "empty.json": ("", "empty"),
+                "truncated.json": ('{"version": 1, "receptive_field": {"si', "not valid JSON"),
+                "wrongtype.json": ('{"receptive_field": {"size": "five"}}', "receptive_field.size"),
+                "version.json": ('{"version": 7}', "unsupported version 7"),
+                "unknown.json": ('{"receptive_field": {"colour": 1}}', "unknown key"),
+                "huge.json": ('{"receptive_field": {"size": 1e400}}', "1e400"),
+                "deep.json": ("[" * 100000 + "]" * 100000, "nested deeper"),
+            }
+            for name, (text, needle) in cases.items():
+                path = os.path.join(d, name)
+                with open(path, "w") as f:
+                    f.write(text)
+                with self.subTest(name):
+                    self.assert_one_line_error(["--load", path], name, needle)
+            self.assert_one_line_error(["--load", os.path.join(d, "missing.json")], "no such file")
+
+
+class NoDisplay(unittest.TestCase):
+    def test_gui_without_display_exits_1_with_the_fix(self):
+        rc, _, err = run_cli([])
+        self.assertEqual(rc, 1)
+        self.assertEqual(len(err.strip().splitlines()), 1, err)
+        self.assertIn("DISPLAY", err)
+        self.assertIn("xvfb-run", err)
+
+
+class Screenshots(unittest.TestCase):
+    def test_screenshot_has_the_requested_size_and_is_not_blank(self):
+        with XServer() as x, tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "shot.png")
+            rc, _, err = run_cli(["--screenshot", path, "--size", "900x700", "--frames", "3"],
+                                 display=x)
+            self.assertEqual(rc, 0, err)
+            png = read_png(path)
+            self.assertEqual((png.width, png.height), (900, 700))
+            self.assertEqual(pixel(png, 0, 0)[3], 255)
+            self.assertGreater(count_distinct_colors(png), 50)
+
+    def test_screenshot_never_touches_the_session(self):
+        with XServer() as x, tempfile.TemporaryDirectory() as d:
+            config = os.path.join(d, "config")
+            os.makedirs(os.path.join(config, "genlab"))
+            session = os.path.join(config, "genlab", "session.json")
+            with open(session, "w") as f:
+                f.write('{"version": 1, "receptive_field": {"kernel": 7}}')
+            rc, out, err = run_cli(["--report", "-"], env_extra={"XDG_CONFIG_HOME": config})
+            self.assertEqual(json.loads(out)["state"]["kernel"], 3)  # defaults, not the session
+            rc, _, err = run_cli(["--screenshot", os.path.join(d, "s.png"), "--size", "400x300"],
+                                 display=x, env_extra={"XDG_CONFIG_HOME": config})
+            self.assertEqual(rc, 0, err)
+            with open(session) as f:
+                self.assertEqual(json.load(f)["receptive_field"]["kernel"], 7)
+            self.assertEqual(sorted(os.listdir(os.path.join(config, "genlab"))), ["session.json"])
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,176 @@
+"""The real app under Xvfb, worked through real X input (xdotool): select a pixel by clicking
+the grid, toggle a kernel cell, use the keyboard, export PNGs and check their pixels, and
+restore the session after a restart."""
+import json
+import os
+import statistics
+import tempfile
+import time
+import unittest
+
+from harness import App, XServer, pixel, read_png, run_cli
+
+# Reference colours of matplotlib's viridis (independent of GenLab's polynomial fit).
+VIRIDIS_0_5 = (0x21, 0x91, 0x8C)
+VIRIDIS_1_0 = (0xFD, 0xE7, 0x25)
+
+
+def rf(ui):
+    return ui["state"]["receptive_field"]
+
+
+def median_color(png, rect, fx0, fy0, fx1, fy1):
+    """Median RGB over a sub-rectangle (fractions of `rect`), robust to hatch lines and text."""
+    x, y, w, h = rect
+    xs = range(int(x + w * fx0), int(x + w * fx1))
+    ys = range(int(y + h * fy0), int(y + h * fy1))
+    samples = [pixel(png, px, py)[:3] for px in xs for py in ys]
+    return tuple(int(statistics.median(s[i] for s in samples)) for i in range(3))
+
+
+def close(c1, c2, tol):
+    return all(abs(a - b) <= tol for a, b in zip(c1, c2))
+
+
+class RfGui(unittest.TestCase):
+    def setUp(self):
+        self.x = XServer()
+        self.x.__enter__()
+
+    def tearDown(self):
+        self.x.__exit__(None, None, None)
+
+    def start(self, *args, env_extra=None):
+        app = App(self.x, args=list(args), env_extra=env_extra)
+        app.__enter__()
+        self.addCleanup(app.__exit__, None, None, None)
+        app.wait_ui(lambda ui: "rf.cell.1.1" in ui["widgets"] or "rf.compare" in ui["widgets"])
+        return app
+
+    def test_clicking_a_cell_selects_the_pixel_and_the_report_follows(self):
+        app = self.start("--set", "receptive_field.masks=A,A", "--set", "receptive_field.pixel=1,1")
+        app.click_widget("rf.cell.3.3")
+        ui = app.wait_ui(lambda ui: rf(ui)["pixel"] == [3, 3])
+        app.key("ctrl+s")
+        session = os.path.join(app.config_dir, "session.json")
+        app.wait_ui(lambda ui: os.path.exists(session))
+        rc, out, err = run_cli(["--load", session, "--report", "-"])
+        self.assertEqual(rc, 0, err)
+        report = json.loads(out)["receptive_field"]
+        # Seed 003 Q2, masks A then A, pixel 33.
+        self.assertEqual(report["pixel"], [3, 3])
+        self.assertEqual(report["cells"], [[1, 1], [1, 2], [1, 3], [1, 4], [1, 5],
+                                           [2, 1], [2, 2], [2, 3], [3, 1]])
+        self.assertEqual(report["blind_spot"], [[2, 4], [2, 5], [3, 2]])
+
+    def test_toggling_a_kernel_cell_makes_a_custom_mask_that_breaks_causality(self):
+        app = self.start()  # defaults: top-down, masks A then B, pixel 33
+        self.assertEqual(rf(app.ui)["masks"], ["A", "B"])
+        app.click_widget("rf.kernel.3.3")  # layer 1: let it read the cell below-right
+        ui = app.wait_ui(lambda ui: isinstance(rf(ui)["masks"][0], list))
+        self.assertEqual(rf(ui)["masks"][0], [[1, 1, 1], [1, 0, 0], [0, 0, 1]])
+        self.assertEqual(rf(ui)["masks"][1], "B")
+        app.key("ctrl+s")
+        session = os.path.join(app.config_dir, "session.json")
+        app.wait_ui(lambda ui: os.path.exists(session))
+        rc, out, _ = run_cli(["--load", session, "--report", "-"])
+        self.assertIn([4, 4], json.loads(out)["receptive_field"]["violations"])
+        # Clicking it again restores mask A exactly.
+        app.click_widget("rf.kernel.3.3")
+        app.wait_ui(lambda ui: rf(ui)["masks"] == ["A", "B"])
+
+    def test_layer_buttons_and_views(self):
+        app = self.start()
+        app.click_widget("rf.layer.2.A")
+        app.wait_ui(lambda ui: rf(ui)["masks"] == ["A", "A"])
+        app.click_widget("rf.add_layer")
+        app.wait_ui(lambda ui: rf(ui)["masks"] == ["A", "A", "B"])
+        app.click_widget("rf.layer.1.remove")
+        app.wait_ui(lambda ui: rf(ui)["masks"] == ["A", "B"])
+        app.click_widget("rf.view.compare")
+        app.wait_ui(lambda ui: rf(ui)["view"] == "compare" and "rf.compare" in ui["widgets"])
+        app.click_widget("rf.view.layers")
+        app.wait_ui(lambda ui: "rf.layers" in ui["widgets"])
+
+    def test_keyboard_shortcuts_play_and_help(self):
+        app = self.start()
+        app.key("F1")
+        app.wait_ui(lambda ui: ui["help_shown"] and "help" in ui["widgets"])
+        app.key("Escape")
+        app.wait_ui(lambda ui: not ui["help_shown"])
+        app.key("space")
+        app.wait_ui(lambda ui: ui["playing"])
+        app.key("r")
+        app.wait_ui(lambda ui: not ui["playing"])
+
+    def test_window_png_export_has_framebuffer_size_and_known_cell_colours(self):
+        app = self.start()  # top-down A then B, pixel 33: counts 1..3
+        # Xvfb starts the pointer mid-screen, over the grid: park it on the status line so
+        # no hover tooltip covers the cells.
+        app.move(4, app.ui["window"][1] - 4)
+        time.sleep(0.5)
+        app.key("ctrl+e")
+        ui = app.wait_ui(lambda ui: ui["last_export"])
+        path = ui["last_export"]
+        self.assertRegex(os.path.basename(path), r"^genlab-receptive_field-\d{8}-\d{6}\.png$")
+        png = read_png(path)
+        self.assertEqual([png.width, png.height], ui["framebuffer"])
+        cell = lambda r, c: ui["widgets"][f"rf.cell.{r}.{c}"]
+        # 13 has 3 paths (the maximum: top of the colour scale), 11 has 1 path.
+        self.assertTrue(close(median_color(png, cell(1, 3), 0.6, 0.6, 0.95, 0.95), VIRIDIS_1_0, 14))
+        self.assertTrue(close(median_color(png, cell(1, 1), 0.6, 0.6, 0.95, 0.95), VIRIDIS_0_5, 14),
+                        median_color(png, cell(1, 1), 0.6, 0.6, 0.95, 0.95))
+        # The pixel itself: orange; 25: the blind spot, blue; 55: later, light grey.
+        r, g, b = median_color(png, cell(3, 3), 0.3, 0.3, 0.7, 0.7)
+        self.assertTrue(r > 230 and 150 < g < 220 and b < 160, (r, g, b))
+        r, g, b = median_color(png, cell(2, 5), 0.1, 0.1, 0.9, 0.9)
+        self.assertTrue(b > 240 and r < 200 and b - r > 50, (r, g, b))
+        r, g, b = median_color(png, cell(5, 5), 0.6, 0.6, 0.95, 0.95)
+        self.assertTrue(215 < r < 245 and abs(r - g) < 4 and abs(g - b) < 4, (r, g, b))
+        # A second export never overwrites the first.
+        app.key("ctrl+e")
+        app.wait_ui(lambda ui: ui["last_export"] and ui["last_export"] != path)
+
+    def test_canvas_export_at_2x_through_the_menu(self):
+        app = self.start()
+        app.click_widget("toolbar.export")
+        app.wait_ui(lambda ui: "export.canvas_2x" in ui["widgets"])
+        app.click_widget("export.canvas_2x")
+        ui = app.wait_ui(lambda ui: ui["last_export"])
+        png = read_png(ui["last_export"])
+        x, y, w, h = ui["widgets"]["canvas.rf.field"]
+        self.assertEqual((png.width, png.height), (int(w) * 2, int(h) * 2))
+        # The plot scales with the export: the centre of the pixel cell (33) is orange.
+        gx, gy, gw, gh = ui["widgets"]["rf.cell.3.3"]
+        cx, cy = (gx - x + gw * 0.3) * 2, (gy - y + gh * 0.7) * 2
+        r, g, b, _ = pixel(png, int(cx), int(cy))
+        self.assertTrue(r > 230 and 150 < g < 220 and b < 160, (r, g, b))
+
+    def test_export_to_a_missing_folder_shows_an_error(self):
+        app = self.start()
+        app.click_widget("toolbar.export")
+        app.wait_ui(lambda ui: "export.folder" in ui["widgets"])
+        app.click_widget("export.folder")
+        app.key("ctrl+a")
+        app.type_text("/nonexistent/folder")
+        app.key("Return")
+        app.click_widget("export.window_png")
+        ui = app.wait_ui(lambda ui: "does not exist" in ui["last_error"])
+        self.assertIn("/nonexistent/folder", ui["last_error"])
+        self.assertEqual(ui["last_export"], "")
+
+    def test_session_is_restored_after_a_restart(self):
+        with tempfile.TemporaryDirectory() as config:
+            env = {"XDG_CONFIG_HOME": config}
+            app = self.start(env_extra=env)
+            app.click_widget("rf.cell.2.4")
+            app.wait_ui(lambda ui: rf(ui)["pixel"] == [2, 4])
+            self.assertEqual(app.close(), 0)
+            with open(os.path.join(config, "genlab", "session.json")) as f:
+                self.assertEqual(json.load(f)["receptive_field"]["pixel"], [2, 4])
+            again = self.start(env_extra=env)
+            self.assertEqual(rf(again.ui)["pixel"], [2, 4])
+
+
+if __name__ == "__main__":
+    unittest.main()
