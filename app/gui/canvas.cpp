@@ -146,14 +146,18 @@ void Canvas::handle_input() {
 
     const double ux = view_.width() / std::max(1.0f, plot_max_.x - plot_min_.x);
     const double uy = view_.height() / std::max(1.0f, plot_max_.y - plot_min_.y);
-    const bool panning = ImGui::IsItemActive() &&
-                         (ImGui::IsMouseDown(ImGuiMouseButton_Right) ||
-                          ImGui::IsMouseDown(ImGuiMouseButton_Middle));
-    if (panning && mouse_valid_ && (io.MouseDelta.x != 0 || io.MouseDelta.y != 0)) {
-        requested_.x0 -= io.MouseDelta.x * ux;
-        requested_.x1 -= io.MouseDelta.x * ux;
-        requested_.y0 += io.MouseDelta.y * uy;
-        requested_.y1 += io.MouseDelta.y * uy;
+    // Pan from the view at the press by the total drag, so no frame's motion is lost.
+    for (ImGuiMouseButton b : {ImGuiMouseButton_Right, ImGuiMouseButton_Middle}) {
+        if (ImGui::IsItemHovered() && ImGui::IsMouseClicked(b)) {
+            pan_button_ = b;
+            pan_start_ = requested_;
+        }
+    }
+    if (pan_button_ >= 0 && !ImGui::IsMouseDown(pan_button_)) pan_button_ = -1;
+    if (pan_button_ >= 0 && mouse_valid_) {
+        const ImVec2 d = ImGui::GetMouseDragDelta(pan_button_, 0.0f);
+        requested_ = {pan_start_.x0 - d.x * ux, pan_start_.y0 + d.y * uy, pan_start_.x1 - d.x * ux,
+                      pan_start_.y1 + d.y * uy};
         view_changed_ = true;
     }
     if (hovered_ && mouse_valid_ && io.MouseWheel != 0) {
@@ -195,6 +199,7 @@ void Canvas::draw(ImVec2 size, const Content& content) {
     dl_ = ImGui::GetWindowDrawList();
     layout(origin, size);
     handle_input();
+    mark_value("view." + id_, {view_.x0, view_.y0, view_.x1, view_.y1});
     draw_frame_with(content);
     if (auto w = hover_world()) {
         const std::string readout = (x_axis_.format ? x_axis_.format(w->x) : format_number(w->x)) +

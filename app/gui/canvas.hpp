@@ -127,6 +127,8 @@ private:
     std::optional<Vec2> clicked_;
     ImVec2 mouse_{0, 0};
     bool mouse_valid_ = false;
+    int pan_button_ = -1;  // the button dragging the view, or -1
+    WorldRect pan_start_;
 };
 
 // "Nice" tick positions (1, 2, 5 × 10^k) covering [lo, hi] with about `target` ticks.

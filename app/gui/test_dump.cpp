@@ -19,6 +19,11 @@ Json& widgets() {
     return w;
 }
 
+Json& values() {
+    static Json v = Json::object();
+    return v;
+}
+
 }  // namespace
 
 bool test_dump_enabled() { return dump_dir() != nullptr; }
@@ -26,6 +31,10 @@ bool test_dump_enabled() { return dump_dir() != nullptr; }
 void mark_rect(const std::string& id, ImVec2 min, ImVec2 max) {
     if (!dump_dir()) return;
     widgets()[id] = {min.x, min.y, max.x - min.x, max.y - min.y};
+}
+
+void mark_value(const std::string& id, const Json& value) {
+    if (dump_dir()) values()[id] = value;
 }
 
 void mark_item(const std::string& id) {
@@ -38,8 +47,10 @@ void write_test_dump(int frame, const Json& extra) {
     static std::string last;
     Json doc = extra;
     doc["widgets"] = widgets();
+    doc["values"] = values();
     const std::string body = doc.dump();
     widgets() = Json::object();
+    values() = Json::object();
     if (body == last) return;
     last = body;
     doc["frame"] = frame;

@@ -18,6 +18,7 @@ namespace genlab {
 bool test_dump_enabled();
 void mark_item(const std::string& id);  // the last ImGui item's rectangle
 void mark_rect(const std::string& id, ImVec2 min, ImVec2 max);
+void mark_value(const std::string& id, const Json& value);  // e.g. a canvas's world view
 // Writes ui.json when anything differs from the last write.
 void write_test_dump(int frame, const Json& extra);
 

@@ -537,7 +537,7 @@ private:
     }
 
     ColorbarSpec paths_colorbar(double vmax_log) const {
-        return {kPathsColormap, 0, vmax_log, "paths",
+        return {kPathsColormap, 0, vmax_log, "paths (log)",
                 [](double v) { return count_text(std::round(std::pow(10.0, v) - 1)); }};
     }
 

@@ -4,6 +4,7 @@ restore the session after a restart."""
 import json
 import os
 import statistics
+import subprocess
 import tempfile
 import time
 import unittest
@@ -158,6 +159,38 @@ class RfGui(unittest.TestCase):
         ui = app.wait_ui(lambda ui: "does not exist" in ui["last_error"])
         self.assertIn("/nonexistent/folder", ui["last_error"])
         self.assertEqual(ui["last_export"], "")
+
+    def test_canvas_wheel_zooms_about_the_cursor_right_drag_pans_double_click_resets(self):
+        app = self.start()
+        home = app.ui["values"]["view.rf.field"]
+        gx, gy, gw, gh = app.widget("rf.grid")
+        # Zoom in with the wheel over cell 22: the world point under the cursor stays put.
+        px, py = gx + gw * 0.3, gy + gh * 0.3
+        world = lambda v: (v[0] + (px - gx) / gw * (v[2] - v[0]), v[3] - (py - gy) / gh * (v[3] - v[1]))
+        before = world(home)
+        app.scroll(px, py, up=True, n=3)
+        ui = app.wait_ui(lambda ui: ui["values"]["view.rf.field"][2] - ui["values"]["view.rf.field"][0]
+                         < 0.7 * (home[2] - home[0]))
+        zoomed = ui["values"]["view.rf.field"]
+        after = world(zoomed)
+        self.assertAlmostEqual(before[0], after[0], delta=0.05)
+        self.assertAlmostEqual(before[1], after[1], delta=0.05)
+        # Right-drag 100 px to the right: the view moves left by 100 px worth of world units.
+        units_per_px = (zoomed[2] - zoomed[0]) / gw
+        app.drag(px, py, px + 100, py, button=3)
+        # ImGui 1.86 takes the press position at the next frame, after xdotool's first motion
+        # step may have landed in the same batch: allow one 10 px step plus rounding.
+        target = zoomed[0] - 100 * units_per_px
+        ui = app.wait_ui(lambda ui: abs(ui["values"]["view.rf.field"][0] - target)
+                         < 12 * units_per_px)
+        self.assertEqual(rf(ui)["pixel"], [3, 3])  # panning is not a click
+        # A double-click restores the home view.
+        app.move(px, py)
+        # ~150 ms apart, like a person: ImGui 1.86 samples buttons once per frame.
+        subprocess.run(["xdotool", "click", "--repeat", "2", "--delay", "150", "1"],
+                       env=dict(os.environ, DISPLAY=self.x.display), check=True)
+        ui = app.wait_ui(lambda ui: all(abs(a - b) < 1e-6 for a, b in
+                                        zip(ui["values"]["view.rf.field"], home)))
 
     def test_session_is_restored_after_a_restart(self):
         with tempfile.TemporaryDirectory() as config:
