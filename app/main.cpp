@@ -39,7 +39,8 @@ int main(int argc, char** argv) {
     try {
         AppConfig config;
         config.persist = !options.reproducible();
-        config.state = options.reproducible() ? default_state() : restore_session(config.startup_note);
+        config.state =
+            options.reproducible() ? default_state() : restore_session(config.startup_note);
         apply_cli_ops(config.state, options);
         if (!options.report.empty()) {
             write_report(config.state, options.report);

@@ -78,7 +78,8 @@ void release_held_keys() {
     std::vector<KeyEvent> held;
     held.swap(g_held_releases);
     g_pressed_this_frame = false;
-    for (const KeyEvent& e : held) ImGui_ImplGlfw_KeyCallback(e.window, e.key, e.scancode, e.action, e.mods);
+    for (const KeyEvent& e : held)
+        ImGui_ImplGlfw_KeyCallback(e.window, e.key, e.scancode, e.action, e.mods);
     if (!held.empty()) ++g_events;  // the release needs a frame of its own
 }
 
@@ -138,8 +139,8 @@ void setup_fonts(float scale) {
     ImFont* font = nullptr;
     if (FILE* f = std::fopen(dejavu, "rb")) {
         std::fclose(f);
-        font = io.Fonts->AddFontFromFileTTF(dejavu, std::round(16.0f * scale), nullptr,
-                                            ranges.Data);
+        font =
+            io.Fonts->AddFontFromFileTTF(dejavu, std::round(16.0f * scale), nullptr, ranges.Data);
     }
     if (!font) {  // fonts-dejavu-core missing: ImGui's built-in font still works
         ImFontConfig config;
@@ -234,10 +235,10 @@ Settings load_settings() {
 
 void save_settings(const Settings& s) {
     try {
-        write_file_atomic(config_dir() / "settings.json",
-                          Json{{"export_folder", s.export_folder},
-                               {"window", {s.window_width, s.window_height}}}
-                                  .dump(2));
+        write_file_atomic(
+            config_dir() / "settings.json",
+            Json{{"export_folder", s.export_folder}, {"window", {s.window_width, s.window_height}}}
+                .dump(2));
     } catch (const UserError& e) {
         std::cerr << "genlab: " << e.what() << "\n";
     }
@@ -248,7 +249,7 @@ void save_settings(const Settings& s) {
 //-----------------------------------------------------------------------------
 
 class Shell {
-public:
+  public:
     Shell(const AppConfig& config, GLFWwindow* window)
         : config_(config), window_(window), state_(config.state) {
         views_ = make_all_views();
@@ -337,7 +338,7 @@ public:
                     {"help_shown", show_help_}};
     }
 
-private:
+  private:
     void push_state_to_views() {
         for (auto& v : views_) v->set_state(state_[v->model().id()]);
     }
@@ -526,12 +527,14 @@ private:
     void draw_status() {
         ImGui::Separator();
         if (status_.empty()) {
-            ImGui::TextDisabled("GenLab %s  ·  F1: help  ·  right-drag: pan  ·  wheel: zoom  ·  "
-                                "double-click: reset view", kVersion);
+            ImGui::TextDisabled(
+                "GenLab %s  ·  F1: help  ·  right-drag: pan  ·  wheel: zoom  ·  "
+                "double-click: reset view",
+                kVersion);
         } else {
-            ImGui::TextColored(status_is_error_ ? ImVec4(0.8f, 0.05f, 0.05f, 1)
-                                                : ImVec4(0.1f, 0.4f, 0.1f, 1),
-                               "%s", status_.c_str());
+            ImGui::TextColored(
+                status_is_error_ ? ImVec4(0.8f, 0.05f, 0.05f, 1) : ImVec4(0.1f, 0.4f, 0.1f, 1),
+                "%s", status_.c_str());
         }
         mark_item("status");
     }
@@ -624,7 +627,8 @@ int run_screenshot(Shell& shell, const AppConfig& config) {
         ImGui_ImplGlfw_NewFrame();
         // The offscreen target, not the hidden window, defines the frame.
         ImGuiIO& io = ImGui::GetIO();
-        io.DisplaySize = ImVec2(static_cast<float>(target.width()), static_cast<float>(target.height()));
+        io.DisplaySize =
+            ImVec2(static_cast<float>(target.width()), static_cast<float>(target.height()));
         io.DisplayFramebufferScale = ImVec2(1, 1);
         io.MousePos = ImVec2(-FLT_MAX, -FLT_MAX);
         ImGui::NewFrame();
@@ -732,9 +736,8 @@ int run_app(const AppConfig& config) {
     const float scale = offscreen ? 1.0f : content_scale(window);
     int status = 0;
     {
-        ImGuiSession imgui(window,
-                           config.persist ? (config_dir() / "imgui.ini").string() : std::string(),
-                           scale);
+        ImGuiSession imgui(
+            window, config.persist ? (config_dir() / "imgui.ini").string() : std::string(), scale);
         Shell shell(config, window);
         status = offscreen ? run_screenshot(shell, config) : run_interactive(shell, window);
     }

@@ -166,9 +166,9 @@ void Canvas::handle_input() {
         // Bounded so a long scroll never turns the view into zero or infinity.
         const double width = requested_.width() * factor;
         if (width > 1e-9 * home_.width() && width < 1e9 * home_.width()) {
-            requested_ = {p.x + (requested_.x0 - p.x) * factor, p.y + (requested_.y0 - p.y) * factor,
-                          p.x + (requested_.x1 - p.x) * factor,
-                          p.y + (requested_.y1 - p.y) * factor};
+            requested_ = {
+                p.x + (requested_.x0 - p.x) * factor, p.y + (requested_.y0 - p.y) * factor,
+                p.x + (requested_.x1 - p.x) * factor, p.y + (requested_.y1 - p.y) * factor};
             view_changed_ = true;
         }
     }
@@ -231,7 +231,8 @@ void Canvas::draw_axes() {
     };
     const int x_target = std::max(2, static_cast<int>((plot_max_.x - plot_min_.x) / (font * 5)));
     const int y_target = std::max(2, static_cast<int>((plot_max_.y - plot_min_.y) / (font * 3)));
-    for (double t : nice_ticks(view_.x0, view_.x1, x_target, x_axis_.min_step, x_axis_.tick_offset)) {
+    for (double t :
+         nice_ticks(view_.x0, view_.x1, x_target, x_axis_.min_step, x_axis_.tick_offset)) {
         const float sx = to_screen({t, view_.y0}).x;
         dl_->AddLine(ImVec2(sx, plot_min_.y), ImVec2(sx, plot_max_.y), kGridLine, px(1));
         dl_->AddLine(ImVec2(sx, plot_max_.y), ImVec2(sx, plot_max_.y + px(4)), kFrame, px(1));
@@ -239,7 +240,8 @@ void Canvas::draw_axes() {
         const ImVec2 ts = f->CalcTextSizeA(font, FLT_MAX, 0, s.c_str());
         dl_->AddText(f, font, ImVec2(sx - ts.x / 2, plot_max_.y + px(5)), kAxisText, s.c_str());
     }
-    for (double t : nice_ticks(view_.y0, view_.y1, y_target, y_axis_.min_step, y_axis_.tick_offset)) {
+    for (double t :
+         nice_ticks(view_.y0, view_.y1, y_target, y_axis_.min_step, y_axis_.tick_offset)) {
         const float sy = to_screen({view_.x0, t}).y;
         dl_->AddLine(ImVec2(plot_min_.x, sy), ImVec2(plot_max_.x, sy), kGridLine, px(1));
         dl_->AddLine(ImVec2(plot_min_.x - px(4), sy), ImVec2(plot_min_.x, sy), kFrame, px(1));
@@ -255,9 +257,10 @@ void Canvas::draw_axes() {
                      kAxisText, x_axis_.label.c_str());
     }
     if (!y_axis_.label.empty()) {
-        dl_->AddText(f, font, ImVec2(origin_.x + px(2), plot_min_.y - font * 1.3f > origin_.y
-                                                            ? plot_min_.y - font * 1.3f
-                                                            : origin_.y + px(1)),
+        dl_->AddText(f, font,
+                     ImVec2(origin_.x + px(2), plot_min_.y - font * 1.3f > origin_.y
+                                                   ? plot_min_.y - font * 1.3f
+                                                   : origin_.y + px(1)),
                      kAxisText, y_axis_.label.c_str());
     }
 }
@@ -283,8 +286,8 @@ void Canvas::draw_colorbar() {
     text_at(bar.vmin, y1 - font * 0.5f);
     if (!bar.label.empty()) {
         const ImVec2 ts = f->CalcTextSizeA(font, FLT_MAX, 0, bar.label.c_str());
-        dl_->AddText(f, font, ImVec2(std::min(x0, origin_.x + size_.x - ts.x - px(2)),
-                                     y0 - font * 1.35f),
+        dl_->AddText(f, font,
+                     ImVec2(std::min(x0, origin_.x + size_.x - ts.x - px(2)), y0 - font * 1.35f),
                      kAxisText, bar.label.c_str());
     }
 }
@@ -326,9 +329,9 @@ void Canvas::arrow(Vec2 from, Vec2 to, ImU32 color, float thickness) {
     if (len < 1e-3f) return;
     const float ux = dx / len, uy = dy / len, head = std::min(len * 0.4f, px(7));
     dl_->AddLine(a, ImVec2(b.x - ux * head * 0.7f, b.y - uy * head * 0.7f), color, px(thickness));
-    dl_->AddTriangleFilled(b, ImVec2(b.x - ux * head - uy * head * 0.5f, b.y - uy * head + ux * head * 0.5f),
-                           ImVec2(b.x - ux * head + uy * head * 0.5f, b.y - uy * head - ux * head * 0.5f),
-                           color);
+    dl_->AddTriangleFilled(
+        b, ImVec2(b.x - ux * head - uy * head * 0.5f, b.y - uy * head + ux * head * 0.5f),
+        ImVec2(b.x - ux * head + uy * head * 0.5f, b.y - uy * head - ux * head * 0.5f), color);
 }
 
 void Canvas::text(Vec2 p, const std::string& s, ImU32 color, float height) {

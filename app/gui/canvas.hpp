@@ -46,8 +46,8 @@ struct AxisSpec {
     std::string label;
     // Tick text for a world value; by default the shortest round-trip of the number.
     std::function<std::string(double)> format;
-    double min_step = 0;    // e.g. 1 for integer-only ticks
-    double tick_offset = 0; // ticks sit at offset + k·step (0.5 puts them on cell centres)
+    double min_step = 0;     // e.g. 1 for integer-only ticks
+    double tick_offset = 0;  // ticks sit at offset + k·step (0.5 puts them on cell centres)
 };
 
 struct ColorbarSpec {
@@ -62,7 +62,7 @@ struct ColorbarSpec {
 //-----------------------------------------------------------------------------
 
 class Canvas {
-public:
+  public:
     using Content = std::function<void(Canvas&)>;
 
     explicit Canvas(std::string id) : id_(std::move(id)) {}
@@ -104,7 +104,7 @@ public:
     void image(unsigned int gl_texture, Vec2 a, Vec2 b);  // a: min corner, b: max corner
     ImDrawList* draw_list() const { return dl_; }
 
-private:
+  private:
     void fit_view(WorldRect target);
     void handle_input();
     void layout(ImVec2 origin, ImVec2 size);

@@ -21,8 +21,9 @@ std::string encode_png(const Image& image) {
 
 std::string write_png(const std::string& path, const Image& image, bool overwrite) {
     const std::string bytes = encode_png(image);
-    if (bytes.empty()) return "could not encode a " + std::to_string(image.width) + "x" +
-                              std::to_string(image.height) + " PNG";
+    if (bytes.empty())
+        return "could not encode a " + std::to_string(image.width) + "x" +
+               std::to_string(image.height) + " PNG";
     try {
         if (overwrite) {
             write_file_atomic(path, bytes);

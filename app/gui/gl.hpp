@@ -25,7 +25,7 @@ struct Image {
 GLuint make_program(const char* vertex_src, const char* fragment_src);
 
 class RenderTarget {
-public:
+  public:
     RenderTarget() = default;
     RenderTarget(const RenderTarget&) = delete;
     RenderTarget& operator=(const RenderTarget&) = delete;
@@ -37,18 +37,18 @@ public:
     int width() const { return width_; }
     int height() const { return height_; }
 
-private:
+  private:
     GLuint fbo_ = 0, texture_ = 0;
     int width_ = 0, height_ = 0;
 };
 
 // Binds a target and its viewport for a scope, then restores what was bound.
 class BoundTarget {
-public:
+  public:
     explicit BoundTarget(const RenderTarget& target);
     ~BoundTarget();
 
-private:
+  private:
     GLint previous_fbo_ = 0;
     GLint previous_viewport_[4] = {0, 0, 0, 0};
 };

@@ -17,7 +17,7 @@
 namespace genlab {
 
 class Heatmap {
-public:
+  public:
     Heatmap() = default;
     Heatmap(const Heatmap&) = delete;
     Heatmap& operator=(const Heatmap&) = delete;
@@ -29,7 +29,7 @@ public:
     // The shaded RGBA texture, re-shaded only when something changed. 0 before any values.
     GLuint texture();
 
-private:
+  private:
     void ensure_gl();
     GLuint values_tex_ = 0, colormap_tex_ = 0, program_ = 0, vao_ = 0;
     RenderTarget shaded_;

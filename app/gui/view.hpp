@@ -19,12 +19,12 @@
 namespace genlab {
 
 struct FrameInfo {
-    double dt = 0;       // seconds since the previous frame (0 on the first)
-    double speed = 1;    // the toolbar's speed multiplier
+    double dt = 0;     // seconds since the previous frame (0 on the first)
+    double speed = 1;  // the toolbar's speed multiplier
 };
 
 class PanelView {
-public:
+  public:
     virtual ~PanelView() = default;
     virtual const PanelModel& model() const = 0;
     virtual void set_state(const Json& normalized) = 0;
@@ -41,7 +41,7 @@ public:
     virtual void step() {}
     virtual void reset() {}
 
-protected:
+  protected:
     bool playing_ = false;
 };
 

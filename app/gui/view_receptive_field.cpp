@@ -192,8 +192,7 @@ void draw_grid(Canvas& canvas, const GridPicture& g, GLuint heat, double vmax_lo
     }
     if (g.show_pixel) {
         const Vec2 a = cell_min(g, g.pixel);
-        canvas.rect_outline({a.x + 0.02, a.y + 0.02}, {a.x + 0.98, a.y + 0.98}, kPixelBorder,
-                            3.5f);
+        canvas.rect_outline({a.x + 0.02, a.y + 0.02}, {a.x + 0.98, a.y + 0.98}, kPixelBorder, 3.5f);
     }
     if (g.dimmed) canvas.rect(lo, hi, kDimmed);
     canvas.rect_outline(lo, hi, IM_COL32(60, 60, 70, 255), 1.5f);
@@ -218,10 +217,8 @@ void legend_swatch(ImU32 fill, ImU32 border, const char* label) {
 //-----------------------------------------------------------------------------
 
 class RfView : public PanelView {
-public:
-    RfView() {
-        set_state(model_.defaults());
-    }
+  public:
+    RfView() { set_state(model_.defaults()); }
 
     const PanelModel& model() const override { return model_; }
 
@@ -285,7 +282,7 @@ public:
         ImGui::EndChild();
     }
 
-private:
+  private:
     int layer_count() const { return static_cast<int>(params_.stack.masks.size()); }
 
     void advance(const FrameInfo& frame) {
@@ -320,8 +317,9 @@ private:
 
     GLuint shaded(size_t i, const rf::Counts& counts, double vmax_log, bool refresh) {
         Heatmap& h = heat(i);
-        if (refresh) h.set_values(static_cast<int>(counts.cols()), static_cast<int>(counts.rows()),
-                                  heat_values(counts));
+        if (refresh)
+            h.set_values(static_cast<int>(counts.cols()), static_cast<int>(counts.rows()),
+                         heat_values(counts));
         h.set_range(0, vmax_log, kPathsColormap);
         return h.texture();
     }
@@ -352,8 +350,9 @@ private:
         }
         mark_item("rf.order");
         if (ImGui::IsItemHovered()) {
-            ImGui::SetTooltip("top-down: rows from the top, left to right (PixelCNN, seed 003)\n"
-                              "bottom-up: rows from the bottom, left to right (seed 000)");
+            ImGui::SetTooltip(
+                "top-down: rows from the top, left to right (PixelCNN, seed 003)\n"
+                "bottom-up: rows from the bottom, left to right (seed 000)");
         }
         int n = params_.stack.size;
         ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9);
@@ -363,7 +362,12 @@ private:
         mark_item("rf.size");
         int k_index = params_.stack.kernel / 2;
         ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9);
-        if (ImGui::Combo("kernel k", &k_index, "1x1\0" "3x3\0" "5x5\0" "7x7\0" "9x9\0")) {
+        if (ImGui::Combo("kernel k", &k_index,
+                         "1x1\0"
+                         "3x3\0"
+                         "5x5\0"
+                         "7x7\0"
+                         "9x9\0")) {
             set_kernel(2 * k_index + 1);
         }
         mark_item("rf.kernel");
@@ -382,7 +386,8 @@ private:
         int move_from = -1, move_to = -1, remove = -1;
         for (int l = 0; l < layer_count(); ++l) {
             ImGui::PushID(l);
-            const rf::MaskKind kind = rf::classify_mask(params_.stack.masks[l], params_.stack.order);
+            const rf::MaskKind kind =
+                rf::classify_mask(params_.stack.masks[l], params_.stack.order);
             if (ImGui::Selectable(("##sel" + std::to_string(l)).c_str(), edit_layer_ == l, 0,
                                   ImVec2(ImGui::GetFontSize() * 1.2f, 0))) {
                 edit_layer_ = l;
@@ -429,7 +434,8 @@ private:
         }
         ImGui::BeginDisabled(layer_count() >= rf::kMaxLayers);
         if (ImGui::Button("+ add layer (B)")) {
-            masks.push_back(rf::make_mask(rf::MaskKind::B, params_.stack.kernel, params_.stack.order));
+            masks.push_back(
+                rf::make_mask(rf::MaskKind::B, params_.stack.kernel, params_.stack.order));
             edit_layer_ = layer_count() - 1;
             dirty_ = true;
         }
@@ -442,8 +448,8 @@ private:
         const int k = params_.stack.kernel;
         ImGui::Text("Kernel of layer %d (click to toggle)", edit_layer_ + 1);
         rf::Mask& mask = params_.stack.masks[edit_layer_];
-        const float s = std::min(ImGui::GetFontSize() * 1.6f,
-                                 (ImGui::GetContentRegionAvail().x - 8) / k - 2);
+        const float s =
+            std::min(ImGui::GetFontSize() * 1.6f, (ImGui::GetContentRegionAvail().x - 8) / k - 2);
         ImGui::PushStyleVar(ImGuiStyleVar_ItemSpacing, ImVec2(2, 2));
         for (int i = 0; i < k; ++i) {
             for (int j = 0; j < k; ++j) {
@@ -516,10 +522,10 @@ private:
         ImGui::Text("Receptive field of %s: %zu cells", cell_name(params_.pixel, n).c_str(),
                     analysis_.cells.size());
         ImGui::SameLine(0, ImGui::GetFontSize() * 2);
-        ImGui::TextColored(causal ? ImVec4(0.1f, 0.55f, 0.2f, 1) : ImVec4(0.85f, 0.05f, 0.05f, 1),
-                           causal ? "causal: only earlier pixels reach it"
-                                  : "NOT causal: %zu violating cell(s)",
-                           analysis_.violations.size());
+        ImGui::TextColored(
+            causal ? ImVec4(0.1f, 0.55f, 0.2f, 1) : ImVec4(0.85f, 0.05f, 0.05f, 1),
+            causal ? "causal: only earlier pixels reach it" : "NOT causal: %zu violating cell(s)",
+            analysis_.violations.size());
         ImGui::TextWrapped("field: %s", cell_list(analysis_.cells, n).c_str());
         ImGui::TextWrapped("blind spot: %s    violations: %s",
                            cell_list(analysis_.blind_spot, n).c_str(),
@@ -584,11 +590,12 @@ private:
         mark_rect("rf.grid", field_canvas_.plot_min(), field_canvas_.plot_max());
         mark_cells(g);
         if (!full) {
-            ImGui::SetCursorScreenPos(ImVec2(field_canvas_.plot_min().x + 8,
-                                             field_canvas_.plot_min().y + 6));
+            ImGui::SetCursorScreenPos(
+                ImVec2(field_canvas_.plot_min().x + 8, field_canvas_.plot_min().y + 6));
             ImGui::TextColored(ImVec4(0.1f, 0.1f, 0.5f, 1), "after %d of %d layers (walking back)",
                                reveal_, layer_count());
-            ImGui::SetCursorScreenPos(ImVec2(field_canvas_.plot_min().x, field_canvas_.plot_max().y));
+            ImGui::SetCursorScreenPos(
+                ImVec2(field_canvas_.plot_min().x, field_canvas_.plot_max().y));
             ImGui::Dummy(ImVec2(1, ImGui::GetFontSize() * 2.6f));
         }
         if (auto w = field_canvas_.clicked_world()) {
@@ -623,8 +630,9 @@ private:
                 if (!params_.stack.masks[layer](i, j)) continue;
                 const Cell out{c.row - (i - h), c.col - (j - h)};
                 if (out.row < 0 || out.col < 0 || out.row >= n || out.col >= n) continue;
-                const double next = layer + 1 < L ? analysis_.layer_paths[layer + 1](out.row, out.col)
-                                                  : (out == params_.pixel ? 1.0 : 0.0);
+                const double next = layer + 1 < L
+                                        ? analysis_.layer_paths[layer + 1](out.row, out.col)
+                                        : (out == params_.pixel ? 1.0 : 0.0);
                 if (next <= 0) continue;
                 if (shown++ < 8) terms += (terms.empty() ? "" : " + ") + count_text(next);
             }
@@ -674,7 +682,7 @@ private:
             pic.counts = g < L ? &analysis_.layer_paths[g] : nullptr;
             if (g < L) all.push_back(pic.counts);
             pic.dimmed = g < L - reveal_;
-            pic.title = g == 0 ? "input → layer 1 (" + mask_label(0) + ")"
+            pic.title = g == 0  ? "input → layer 1 (" + mask_label(0) + ")"
                         : g < L ? "layer " + std::to_string(g) + " → layer " +
                                       std::to_string(g + 1) + " (" + mask_label(g) + ")"
                                 : "output";
@@ -687,9 +695,9 @@ private:
         uploaded_reveal_ = reveal_;
         std::vector<GLuint> tex(L + 1, 0);
         for (int g = 0; g < L; ++g) tex[g] = shaded(g, analysis_.layer_paths[g], vmax_log, refresh);
-        layers_canvas_.set_home({-0.3, -0.3, per_row * (n + gap) - gap + 0.3,
-                                 rows * (n + gap + title) - gap + 0.2},
-                                true);
+        layers_canvas_.set_home(
+            {-0.3, -0.3, per_row * (n + gap) - gap + 0.3, rows * (n + gap + title) - gap + 0.2},
+            true);
         layers_canvas_.set_axes({}, {}, false);
         layers_canvas_.set_colorbar(paths_colorbar(vmax_log));
         layers_canvas_.draw(size, [grids, tex, vmax_log](Canvas& c) {
@@ -725,8 +733,7 @@ private:
             g.blind_spot = &compare_[i].blind_spot;
             g.violations = &compare_[i].violations;
             g.title = std::string(names[i]) + ": " + std::to_string(compare_[i].cells.size()) +
-                      " cells" +
-                      (compare_[i].violations.empty() ? "" : ", NOT causal");
+                      " cells" + (compare_[i].violations.empty() ? "" : ", NOT causal");
             g.offset = {(i % 2) * (n + gap), (1 - i / 2) * (n + gap + title)};
             all.push_back(g.counts);
         }
@@ -735,7 +742,8 @@ private:
         uploaded_view_ = 2;
         std::vector<GLuint> tex(4);
         for (int i = 0; i < 4; ++i) tex[i] = shaded(i, compare_[i].paths, vmax_log, refresh);
-        compare_canvas_.set_home({-0.3, -0.3, 2 * n + gap + 0.3, 2 * (n + title) + gap + 0.2}, true);
+        compare_canvas_.set_home({-0.3, -0.3, 2 * n + gap + 0.3, 2 * (n + title) + gap + 0.2},
+                                 true);
         compare_canvas_.set_axes({}, {}, false);
         compare_canvas_.set_colorbar(paths_colorbar(vmax_log));
         compare_canvas_.draw(size, [grids, tex, vmax_log](Canvas& c) {

@@ -16,7 +16,7 @@
 namespace genlab {
 
 class Fields {
-public:
+  public:
     Fields(const Json& state, std::string panel) : state_(state), panel_(std::move(panel)) {}
 
     const Json& at(const std::string& key) const;
@@ -29,7 +29,7 @@ public:
     std::string name(const std::string& key) const { return panel_ + "." + key; }
     [[noreturn]] void fail(const std::string& key, const std::string& expected) const;
 
-private:
+  private:
     const Json& state_;
     std::string panel_;
 };

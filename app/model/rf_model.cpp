@@ -139,9 +139,12 @@ Json RfModel::report(const Json& state) const {
     }
     Json layers = Json::array();
     for (const auto& cells : a.layers) layers.push_back(cells_json(cells));
-    return Json{{"pixel", rf_cell_json(a.pixel)},   {"cells", cells_json(a.cells)},
-                {"paths", paths},                   {"blind_spot", cells_json(a.blind_spot)},
-                {"violations", cells_json(a.violations)}, {"layers", layers}};
+    return Json{{"pixel", rf_cell_json(a.pixel)},
+                {"cells", cells_json(a.cells)},
+                {"paths", paths},
+                {"blind_spot", cells_json(a.blind_spot)},
+                {"violations", cells_json(a.violations)},
+                {"layers", layers}};
 }
 
 std::string RfModel::csv(const Json& state) const {

@@ -22,7 +22,7 @@ RfParams rf_params_from_json(const Json& state);
 Json rf_params_to_json(const RfParams& params);
 
 Json rf_mask_to_json(const rf::Mask& mask, rf::Order order);  // a name when it is A/B/none
-Json rf_cell_json(rf::Cell cell);                              // [row, col], 1-based
+Json rf_cell_json(rf::Cell cell);                             // [row, col], 1-based
 
 struct RfModel : PanelModel {
     std::string id() const override { return "receptive_field"; }

@@ -81,8 +81,8 @@ Json parse_document(const std::string& text, const std::string& origin) {
     // early instead of exhausting memory.
     const auto depth_guard = [&](int depth, Json::parse_event_t, Json&) {
         if (depth > kMaxDocumentDepth) {
-            throw UserError(origin + " is nested deeper than " +
-                            std::to_string(kMaxDocumentDepth) + " levels");
+            throw UserError(origin + " is nested deeper than " + std::to_string(kMaxDocumentDepth) +
+                            " levels");
         }
         return true;
     };

@@ -11,9 +11,7 @@ namespace {
 
 // Kernel offset (di, dj) = (i − h, j − h) is "earlier than the centre" exactly when the
 // input cell it reads, (r + di, c + dj), is generated before (r, c).
-bool offset_is_earlier(int di, int dj, Order order) {
-    return is_earlier({di, dj}, {0, 0}, order);
-}
+bool offset_is_earlier(int di, int dj, Order order) { return is_earlier({di, dj}, {0, 0}, order); }
 
 void require(bool ok, const std::string& message) {
     if (!ok) throw std::invalid_argument(message);
@@ -68,24 +66,28 @@ const char* to_string(Order order) { return order == Order::TopDown ? "top-down"
 
 const char* to_string(MaskKind kind) {
     switch (kind) {
-        case MaskKind::A: return "A";
-        case MaskKind::B: return "B";
-        case MaskKind::None: return "none";
-        case MaskKind::Custom: return "custom";
+        case MaskKind::A:
+            return "A";
+        case MaskKind::B:
+            return "B";
+        case MaskKind::None:
+            return "none";
+        case MaskKind::Custom:
+            return "custom";
     }
     return "custom";
 }
 
 void validate(const Stack& s) {
     require(s.size >= 1 && s.size <= kMaxSize, "receptive_field.size must be an integer in [1, " +
-                                                    std::to_string(kMaxSize) + "] (got " +
-                                                    std::to_string(s.size) + ")");
+                                                   std::to_string(kMaxSize) + "] (got " +
+                                                   std::to_string(s.size) + ")");
     require(s.kernel >= 1 && s.kernel <= kMaxKernel && s.kernel % 2 == 1,
-            "receptive_field.kernel must be one of 1, 3, 5, 7, 9 (got " +
-                std::to_string(s.kernel) + ")");
+            "receptive_field.kernel must be one of 1, 3, 5, 7, 9 (got " + std::to_string(s.kernel) +
+                ")");
     require(!s.masks.empty() && static_cast<int>(s.masks.size()) <= kMaxLayers,
-            "receptive_field.masks must list 1 to " + std::to_string(kMaxLayers) +
-                " layers (got " + std::to_string(s.masks.size()) + ")");
+            "receptive_field.masks must list 1 to " + std::to_string(kMaxLayers) + " layers (got " +
+                std::to_string(s.masks.size()) + ")");
     for (size_t l = 0; l < s.masks.size(); ++l) {
         const Mask& m = s.masks[l];
         require(m.rows() == s.kernel && m.cols() == s.kernel,
@@ -98,10 +100,10 @@ void validate(const Stack& s) {
 }
 
 void validate_pixel(const Stack& s, Cell p) {
-    require(p.row >= 0 && p.row < s.size && p.col >= 0 && p.col < s.size,
-            "receptive_field.pixel must be [row, col] with 1 <= row, col <= " +
-                std::to_string(s.size) + " (got [" + std::to_string(p.row + 1) + ", " +
-                std::to_string(p.col + 1) + "])");
+    require(
+        p.row >= 0 && p.row < s.size && p.col >= 0 && p.col < s.size,
+        "receptive_field.pixel must be [row, col] with 1 <= row, col <= " + std::to_string(s.size) +
+            " (got [" + std::to_string(p.row + 1) + ", " + std::to_string(p.col + 1) + "])");
 }
 
 std::vector<Cell> nonzero_cells(const Counts& counts) {
@@ -148,8 +150,7 @@ Analysis analyze(const Stack& s, Cell pixel) {
     // Without masks, L layers of a k×k kernel reach a (2·L·h + 1)² square, clipped.
     const int reach = layers * h;
     for (int r = std::max(0, pixel.row - reach); r <= std::min(n - 1, pixel.row + reach); ++r) {
-        for (int c = std::max(0, pixel.col - reach); c <= std::min(n - 1, pixel.col + reach);
-             ++c) {
+        for (int c = std::max(0, pixel.col - reach); c <= std::min(n - 1, pixel.col + reach); ++c) {
             a.unmasked_reach.push_back({r, c});
             const bool in_field = a.paths(r, c) > 0;
             const bool earlier = is_earlier({r, c}, pixel, s.order);

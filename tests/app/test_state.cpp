@@ -111,8 +111,7 @@ TEST(MergeDocument, IsAllOrNothing) {
     Json s = default_state();
     const Json before = s;
     const std::string e = error_of([&] {
-        merge_document(s,
-                       Json::parse(R"({"panel":"receptive_field",
+        merge_document(s, Json::parse(R"({"panel":"receptive_field",
                                        "receptive_field":{"kernel":5,"size":0}})"),
                        "p.json");
     });
@@ -125,14 +124,16 @@ TEST(MergeDocument, RejectsWrongVersionsTypesAndShapes) {
     Json s = default_state();
     EXPECT_TRUE(mentions(error_of([&] { merge_document(s, Json::parse(R"({"version":2})"), "f"); }),
                          "unsupported version 2"));
-    EXPECT_TRUE(mentions(error_of([&] { merge_document(s, Json::parse("[1,2]"), "f"); }),
-                         "JSON object"));
-    EXPECT_TRUE(mentions(
-        error_of([&] { merge_document(s, Json::parse(R"({"receptive_field":3})"), "f"); }),
-        "must be an object"));
-    EXPECT_TRUE(mentions(
-        error_of([&] { merge_document(s, Json::parse(R"({"receptive_field":{"size":"5"}})"), "f"); }),
-        "receptive_field.size"));
+    EXPECT_TRUE(
+        mentions(error_of([&] { merge_document(s, Json::parse("[1,2]"), "f"); }), "JSON object"));
+    EXPECT_TRUE(
+        mentions(error_of([&] { merge_document(s, Json::parse(R"({"receptive_field":3})"), "f"); }),
+                 "must be an object"));
+    EXPECT_TRUE(mentions(error_of([&] {
+                             merge_document(s, Json::parse(R"({"receptive_field":{"size":"5"}})"),
+                                            "f");
+                         }),
+                         "receptive_field.size"));
 }
 
 TEST(ParseDocument, EmptyTruncatedAndDeepInputsGetClearErrors) {

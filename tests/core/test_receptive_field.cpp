@@ -59,9 +59,11 @@ double brute_force_paths(const Stack& s, Cell from, Cell to) {
 TEST(Masks, TopDownMaskAKeepsRowsAboveAndLeftOfCentre) {
     Mask a = make_mask(MaskKind::A, 3, Order::TopDown);
     Mask expected(3, 3);
+    // clang-format off
     expected << 1, 1, 1,
                 1, 0, 0,
                 0, 0, 0;
+    // clang-format on
     EXPECT_EQ(a, expected);
     Mask b = make_mask(MaskKind::B, 3, Order::TopDown);
     expected(1, 1) = 1;
@@ -73,9 +75,11 @@ TEST(Masks, BottomUpMasksMatchSeed000AsPrinted) {
     // whole row below.
     Mask a = make_mask(MaskKind::A, 3, Order::BottomUp);
     Mask expected(3, 3);
+    // clang-format off
     expected << 0, 0, 0,
                 1, 0, 0,
                 1, 1, 1;
+    // clang-format on
     EXPECT_EQ(a, expected);
     Mask b = make_mask(MaskKind::B, 3, Order::BottomUp);
     expected(1, 1) = 1;
@@ -122,16 +126,14 @@ TEST(Seed000, Pixel34BottomUpFirstLayerContributors) {
     auto b = analyze(make_stack(5, 3, Order::BottomUp, {MaskKind::B}), seed_cell(34));
     EXPECT_EQ(show(b.cells), show(seed_cells({33, 34, 43, 44, 45})));
     // In a two-layer stack, the last layer's input contributors are the same cells.
-    auto ab = analyze(make_stack(5, 3, Order::BottomUp, {MaskKind::B, MaskKind::A}),
-                      seed_cell(34));
+    auto ab = analyze(make_stack(5, 3, Order::BottomUp, {MaskKind::B, MaskKind::A}), seed_cell(34));
     EXPECT_EQ(show(ab.layers[1]), show(seed_cells({33, 43, 44, 45})));
 }
 
 TEST(Seed000, Pixel34BottomUpAAReceptiveField) {
     // Union of the A-fields of 33, 43, 44, 45:
     //   {32 42 43 44} ∪ {42 52 53 54} ∪ {43 53 54 55} ∪ {44 54 55}.
-    auto a = analyze(make_stack(5, 3, Order::BottomUp, {MaskKind::A, MaskKind::A}),
-                     seed_cell(34));
+    auto a = analyze(make_stack(5, 3, Order::BottomUp, {MaskKind::A, MaskKind::A}), seed_cell(34));
     EXPECT_EQ(show(a.cells), show(seed_cells({32, 42, 43, 44, 52, 53, 54, 55})));
     EXPECT_TRUE(a.violations.empty());
     // Two 3×3 layers reach rows 1-5, columns 2-5. Of the earlier cells there (rows below,
@@ -141,15 +143,12 @@ TEST(Seed000, Pixel34BottomUpAAReceptiveField) {
 }
 
 TEST(Seed000, Pixel34MaskBFirstLayerLeaksThePixelItself) {
-    auto ba = analyze(make_stack(5, 3, Order::BottomUp, {MaskKind::B, MaskKind::A}),
-                      seed_cell(34));
+    auto ba = analyze(make_stack(5, 3, Order::BottomUp, {MaskKind::B, MaskKind::A}), seed_cell(34));
     // The first B keeps the centre: the field of 33 includes 33 and of 44 includes 44, etc.
     EXPECT_TRUE(ba.violations.empty());  // only the last layer's centre can leak 34 itself
-    auto bb = analyze(make_stack(5, 3, Order::BottomUp, {MaskKind::B, MaskKind::B}),
-                      seed_cell(34));
+    auto bb = analyze(make_stack(5, 3, Order::BottomUp, {MaskKind::B, MaskKind::B}), seed_cell(34));
     EXPECT_EQ(show(bb.violations), show(seed_cells({34})));
-    auto ab = analyze(make_stack(5, 3, Order::BottomUp, {MaskKind::A, MaskKind::B}),
-                      seed_cell(34));
+    auto ab = analyze(make_stack(5, 3, Order::BottomUp, {MaskKind::A, MaskKind::B}), seed_cell(34));
     EXPECT_TRUE(ab.violations.empty());
 }
 
@@ -163,8 +162,7 @@ TEST(Seed003, Pixel33TopDownFirstLayerContributors) {
 }
 
 TEST(Seed003, Pixel33TopDownAAFieldAndBlindSpot) {
-    auto a = analyze(make_stack(5, 3, Order::TopDown, {MaskKind::A, MaskKind::A}),
-                     seed_cell(33));
+    auto a = analyze(make_stack(5, 3, Order::TopDown, {MaskKind::A, MaskKind::A}), seed_cell(33));
     // Fields of 22: 11 12 13 21; 23: 12 13 14 22; 24: 13 14 15 23; 32: 21 22 23 31.
     EXPECT_EQ(show(a.cells), show(seed_cells({11, 12, 13, 14, 15, 21, 22, 23, 31})));
     // PixelCNN's blind spot: 24, 25 are earlier and reachable but never reached.
@@ -173,21 +171,17 @@ TEST(Seed003, Pixel33TopDownAAFieldAndBlindSpot) {
 }
 
 TEST(Seed003, Pixel33TopDownABHasNoViolationButBBDoes) {
-    auto ab = analyze(make_stack(5, 3, Order::TopDown, {MaskKind::A, MaskKind::B}),
-                      seed_cell(33));
+    auto ab = analyze(make_stack(5, 3, Order::TopDown, {MaskKind::A, MaskKind::B}), seed_cell(33));
     EXPECT_TRUE(ab.violations.empty());
-    EXPECT_EQ(show(ab.cells),
-              show(seed_cells({11, 12, 13, 14, 15, 21, 22, 23, 24, 31, 32})));
-    auto bb = analyze(make_stack(5, 3, Order::TopDown, {MaskKind::B, MaskKind::B}),
-                      seed_cell(33));
+    EXPECT_EQ(show(ab.cells), show(seed_cells({11, 12, 13, 14, 15, 21, 22, 23, 24, 31, 32})));
+    auto bb = analyze(make_stack(5, 3, Order::TopDown, {MaskKind::B, MaskKind::B}), seed_cell(33));
     EXPECT_EQ(show(bb.violations), show(seed_cells({33})));
 }
 
 TEST(Paths, CentreOfUnmaskedStackCountsLikeBinomialTrinomials) {
     // One layer of a full 3×3 kernel: every neighbour has one path. Two layers: the centre
     // has 9 paths (through each of the 9 neighbours), an edge neighbour 6, a corner 4.
-    auto a = analyze(make_stack(7, 3, Order::TopDown, {MaskKind::None, MaskKind::None}),
-                     {3, 3});
+    auto a = analyze(make_stack(7, 3, Order::TopDown, {MaskKind::None, MaskKind::None}), {3, 3});
     EXPECT_EQ(a.paths(3, 3), 9);
     EXPECT_EQ(a.paths(2, 3), 6);
     EXPECT_EQ(a.paths(2, 2), 4);
@@ -197,8 +191,7 @@ TEST(Paths, CentreOfUnmaskedStackCountsLikeBinomialTrinomials) {
 }
 
 TEST(Paths, ZeroPaddingDropsPathsThatLeaveTheMap) {
-    auto a = analyze(make_stack(3, 3, Order::TopDown, {MaskKind::None, MaskKind::None}),
-                     {0, 0});
+    auto a = analyze(make_stack(3, 3, Order::TopDown, {MaskKind::None, MaskKind::None}), {0, 0});
     // From the corner, the last layer reads only 4 in-map cells: 00, 01, 10, 11. Each of
     // those reads 4, 6, 6 and 9 in-map cells in turn.
     EXPECT_EQ(a.paths(0, 0), 4);
@@ -207,9 +200,11 @@ TEST(Paths, ZeroPaddingDropsPathsThatLeaveTheMap) {
 
 TEST(Paths, MatchBruteForceOnMixedAndCustomStacks) {
     Mask custom(3, 3);
+    // clang-format off
     custom << 1, 0, 1,
               0, 1, 0,
               1, 1, 0;
+    // clang-format on
     for (Order order : {Order::TopDown, Order::BottomUp}) {
         for (int k : {1, 3, 5}) {
             Stack s = make_stack(6, k, order, {MaskKind::A, MaskKind::B, MaskKind::None});
@@ -219,8 +214,8 @@ TEST(Paths, MatchBruteForceOnMixedAndCustomStacks) {
                 for (int r = 0; r < s.size; ++r)
                     for (int c = 0; c < s.size; ++c)
                         ASSERT_EQ(a.paths(r, c), brute_force_paths(s, {r, c}, pixel))
-                            << "k=" << k << " pixel " << pixel.row << "," << pixel.col
-                            << " cell " << r << "," << c;
+                            << "k=" << k << " pixel " << pixel.row << "," << pixel.col << " cell "
+                            << r << "," << c;
             }
         }
     }

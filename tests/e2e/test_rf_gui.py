@@ -192,6 +192,23 @@ class RfGui(unittest.TestCase):
         ui = app.wait_ui(lambda ui: all(abs(a - b) < 1e-6 for a, b in
                                         zip(ui["values"]["view.rf.field"], home)))
 
+    def test_idle_app_sleeps_instead_of_rendering(self):
+        app = self.start()
+        app.move(4, app.ui["window"][1] - 4)
+        time.sleep(1.0)  # let hover and settle frames finish
+
+        def cpu_seconds():
+            with open(f"/proc/{app.proc.pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+        frame, cpu = app.read_ui()["frame"], cpu_seconds()
+        time.sleep(3.0)
+        # A busy loop would render ~180 frames and burn ~3 s of CPU in that time.
+        self.assertLess(cpu_seconds() - cpu, 0.3)
+        app.key("space")  # ...and an event still wakes it at once
+        app.wait_ui(lambda ui: ui["playing"] and ui["frame"] > frame)
+
     def test_session_is_restored_after_a_restart(self):
         with tempfile.TemporaryDirectory() as config:
             env = {"XDG_CONFIG_HOME": config}

@@ -51,10 +51,10 @@ struct Cell {
 };
 
 struct Stack {
-    int size = 5;            // n: the map is n×n, 1 ≤ n ≤ kMaxSize
-    int kernel = 3;          // k: odd, 1 ≤ k ≤ kMaxKernel
+    int size = 5;    // n: the map is n×n, 1 ≤ n ≤ kMaxSize
+    int kernel = 3;  // k: odd, 1 ≤ k ≤ kMaxKernel
     Order order = Order::TopDown;
-    std::vector<Mask> masks; // input first; 1 ≤ count ≤ kMaxLayers, each k×k
+    std::vector<Mask> masks;  // input first; 1 ≤ count ≤ kMaxLayers, each k×k
 };
 
 constexpr int kMaxSize = 64;
@@ -75,7 +75,7 @@ MaskKind classify_mask(const Mask& mask, Order order);
 // True when cell a is generated before cell b.
 bool is_earlier(Cell a, Cell b, Order order);
 
-const char* to_string(Order order);  // "top-down" | "bottom-up"
+const char* to_string(Order order);    // "top-down" | "bottom-up"
 const char* to_string(MaskKind kind);  // "A" | "B" | "none" | "custom"
 
 // Throws std::invalid_argument naming the bad field and the allowed range.
