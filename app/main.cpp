@@ -12,7 +12,7 @@ namespace {
 
 // The saved session, or the defaults when there is none. A session that cannot be read is
 // moved aside (never overwritten) and the user is told.
-genlab::Json restore_session(std::string& note) {
+genlab::Json restore_session(std::string& note, bool& may_save) {
     using namespace genlab;
     Json state = default_state();
     const fs::path path = config_dir() / "session.json";
@@ -23,8 +23,15 @@ genlab::Json restore_session(std::string& note) {
     } catch (const UserError& e) {
         const fs::path aside = unique_export_path(config_dir(), "session-unreadable", "json");
         fs::rename(path, aside, ec);
-        note = std::string("the saved session could not be loaded (") + e.what() +
-               "); it was kept as " + aside.string() + " and the defaults are used";
+        if (ec) {  // could not move it: then it must not be overwritten either
+            may_save = false;
+            note = std::string("the saved session could not be loaded (") + e.what() +
+                   ") nor moved aside (" + ec.message() +
+                   "); it is left as it is and this run will not save the session";
+        } else {
+            note = std::string("the saved session could not be loaded (") + e.what() +
+                   "); it was kept as " + aside.string() + " and the defaults are used";
+        }
         state = default_state();
     }
     return state;
@@ -39,9 +46,13 @@ int main(int argc, char** argv) {
     try {
         AppConfig config;
         config.persist = !options.reproducible();
-        config.state =
-            options.reproducible() ? default_state() : restore_session(config.startup_note);
+        // Bad --load/--set input is an error before any session is read or moved.
+        config.state = default_state();
         apply_cli_ops(config.state, options);
+        if (config.persist) {
+            config.state = restore_session(config.startup_note, config.save_session);
+            apply_cli_ops(config.state, options);
+        }
         if (!options.report.empty()) {
             write_report(config.state, options.report);
             if (options.screenshot.empty()) return 0;

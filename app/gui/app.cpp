@@ -24,6 +24,7 @@
 
 #include "errors.hpp"
 #include "export.hpp"
+#include "fields.hpp"
 #include "files.hpp"
 #include "gl.hpp"
 #include "state.hpp"
@@ -198,10 +199,15 @@ std::vector<Preset> load_presets(std::string& problems) {
             p.document = parse_document(read_file_bounded(file, kMaxDocumentBytes), p.path);
             Json probe = default_state();
             merge_document(probe, p.document, p.path);  // validate now, not when clicked
+            for (const char* meta : {"title", "description"}) {
+                if (p.document.contains(meta) && !p.document[meta].is_string()) {
+                    throw UserError(p.path + ": '" + meta + "' must be a string");
+                }
+            }
             p.panel = p.document.value("panel", probe.value("panel", ""));
             p.title = p.document.value("title", file.stem().string());
             presets.push_back(std::move(p));
-        } catch (const UserError& e) {
+        } catch (const std::exception& e) {  // UserError, or a filesystem error
             problems += std::string(problems.empty() ? "" : "; ") + e.what();
         }
     }
@@ -224,8 +230,8 @@ Settings load_settings() {
             s.export_folder = j["export_folder"].get<std::string>();
         }
         if (j.contains("window") && j["window"].is_array() && j["window"].size() == 2) {
-            s.window_width = std::clamp(j["window"][0].get<int>(), 320, 8192);
-            s.window_height = std::clamp(j["window"][1].get<int>(), 240, 8192);
+            s.window_width = static_cast<int>(whole_number(j["window"][0], 320, 8192, "width"));
+            s.window_height = static_cast<int>(whole_number(j["window"][1], 240, 8192, "height"));
         }
     } catch (const std::exception&) {
         // No settings yet, or unreadable ones: the defaults are fine.
@@ -277,7 +283,7 @@ class Shell {
         return *views_.front();
     }
 
-    bool animating() { return active().playing(); }
+    bool animating() { return active().playing() || window_png_countdown_ > 0; }
 
     void frame(double dt) {
         handle_shortcuts();
@@ -300,14 +306,18 @@ class Shell {
 
     // Called after rendering, with the frame still in the back buffer.
     void after_render(int fb_width, int fb_height) {
-        if (!window_png_requested_) return;
-        window_png_requested_ = false;
+        if (window_png_countdown_ <= 0 || --window_png_countdown_ > 0) return;
         save_image(read_framebuffer(fb_width, fb_height), "png");
     }
-    void request_window_png() { window_png_requested_ = true; }
+    // Two frames later, so the menu that asked for it has closed and is not in the picture.
+    void request_window_png() { window_png_countdown_ = 2; }
 
     void save_session() {
         if (!config_.persist) return;
+        if (!config_.save_session) {
+            show_error("the session is not saved this run: the unreadable one could not be moved");
+            return;
+        }
         try {
             write_file_atomic(config_dir() / "session.json", dump_document(state()));
             show_info("session saved to " + (config_dir() / "session.json").string());
@@ -445,7 +455,8 @@ class Shell {
                 if (ImGui::Selectable(p.title.c_str())) apply_preset(p);
                 mark_item("preset." + std::to_string(i));
                 if (ImGui::IsItemHovered() && p.document.contains("description")) {
-                    ImGui::SetTooltip("%s", p.document["description"].get<std::string>().c_str());
+                    ImGui::SetTooltip(
+                        "%s", p.document["description"].get_ref<const std::string&>().c_str());
                 }
             }
             ImGui::EndCombo();
@@ -586,7 +597,8 @@ class Shell {
     Settings settings_;
     char folder_buf_[1024] = {0};
     float speed_ = 1.0f;
-    bool select_tab_ = true, show_help_ = false, window_png_requested_ = false;
+    bool select_tab_ = true, show_help_ = false;
+    int window_png_countdown_ = 0;  // frames until the requested window PNG is read back
     std::string status_, last_export_, last_error_;
     bool status_is_error_ = false;
 };

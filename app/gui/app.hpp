@@ -17,6 +17,7 @@ namespace genlab {
 struct AppConfig {
     Json state;
     bool persist = true;       // restore/save session and settings (false for --screenshot)
+    bool save_session = true;  // false when an unreadable session could not be moved aside
     std::string startup_note;  // shown in the status line (e.g. a session that failed to load)
     std::string screenshot;    // render `frames` frames offscreen, write this PNG, exit
     int width = 1600, height = 1000, frames = 4;

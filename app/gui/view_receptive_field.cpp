@@ -6,6 +6,7 @@
 // [SECTION] Controls
 // [SECTION] Canvases: field, layers, compare
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <memory>
 #include <set>
@@ -81,6 +82,8 @@ struct GridPicture {
     bool dimmed = false;
     std::string title;
     Vec2 offset;
+    // Owns what the pointers above point into: canvas exports replay a picture later.
+    std::shared_ptr<const void> keep_alive;
 };
 
 Vec2 cell_min(const GridPicture& g, Cell c) {
@@ -123,7 +126,8 @@ void draw_hatch(Canvas& canvas, Vec2 a, ImU32 color) {
 }
 
 void draw_grid(Canvas& canvas, const GridPicture& g, GLuint heat, double vmax_log) {
-    const double cell_px = canvas.pixels_per_unit_x();
+    // In UI pixels (not export pixels), so a 2x or 4x export shows what the screen shows.
+    const double cell_px = canvas.pixels_per_unit_x() / canvas.px(1.0f);
     const Vec2 lo = g.offset, hi = {g.offset.x + g.n, g.offset.y + g.n};
     canvas.rect(lo, hi, IM_COL32(255, 255, 255, 255));
     // Later cells are shaded: the generation order is visible at a glance.
@@ -297,15 +301,17 @@ class RfView : public PanelView {
         }
     }
 
+    // New snapshots (never edited in place: exports may still hold the old ones).
     void recompute() {
-        analysis_ = rf::analyze(params_.stack, params_.pixel);
+        analysis_ = std::make_shared<const rf::Analysis>(rf::analyze(params_.stack, params_.pixel));
         for (int i = 0; i < 4; ++i) {
             rf::Stack s = params_.stack;
             s.masks = {rf::make_mask(i / 2 ? rf::MaskKind::B : rf::MaskKind::A, s.kernel, s.order),
                        rf::make_mask(i % 2 ? rf::MaskKind::B : rf::MaskKind::A, s.kernel, s.order)};
-            compare_[i] = rf::analyze(s, params_.pixel);
+            compare_[i] = std::make_shared<const rf::Analysis>(rf::analyze(s, params_.pixel));
         }
-        uploaded_reveal_ = -1;
+        uploaded_reveal_ = -1;  // every view's heatmaps are stale now
+        uploaded_view_ = -1;
         dirty_ = false;
     }
 
@@ -386,8 +392,7 @@ class RfView : public PanelView {
         int move_from = -1, move_to = -1, remove = -1;
         for (int l = 0; l < layer_count(); ++l) {
             ImGui::PushID(l);
-            const rf::MaskKind kind =
-                rf::classify_mask(params_.stack.masks[l], params_.stack.order);
+            const rf::MaskKind kind = params_.kinds[l];
             if (ImGui::Selectable(("##sel" + std::to_string(l)).c_str(), edit_layer_ == l, 0,
                                   ImVec2(ImGui::GetFontSize() * 1.2f, 0))) {
                 edit_layer_ = l;
@@ -397,8 +402,7 @@ class RfView : public PanelView {
             for (rf::MaskKind k : {rf::MaskKind::A, rf::MaskKind::B, rf::MaskKind::None}) {
                 ImGui::SameLine();
                 if (ImGui::RadioButton(rf::to_string(k), kind == k)) {
-                    params_.stack.masks[l] =
-                        rf::make_mask(k, params_.stack.kernel, params_.stack.order);
+                    params_.set_kind(l, k);
                     edit_layer_ = l;
                     dirty_ = true;
                 }
@@ -422,13 +426,18 @@ class RfView : public PanelView {
             ImGui::PopID();
         }
         auto& masks = params_.stack.masks;
+        auto& kinds = params_.kinds;
         if (move_from >= 0) {
             std::swap(masks[move_from], masks[move_to]);
+            std::swap(kinds[move_from], kinds[move_to]);
             edit_layer_ = move_to;
             dirty_ = true;
         }
         if (remove >= 0) {
             masks.erase(masks.begin() + remove);
+            kinds.erase(kinds.begin() + remove);
+            // Keep editing the same layer: the ones after the removed one moved up.
+            if (remove < edit_layer_) --edit_layer_;
             edit_layer_ = std::min(edit_layer_, layer_count() - 1);
             dirty_ = true;
         }
@@ -436,6 +445,7 @@ class RfView : public PanelView {
         if (ImGui::Button("+ add layer (B)")) {
             masks.push_back(
                 rf::make_mask(rf::MaskKind::B, params_.stack.kernel, params_.stack.order));
+            kinds.push_back(rf::MaskKind::B);
             edit_layer_ = layer_count() - 1;
             dirty_ = true;
         }
@@ -463,6 +473,8 @@ class RfView : public PanelView {
                                                                  : ImVec4(0.75f, 0.75f, 0.8f, 1));
                 if (ImGui::Button(centre ? "o" : "", ImVec2(s, s))) {
                     mask(i, j) = on ? 0 : 1;
+                    // A drawn mask that matches a named one takes its name again.
+                    params_.kinds[edit_layer_] = rf::classify_mask(mask, params_.stack.order);
                     dirty_ = true;
                 }
                 ImGui::PopStyleColor(2);
@@ -475,12 +487,7 @@ class RfView : public PanelView {
     }
 
     void set_order(rf::Order order) {
-        // Named masks follow the new order (an A stays an A); custom masks keep their cells.
-        for (rf::Mask& m : params_.stack.masks) {
-            const rf::MaskKind kind = rf::classify_mask(m, params_.stack.order);
-            if (kind != rf::MaskKind::Custom) m = rf::make_mask(kind, params_.stack.kernel, order);
-        }
-        params_.stack.order = order;
+        params_.rebuild_masks(params_.stack.kernel, order);  // an A stays an A
         dirty_ = true;
     }
 
@@ -492,23 +499,7 @@ class RfView : public PanelView {
     }
 
     void set_kernel(int k) {
-        const int old_h = params_.stack.kernel / 2, h = k / 2;
-        for (rf::Mask& m : params_.stack.masks) {
-            const rf::MaskKind kind = rf::classify_mask(m, params_.stack.order);
-            if (kind != rf::MaskKind::Custom) {
-                m = rf::make_mask(kind, k, params_.stack.order);
-                continue;
-            }
-            rf::Mask resized = rf::Mask::Zero(k, k);  // custom: keep the cells that still fit
-            for (int i = 0; i < m.rows(); ++i) {
-                for (int j = 0; j < m.cols(); ++j) {
-                    const int ii = i - old_h + h, jj = j - old_h + h;
-                    if (ii >= 0 && jj >= 0 && ii < k && jj < k) resized(ii, jj) = m(i, j);
-                }
-            }
-            m = resized;
-        }
-        params_.stack.kernel = k;
+        params_.rebuild_masks(k, params_.stack.order);
         dirty_ = true;
     }
 
@@ -518,18 +509,30 @@ class RfView : public PanelView {
 
     void draw_summary() {
         const int n = params_.stack.size;
-        const bool causal = analysis_.violations.empty();
+        if (params_.view == "compare") {  // the grids are the four 2-layer stacks, not yours
+            ImGui::Text(
+                "Pixel %s, %s order, %dx%d kernels: the four two-layer stacks "
+                "(first layer, then second)",
+                cell_name(params_.pixel, n).c_str(), rf::to_string(params_.stack.order),
+                params_.stack.kernel, params_.stack.kernel);
+            const char* names[4] = {"A/A", "A/B", "B/A", "B/B"};
+            for (int i = 0; i < 4; ++i) {
+                ImGui::TextWrapped("%s: %s", names[i], cell_list(compare_[i]->cells, n).c_str());
+            }
+            return;
+        }
+        const bool causal = analysis_->violations.empty();
         ImGui::Text("Receptive field of %s: %zu cells", cell_name(params_.pixel, n).c_str(),
-                    analysis_.cells.size());
+                    analysis_->cells.size());
         ImGui::SameLine(0, ImGui::GetFontSize() * 2);
         ImGui::TextColored(
             causal ? ImVec4(0.1f, 0.55f, 0.2f, 1) : ImVec4(0.85f, 0.05f, 0.05f, 1),
             causal ? "causal: only earlier pixels reach it" : "NOT causal: %zu violating cell(s)",
-            analysis_.violations.size());
-        ImGui::TextWrapped("field: %s", cell_list(analysis_.cells, n).c_str());
+            analysis_->violations.size());
+        ImGui::TextWrapped("field: %s", cell_list(analysis_->cells, n).c_str());
         ImGui::TextWrapped("blind spot: %s    violations: %s",
-                           cell_list(analysis_.blind_spot, n).c_str(),
-                           cell_list(analysis_.violations, n).c_str());
+                           cell_list(analysis_->blind_spot, n).c_str(),
+                           cell_list(analysis_->violations, n).c_str());
     }
 
     void draw_legend() {
@@ -547,23 +550,28 @@ class RfView : public PanelView {
                 [](double v) { return count_text(std::round(std::pow(10.0, v) - 1)); }};
     }
 
-    // The counts shown while revealing: after walking back m layers from the output.
-    const rf::Counts& revealed_counts() {
+    // The counts shown while revealing: after walking back m layers from the output. The
+    // pointer shares ownership with the analysis snapshot (aliasing constructor).
+    std::shared_ptr<const rf::Counts> revealed_counts() const {
         const int m = std::clamp(reveal_, 0, layer_count());
-        if (m == layer_count()) return analysis_.paths;
         if (m == 0) {
-            pixel_only_ = rf::Counts::Zero(params_.stack.size, params_.stack.size);
-            pixel_only_(params_.pixel.row, params_.pixel.col) = 1;
-            return pixel_only_;
+            auto pixel_only = std::make_shared<rf::Counts>(
+                rf::Counts::Zero(params_.stack.size, params_.stack.size));
+            (*pixel_only)(params_.pixel.row, params_.pixel.col) = 1;
+            return pixel_only;
         }
-        return analysis_.layer_paths[layer_count() - m];
+        return {analysis_, &analysis_->layer_paths[layer_count() - m]};
     }
+
+    // The layer whose input the field view shows while revealing (0 when fully revealed).
+    int revealed_layer() const { return layer_count() - std::clamp(reveal_, 0, layer_count()); }
 
     void draw_field(ImVec2 size) {
         const int n = params_.stack.size;
         const bool full = reveal_ >= layer_count();
-        const rf::Counts& counts = revealed_counts();
-        const double vmax_log = max_log_count({&analysis_.paths, &counts});
+        const std::shared_ptr<const rf::Counts> counts_owner = revealed_counts();
+        const rf::Counts& counts = *counts_owner;
+        const double vmax_log = max_log_count({&analysis_->paths, &counts});
         const bool refresh = uploaded_reveal_ != reveal_ || uploaded_view_ != 0;
         uploaded_reveal_ = reveal_;
         uploaded_view_ = 0;
@@ -583,12 +591,14 @@ class RfView : public PanelView {
         g.order = params_.stack.order;
         g.counts = &counts;
         g.pixel = params_.pixel;
-        g.blind_spot = full ? &analysis_.blind_spot : nullptr;
-        g.violations = full ? &analysis_.violations : nullptr;
+        g.blind_spot = full ? &analysis_->blind_spot : nullptr;
+        g.violations = full ? &analysis_->violations : nullptr;
+        g.keep_alive = std::make_shared<std::pair<decltype(analysis_), decltype(counts_owner)>>(
+            analysis_, counts_owner);
         // By value: export_png() replays the content after this function has returned.
         field_canvas_.draw(size, [g, tex, vmax_log](Canvas& c) { draw_grid(c, g, tex, vmax_log); });
         mark_rect("rf.grid", field_canvas_.plot_min(), field_canvas_.plot_max());
-        mark_cells(g);
+        mark_cells(field_canvas_, g, "rf.cell");
         if (!full) {
             ImGui::SetCursorScreenPos(
                 ImVec2(field_canvas_.plot_min().x + 8, field_canvas_.plot_min().y + 6));
@@ -602,18 +612,21 @@ class RfView : public PanelView {
             if (auto c = cell_at(g, *w)) set_pixel(*c);
         }
         if (auto w = field_canvas_.hover_world()) {
-            if (auto c = cell_at(g, *w)) cell_tooltip(*c, 0);
+            // While revealing, the grid shows layer L−m's input: explain those numbers.
+            if (auto c = cell_at(g, *w); c && revealed_layer() < layer_count()) {
+                cell_tooltip(*c, revealed_layer());
+            }
         }
     }
 
-    void mark_cells(const GridPicture& g) {
+    // Test mode: each cell's screen rectangle, as "<prefix>.<row>.<col>" (1-based).
+    void mark_cells(const Canvas& canvas, const GridPicture& g, const std::string& prefix) {
         if (!test_dump_enabled() || g.n > 16) return;
         for (int r = 0; r < g.n; ++r) {
             for (int c = 0; c < g.n; ++c) {
                 const Vec2 a = cell_min(g, {r, c});
-                const ImVec2 p = field_canvas_.to_screen({a.x, a.y + 1}),
-                             q = field_canvas_.to_screen({a.x + 1, a.y});
-                mark_rect("rf.cell." + std::to_string(r + 1) + "." + std::to_string(c + 1), p, q);
+                mark_rect(prefix + "." + std::to_string(r + 1) + "." + std::to_string(c + 1),
+                          canvas.to_screen({a.x, a.y + 1}), canvas.to_screen({a.x + 1, a.y}));
             }
         }
     }
@@ -622,7 +635,7 @@ class RfView : public PanelView {
     // sum, over the kernel offsets its mask keeps, of the paths at the next layer.
     void cell_tooltip(Cell c, int layer) {
         const int n = params_.stack.size, L = layer_count(), h = params_.stack.kernel / 2;
-        const rf::Counts& here = analysis_.layer_paths[layer];
+        const rf::Counts& here = analysis_->layer_paths[layer];
         std::string terms;
         int shown = 0;
         for (int i = 0; i < params_.stack.kernel; ++i) {
@@ -631,7 +644,7 @@ class RfView : public PanelView {
                 const Cell out{c.row - (i - h), c.col - (j - h)};
                 if (out.row < 0 || out.col < 0 || out.row >= n || out.col >= n) continue;
                 const double next = layer + 1 < L
-                                        ? analysis_.layer_paths[layer + 1](out.row, out.col)
+                                        ? analysis_->layer_paths[layer + 1](out.row, out.col)
                                         : (out == params_.pixel ? 1.0 : 0.0);
                 if (next <= 0) continue;
                 if (shown++ < 8) terms += (terms.empty() ? "" : " + ") + count_text(next);
@@ -648,10 +661,10 @@ class RfView : public PanelView {
         }
         if (layer == 0) {
             if (c == params_.pixel) ImGui::TextUnformatted("the selected pixel");
-            if (contains(analysis_.violations, c)) {
+            if (contains(analysis_->violations, c)) {
                 ImGui::TextColored(ImVec4(0.85f, 0, 0, 1),
                                    "violation: not earlier than the pixel, yet it reaches it");
-            } else if (contains(analysis_.blind_spot, c)) {
+            } else if (contains(analysis_->blind_spot, c)) {
                 ImGui::TextColored(ImVec4(0.1f, 0.3f, 0.8f, 1),
                                    "blind spot: earlier and within reach of unmasked kernels,\n"
                                    "but no masked path reaches the pixel");
@@ -662,9 +675,7 @@ class RfView : public PanelView {
         ImGui::EndTooltip();
     }
 
-    std::string mask_label(int layer) const {
-        return rf::to_string(rf::classify_mask(params_.stack.masks[layer], params_.stack.order));
-    }
+    std::string mask_label(int layer) const { return rf::to_string(params_.kinds[layer]); }
 
     void draw_layers(ImVec2 size) {
         const int n = params_.stack.size, L = layer_count();
@@ -679,7 +690,8 @@ class RfView : public PanelView {
             pic.order = params_.stack.order;
             pic.pixel = params_.pixel;
             pic.show_pixel = true;
-            pic.counts = g < L ? &analysis_.layer_paths[g] : nullptr;
+            pic.counts = g < L ? &analysis_->layer_paths[g] : nullptr;
+            pic.keep_alive = analysis_;
             if (g < L) all.push_back(pic.counts);
             pic.dimmed = g < L - reveal_;
             pic.title = g == 0  ? "input → layer 1 (" + mask_label(0) + ")"
@@ -694,7 +706,8 @@ class RfView : public PanelView {
         uploaded_view_ = 1;
         uploaded_reveal_ = reveal_;
         std::vector<GLuint> tex(L + 1, 0);
-        for (int g = 0; g < L; ++g) tex[g] = shaded(g, analysis_.layer_paths[g], vmax_log, refresh);
+        for (int g = 0; g < L; ++g)
+            tex[g] = shaded(g, analysis_->layer_paths[g], vmax_log, refresh);
         layers_canvas_.set_home(
             {-0.3, -0.3, per_row * (n + gap) - gap + 0.3, rows * (n + gap + title) - gap + 0.2},
             true);
@@ -729,11 +742,12 @@ class RfView : public PanelView {
             g.n = n;
             g.order = params_.stack.order;
             g.pixel = params_.pixel;
-            g.counts = &compare_[i].paths;
-            g.blind_spot = &compare_[i].blind_spot;
-            g.violations = &compare_[i].violations;
-            g.title = std::string(names[i]) + ": " + std::to_string(compare_[i].cells.size()) +
-                      " cells" + (compare_[i].violations.empty() ? "" : ", NOT causal");
+            g.counts = &compare_[i]->paths;
+            g.keep_alive = compare_[i];
+            g.blind_spot = &compare_[i]->blind_spot;
+            g.violations = &compare_[i]->violations;
+            g.title = std::string(names[i]) + ": " + std::to_string(compare_[i]->cells.size()) +
+                      " cells" + (compare_[i]->violations.empty() ? "" : ", NOT causal");
             g.offset = {(i % 2) * (n + gap), (1 - i / 2) * (n + gap + title)};
             all.push_back(g.counts);
         }
@@ -741,7 +755,7 @@ class RfView : public PanelView {
         const bool refresh = uploaded_view_ != 2;
         uploaded_view_ = 2;
         std::vector<GLuint> tex(4);
-        for (int i = 0; i < 4; ++i) tex[i] = shaded(i, compare_[i].paths, vmax_log, refresh);
+        for (int i = 0; i < 4; ++i) tex[i] = shaded(i, compare_[i]->paths, vmax_log, refresh);
         compare_canvas_.set_home({-0.3, -0.3, 2 * n + gap + 0.3, 2 * (n + title) + gap + 0.2},
                                  true);
         compare_canvas_.set_axes({}, {}, false);
@@ -750,6 +764,9 @@ class RfView : public PanelView {
             for (int i = 0; i < 4; ++i) draw_grid(c, grids[i], tex[i], vmax_log);
         });
         mark_rect("rf.compare", compare_canvas_.plot_min(), compare_canvas_.plot_max());
+        for (int i = 0; i < 4; ++i) {
+            mark_cells(compare_canvas_, grids[i], "rf.compare." + std::to_string(i) + ".cell");
+        }
         if (auto w = compare_canvas_.clicked_world()) {
             for (const GridPicture& g : grids) {
                 if (auto c = cell_at(g, *w)) set_pixel(*c);
@@ -759,9 +776,8 @@ class RfView : public PanelView {
 
     RfModel model_;
     RfParams params_;
-    rf::Analysis analysis_;
-    rf::Analysis compare_[4];
-    rf::Counts pixel_only_;
+    std::shared_ptr<const rf::Analysis> analysis_;
+    std::array<std::shared_ptr<const rf::Analysis>, 4> compare_;
     bool dirty_ = true;
     int edit_layer_ = 0;
     int reveal_ = 0;  // layers revealed, walking back from the output; L shows the full field

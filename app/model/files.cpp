@@ -39,7 +39,9 @@ fs::path write_temp_beside(const fs::path& target, const std::string& bytes) {
         }
         done += static_cast<size_t>(n);
     }
-    if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    const bool synced = ::fsync(fd) == 0;
+    const bool closed = ::close(fd) == 0;  // always closed, even when fsync failed
+    if (!synced || !closed) {
         const std::string message = os_error("cannot flush", target);
         ::unlink(temp.c_str());
         throw UserError(message);
@@ -99,9 +101,15 @@ void write_file_exclusive(const fs::path& path, const std::string& bytes) {
         throw UserError("'" + path.string() + "' already exists; exports never overwrite");
     }
     const fs::path temp = write_temp_beside(path, bytes);
-    const int linked = ::link(temp.c_str(), path.c_str());
-    const int link_errno = errno;
-    ::unlink(temp.c_str());
+    int linked = ::link(temp.c_str(), path.c_str());
+    int link_errno = errno;
+    if (linked != 0 && link_errno != EEXIST) {
+        // FAT/exFAT and some network shares have no hard links; RENAME_NOREPLACE is just as
+        // atomic and exclusive where the filesystem supports it.
+        linked = ::renameat2(AT_FDCWD, temp.c_str(), AT_FDCWD, path.c_str(), RENAME_NOREPLACE);
+        link_errno = errno;
+    }
+    ::unlink(temp.c_str());  // after a rename this finds nothing, which is fine
     if (linked != 0) {
         errno = link_errno;
         throw UserError(link_errno == EEXIST

@@ -17,17 +17,23 @@ rf::Order order_from(const std::string& word) {
     return word == "bottom-up" ? rf::Order::BottomUp : rf::Order::TopDown;
 }
 
-// A named mask, or a k×k 0/1 matrix; `what` names it in errors.
-rf::Mask mask_from_json(const Json& value, int kernel, rf::Order order, const std::string& what) {
+// A mask's kind from JSON: a name, or Custom for a k×k 0/1 matrix (read by custom_mask).
+rf::MaskKind kind_from_json(const Json& value) {
     if (value.is_string()) {
         const std::string name = value.get<std::string>();
-        if (name == "A") return rf::make_mask(rf::MaskKind::A, kernel, order);
-        if (name == "B") return rf::make_mask(rf::MaskKind::B, kernel, order);
-        if (name == "none") return rf::make_mask(rf::MaskKind::None, kernel, order);
+        if (name == "A") return rf::MaskKind::A;
+        if (name == "B") return rf::MaskKind::B;
+        if (name == "none") return rf::MaskKind::None;
     }
-    const std::string expected = "\"A\", \"B\", \"none\" or a " + std::to_string(kernel) + "x" +
-                                 std::to_string(kernel) + " matrix of 0/1 (got " + value.dump() +
-                                 ")";
+    return rf::MaskKind::Custom;
+}
+
+// A k×k 0/1 matrix; `what` names it in errors.
+rf::Mask custom_mask(const Json& value, int kernel, const std::string& what) {
+    const std::string k = std::to_string(kernel);
+    const std::string expected = "\"A\", \"B\", \"none\" or a " + k + "x" + k +
+                                 " matrix of 0/1 (got " + value.dump() +
+                                 "); masks is a list, so one drawn mask is [[[0,1,0],...]]";
     if (!value.is_array() || static_cast<int>(value.size()) != kernel) {
         throw UserError(what + " must be " + expected);
     }
@@ -72,6 +78,33 @@ Json rf_mask_to_json(const rf::Mask& mask, rf::Order order) {
     return rows;
 }
 
+void RfParams::set_kind(size_t layer, rf::MaskKind kind) {
+    kinds.at(layer) = kind;
+    if (kind != rf::MaskKind::Custom)
+        stack.masks.at(layer) = rf::make_mask(kind, stack.kernel, stack.order);
+}
+
+void RfParams::rebuild_masks(int kernel, rf::Order order) {
+    const int old_h = stack.kernel / 2, h = kernel / 2;
+    for (size_t l = 0; l < stack.masks.size(); ++l) {
+        rf::Mask& m = stack.masks[l];
+        if (kinds.at(l) != rf::MaskKind::Custom) {
+            m = rf::make_mask(kinds[l], kernel, order);
+            continue;
+        }
+        rf::Mask resized = rf::Mask::Zero(kernel, kernel);
+        for (int i = 0; i < m.rows(); ++i) {
+            for (int j = 0; j < m.cols(); ++j) {
+                const int ii = i - old_h + h, jj = j - old_h + h;
+                if (ii >= 0 && jj >= 0 && ii < kernel && jj < kernel) resized(ii, jj) = m(i, j);
+            }
+        }
+        m = resized;
+    }
+    stack.kernel = kernel;
+    stack.order = order;
+}
+
 Json RfModel::defaults() const {
     return Json{{"size", 5},
                 {"kernel", 3},
@@ -95,8 +128,12 @@ RfParams rf_params_from_json(const Json& state) {
                             " masks, input first, each \"A\", \"B\", \"none\" or a k×k 0/1 matrix");
     }
     for (size_t l = 0; l < masks.size(); ++l) {
-        p.stack.masks.push_back(mask_from_json(masks[l], p.stack.kernel, p.stack.order,
-                                               f.name("masks") + "[" + std::to_string(l) + "]"));
+        const rf::MaskKind kind = kind_from_json(masks[l]);
+        p.kinds.push_back(kind);
+        p.stack.masks.push_back(kind == rf::MaskKind::Custom
+                                    ? custom_mask(masks[l], p.stack.kernel,
+                                                  f.name("masks") + "[" + std::to_string(l) + "]")
+                                    : rf::make_mask(kind, p.stack.kernel, p.stack.order));
     }
     const Json& pixel = f.at("pixel");
     const std::string pixel_range =
@@ -115,7 +152,12 @@ RfParams rf_params_from_json(const Json& state) {
 
 Json rf_params_to_json(const RfParams& p) {
     Json masks = Json::array();
-    for (const rf::Mask& m : p.stack.masks) masks.push_back(rf_mask_to_json(m, p.stack.order));
+    for (size_t l = 0; l < p.stack.masks.size(); ++l) {
+        const rf::MaskKind kind = l < p.kinds.size() ? p.kinds[l] : rf::MaskKind::Custom;
+        masks.push_back(kind == rf::MaskKind::Custom
+                            ? rf_mask_to_json(p.stack.masks[l], p.stack.order)
+                            : Json(rf::to_string(kind)));
+    }
     return Json{{"size", p.stack.size},
                 {"kernel", p.stack.kernel},
                 {"order", rf::to_string(p.stack.order)},

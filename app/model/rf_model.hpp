@@ -13,8 +13,17 @@ namespace genlab {
 
 struct RfParams {
     rf::Stack stack;
+    // Each layer's named kind (Custom for a drawn mask). Kept beside the matrices because at
+    // k = 1 "B" and "none" are the same matrix, and a name must survive a kernel change.
+    std::vector<rf::MaskKind> kinds;
     rf::Cell pixel;  // 0-based
     std::string view = "field";
+
+    // Sets layer l to a named kind, rebuilding its matrix for the current kernel and order.
+    void set_kind(size_t layer, rf::MaskKind kind);
+    // Rebuilds the named layers for a new kernel or order; drawn masks keep the cells that
+    // still fit, centred.
+    void rebuild_masks(int kernel, rf::Order order);
 };
 
 // `state` must be normalized (RfModel::normalize).

@@ -58,6 +58,17 @@ TEST(ApplySet, SetsDottedKeysAndCanonicalizes) {
     EXPECT_EQ(s["receptive_field"]["masks"], Json::array({"B"}));
 }
 
+TEST(ApplySet, MaskNamesSurviveAKernelWhereTwoNamesCoincide) {
+    // At k = 1, "B" and "none" are both the single kept centre; "none" must stay "none".
+    Json s = default_state();
+    apply_set(s, "receptive_field.masks=none,none");
+    apply_set(s, "receptive_field.kernel=1");
+    EXPECT_EQ(s["receptive_field"]["masks"], Json::array({"none", "none"}));
+    apply_set(s, "receptive_field.kernel=3");
+    EXPECT_EQ(s["receptive_field"]["masks"], Json::array({"none", "none"}));
+    EXPECT_EQ(make_report(s)["receptive_field"]["cells"].size(), 25u);
+}
+
 TEST(ApplySet, CustomMaskMatrixEqualToANamedMaskIsStoredByName) {
     Json s = default_state();
     apply_set(s, "receptive_field.masks=[[[1,1,1],[1,0,0],[0,0,0]],\"B\"]");

@@ -95,6 +95,17 @@ class BadInput(unittest.TestCase):
                     self.assert_one_line_error(["--load", path], name, needle)
             self.assert_one_line_error(["--load", os.path.join(d, "missing.json")], "no such file")
 
+    def test_a_cli_error_leaves_an_unreadable_session_where_it_is(self):
+        with tempfile.TemporaryDirectory() as config:
+            os.makedirs(os.path.join(config, "genlab"))
+            session = os.path.join(config, "genlab", "session.json")
+            with open(session, "w") as f:
+                f.write("{ truncated")
+            rc, _, err = run_cli(["--set", "receptive_field.kernel=4"],
+                                 env_extra={"XDG_CONFIG_HOME": config})
+            self.assertEqual(rc, 2, err)
+            self.assertEqual(os.listdir(os.path.join(config, "genlab")), ["session.json"])
+
 
 class NoDisplay(unittest.TestCase):
     def test_gui_without_display_exits_1_with_the_fix(self):

@@ -209,6 +209,40 @@ class RfGui(unittest.TestCase):
         app.key("space")  # ...and an event still wakes it at once
         app.wait_ui(lambda ui: ui["playing"] and ui["frame"] > frame)
 
+    def test_compare_view_recolours_when_the_pixel_changes(self):
+        # Pixel 11 has nothing before it: all four grids start without colour.
+        app = self.start("--set", "receptive_field.view=compare",
+                         "--set", "receptive_field.pixel=1,1")
+        app.move(4, app.ui["window"][1] - 4)
+        app.click_widget("rf.compare.0.cell.3.3")  # A then A, pixel 33
+        ui = app.wait_ui(lambda ui: rf(ui)["pixel"] == [3, 3])
+        app.move(4, ui["window"][1] - 4)
+        time.sleep(0.3)
+        app.key("ctrl+e")
+        ui = app.wait_ui(lambda ui: ui["last_export"])
+        png = read_png(ui["last_export"])
+        # One colour scale spans the four grids. Its top is B/B's cell 23, reached through
+        # 23, 24, 32 and 33 (4 paths). In A/A, 13 is reached through 22, 23, 24 (3 paths):
+        # log 4 / log 5 = 0.861 of the scale, matplotlib's viridis at 6/7 is #a0da39.
+        colour = median_color(png, ui["widgets"]["rf.compare.0.cell.1.3"], 0.6, 0.6, 0.95, 0.95)
+        self.assertTrue(close(colour, (0xA0, 0xDA, 0x39), 14), colour)
+        colour = median_color(png, ui["widgets"]["rf.compare.3.cell.2.3"], 0.6, 0.6, 0.95, 0.95)
+        self.assertTrue(close(colour, VIRIDIS_1_0, 14), colour)
+
+    def test_a_broken_preset_is_reported_not_fatal(self):
+        with tempfile.TemporaryDirectory() as assets:
+            os.makedirs(os.path.join(assets, "presets"))
+            with open(os.path.join(assets, "presets", "bad.json"), "w") as f:
+                f.write('{"version": 1, "title": 5, "receptive_field": {"kernel": 5}}')
+            with open(os.path.join(assets, "presets", "good.json"), "w") as f:
+                f.write('{"version": 1, "title": "Good", "receptive_field": {"kernel": 7}}')
+            app = self.start(env_extra={"GENLAB_ASSETS": assets})
+            self.assertIn("'title' must be a string", app.ui["last_error"])
+            app.click_widget("toolbar.preset")
+            app.wait_ui(lambda ui: "preset.0" in ui["widgets"])
+            app.click_widget("preset.0")  # only the good one is listed
+            app.wait_ui(lambda ui: rf(ui)["kernel"] == 7)
+
     def test_session_is_restored_after_a_restart(self):
         with tempfile.TemporaryDirectory() as config:
             env = {"XDG_CONFIG_HOME": config}
