@@ -243,6 +243,26 @@ class RfGui(unittest.TestCase):
             app.click_widget("preset.0")  # only the good one is listed
             app.wait_ui(lambda ui: rf(ui)["kernel"] == 7)
 
+    def test_report_and_csv_exports_from_the_menu(self):
+        app = self.start("--set", "receptive_field.masks=B,B")
+        exported = []
+        for item in ("export.report", "export.csv"):
+            app.click_widget("toolbar.export")
+            app.wait_ui(lambda ui: item in ui["widgets"])
+            app.click_widget(item)
+            ui = app.wait_ui(lambda ui: ui["last_export"] and ui["last_export"] not in exported)
+            exported.append(ui["last_export"])
+        report_path, csv_path = exported
+        self.assertRegex(os.path.basename(report_path), r"^genlab-receptive_field-\d{8}-\d{6}\.json$")
+        with open(report_path) as f:
+            report = json.load(f)
+        self.assertEqual(report["receptive_field"]["violations"], [[3, 3]])
+        with open(csv_path) as f:
+            lines = f.read().splitlines()
+        self.assertEqual(lines[0], "row,col,paths,in_field,blind_spot,violation")
+        self.assertEqual(len(lines), 26)
+        self.assertIn("3,3,1,1,0,1", lines)
+
     def test_session_is_restored_after_a_restart(self):
         with tempfile.TemporaryDirectory() as config:
             env = {"XDG_CONFIG_HOME": config}
