@@ -43,6 +43,12 @@ struct WorldRect {
 };
 
 struct AxisSpec {
+    AxisSpec(std::string label_ = "", std::function<std::string(double)> format_ = {},
+             double min_step_ = 0, double tick_offset_ = 0)
+        : label(std::move(label_)),
+          format(std::move(format_)),
+          min_step(min_step_),
+          tick_offset(tick_offset_) {}
     std::string label;
     // Tick text for a world value; by default the shortest round-trip of the number.
     std::function<std::string(double)> format;
@@ -51,6 +57,13 @@ struct AxisSpec {
 };
 
 struct ColorbarSpec {
+    ColorbarSpec(Colormap map_, double vmin_, double vmax_, std::string label_,
+                 std::function<std::string(double)> format_ = {})
+        : map(map_),
+          vmin(vmin_),
+          vmax(vmax_),
+          label(std::move(label_)),
+          format(std::move(format_)) {}
     Colormap map = Colormap::Viridis;
     double vmin = 0, vmax = 1;
     std::string label;
@@ -81,6 +94,11 @@ class Canvas {
     std::optional<Vec2> clicked_world() const { return clicked_; }
     bool view_changed() const { return view_changed_; }  // panned or zoomed this frame
     const WorldRect& view() const { return view_; }
+    // Shows `view` (fitted to the aspect when equal_aspect): keeps two canvases in sync.
+    void set_view(const WorldRect& view) { requested_ = view; }
+    const WorldRect& requested_view() const { return requested_; }
+    // A left-button drag that began on the canvas: where it was pressed (world), while held.
+    std::optional<Vec2> left_drag_origin() const { return left_down_ ? left_press_ : std::nullopt; }
     ImVec2 plot_min() const { return plot_min_; }  // screen rect of the plot area
     ImVec2 plot_max() const { return plot_max_; }
 
@@ -128,6 +146,8 @@ class Canvas {
     ImVec2 mouse_{0, 0};
     bool mouse_valid_ = false;
     int pan_button_ = -1;  // the button dragging the view, or -1
+    bool left_down_ = false;
+    std::optional<Vec2> left_press_;
     WorldRect pan_start_;
 };
 

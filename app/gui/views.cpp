@@ -4,10 +4,12 @@
 namespace genlab {
 
 std::unique_ptr<PanelView> make_rf_view();
+std::unique_ptr<PanelView> make_gan_view();
 
 std::vector<std::unique_ptr<PanelView>> make_all_views() {
     std::vector<std::unique_ptr<PanelView>> views;
     views.push_back(make_rf_view());
+    views.push_back(make_gan_view());
     return views;
 }
 

@@ -1,4 +1,5 @@
 // The panel registry: a new panel adds its model here (and its view in gui/views.cpp).
+#include "gan_model.hpp"
 #include "panel_model.hpp"
 #include "rf_model.hpp"
 
@@ -6,7 +7,8 @@ namespace genlab {
 
 const std::vector<const PanelModel*>& all_panel_models() {
     static const RfModel rf;
-    static const std::vector<const PanelModel*> models = {&rf};
+    static const GanModel gan;
+    static const std::vector<const PanelModel*> models = {&rf, &gan};
     return models;
 }
 
