@@ -192,7 +192,9 @@ void Canvas::handle_input() {
     if (ImGui::IsItemActivated() && ImGui::IsMouseClicked(0) && mouse_valid_) {
         left_press_ = to_world(mouse_);
     }
-    left_down_ = ImGui::IsItemActive() && ImGui::IsMouseDown(0) && left_press_.has_value();
+    const bool released_now = ImGui::IsItemDeactivated() && ImGui::IsMouseReleased(0);
+    left_down_ = left_press_.has_value() &&
+                 ((ImGui::IsItemActive() && ImGui::IsMouseDown(0)) || released_now);
     if (left_released && hovered_ && mouse_valid_ && io.MouseDragMaxDistanceSqr[0] < 16.0f) {
         if (auto w = hover_world()) clicked_ = w;
     }

@@ -97,7 +97,8 @@ class Canvas {
     // Shows `view` (fitted to the aspect when equal_aspect): keeps two canvases in sync.
     void set_view(const WorldRect& view) { requested_ = view; }
     const WorldRect& requested_view() const { return requested_; }
-    // A left-button drag that began on the canvas: where it was pressed (world), while held.
+    // A left-button drag that began on the canvas: where it was pressed (world), while held
+    // and on the frame it is released (so the drag always ends where the pointer did).
     std::optional<Vec2> left_drag_origin() const { return left_down_ ? left_press_ : std::nullopt; }
     ImVec2 plot_min() const { return plot_min_; }  // screen rect of the plot area
     ImVec2 plot_max() const { return plot_max_; }

@@ -32,7 +32,8 @@ constexpr ImU32 kReal = IM_COL32(30, 90, 200, 255);
 constexpr ImU32 kImag = IM_COL32(230, 120, 20, 255);
 constexpr ImU32 kBoundary = IM_COL32(0, 150, 60, 255);
 constexpr Colormap kSpeedColormap = Colormap::Magma;
-constexpr int kMaxDrawnPoints = 600;  // per trajectory: enough for a smooth curve
+constexpr int kMaxDrawnPoints = 600;     // per trajectory: enough for a smooth curve
+constexpr double kReferenceStep = 0.05;  // RK4 step of the bilinear flow reference
 
 // Which state coordinates a phase plane shows, as (x, y).
 struct Plane {
@@ -219,9 +220,18 @@ class GanView : public PanelView {
         if (ref.system == gan::System::Dirac) {
             ref.gamma = 0;
         } else {
+            // The true orbit: RK4 with a small step over the same total time (an RK4 step of
+            // h = 2 would draw a triangle, not the circle the flow follows).
             ref.method = gan::Method::Flow;
+            ref.lr = std::min(ref.lr, kReferenceStep);
         }
         return ref;
+    }
+
+    // Steps of the reference run that cover the same time as `steps` of the chosen run.
+    int reference_steps(int steps) const {
+        const double ratio = params_.sim.lr / reference_params().lr;
+        return static_cast<int>(std::min<double>(std::ceil(steps * ratio), kGanMaxSteps));
     }
 
     std::string reference_title() const {
@@ -248,7 +258,8 @@ class GanView : public PanelView {
 
     void simulate() {
         if (dirty_) {
-            left_ = gan::integrate(reference_params(), params_.start, params_.steps);
+            left_ =
+                gan::integrate(reference_params(), params_.start, reference_steps(params_.steps));
             right_ = gan::integrate(params_.sim, params_.start, params_.steps);
             const gan::State eq = gan::equilibrium(params_.sim);
             jacobian_ = gan::jacobian(params_.sim, eq);
@@ -263,8 +274,8 @@ class GanView : public PanelView {
         // Many trajectories are recomputed when a drag ends, not on every frame of it, so
         // dragging a slider stays smooth with hundreds of them.
         if (extras_dirty_ && !ImGui::IsAnyItemActive()) {
-            left_extra_ =
-                gan::integrate_batch(reference_params(), params_.extra_starts, params_.steps);
+            left_extra_ = gan::integrate_batch(reference_params(), params_.extra_starts,
+                                               reference_steps(params_.steps));
             right_extra_ = gan::integrate_batch(params_.sim, params_.extra_starts, params_.steps);
             extras_dirty_ = false;
         }
@@ -530,8 +541,9 @@ class GanView : public PanelView {
         ImGui::BeginGroup();
         ImGui::TextUnformatted(title.c_str());
         std::vector<std::vector<Vec2>> extra_pts;
-        for (const auto& t : extra) extra_pts.push_back(decimated(plane, t, shown_));
-        const std::vector<Vec2> main_pts = decimated(plane, main, shown_);
+        const int upto = is_left ? reference_steps(shown_) : shown_;
+        for (const auto& t : extra) extra_pts.push_back(decimated(plane, t, upto));
+        const std::vector<Vec2> main_pts = decimated(plane, main, upto);
         const Vec2 start = project(plane, params_.start);
         const Vec2 eq = project(plane, gan::equilibrium(sim));
         const double max_speed = field.max_speed;
@@ -573,8 +585,15 @@ class GanView : public PanelView {
     void handle_phase_input(Canvas& canvas, const Plane& plane) {
         const double grab = 12.0 / canvas.pixels_per_unit_x();  // 12 px around the start dot
         const Vec2 start = project(plane, params_.start);
-        if (auto origin = canvas.left_drag_origin();
-            origin && std::hypot(origin->x - start.x, origin->y - start.y) < grab) {
+        // Latched when the drag begins on the dot: afterwards the dot follows the pointer,
+        // however far it moves from where the press was.
+        const auto origin = canvas.left_drag_origin();
+        if (!origin && dragging_start_ == &canvas) dragging_start_ = nullptr;
+        if (origin && !dragging_start_ &&
+            std::hypot(origin->x - start.x, origin->y - start.y) < grab) {
+            dragging_start_ = &canvas;
+        }
+        if (dragging_start_ == &canvas) {
             if (auto w = canvas.hover_world()) {
                 params_.start = lift(plane, *w, params_.start);
                 dirty_ = true;
@@ -655,6 +674,9 @@ class GanView : public PanelView {
                 if (dirac) {
                     c.line({1, lo}, {1, hi}, kBoundary, 1.5f);
                     c.text({1.0, hi - (hi - lo) * 0.06}, "  γ = 1: critical", kBoundary);
+                } else {
+                    c.text({1.5, (lo + hi) / 2 + (hi - lo) * 0.25}, "no effect on V = d·g",
+                           IM_COL32(0, 0, 0, 200));
                 }
                 c.line({gamma, lo}, {gamma, hi}, IM_COL32(0, 0, 0, 160), 1.5f);
                 for (const auto& p : sweep) {
@@ -719,6 +741,7 @@ class GanView : public PanelView {
     std::vector<gan::SweepPoint> sweep_;
     FieldPicture left_field_, right_field_;
     WorldRect home_;
+    const Canvas* dragging_start_ = nullptr;  // the canvas whose start dot is being dragged
     WorldRect left_field_view_{0, 0, 0, 0}, right_field_view_{0, 0, 0, 0};
     Canvas left_canvas_{"gan.phase0"}, right_canvas_{"gan.phase"}, spectrum_canvas_{"gan.spectrum"},
         sweep_canvas_{"gan.sweep"}, series_canvas_{"gan.series"};

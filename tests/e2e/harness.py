@@ -262,12 +262,25 @@ class App:
         x, y, w, h = self.widget(wid)
         self.click(x + w * dx, y + h * dy, button)
 
-    def drag(self, x0, y0, x1, y1, button=1, steps=10, delay=0.02):
+    def drag(self, x0, y0, x1, y1, button=1, steps=10, delay=0.02, hold=0.15):
+        """Press, hold a moment (as a person does, so the app sees the press where it
+        happened: ImGui 1.86 samples buttons once per frame), move in steps, release."""
         self.move(x0, y0)
         self._xdo("mousedown", button)
+        time.sleep(hold)
         for i in range(1, steps + 1):
             self.move(x0 + (x1 - x0) * i / steps, y0 + (y1 - y0) * i / steps, settle=delay)
         self._xdo("mouseup", button)
+
+    def export_from_menu(self, item, timeout=20):
+        """Open the toolbar's Export menu, click `item` (e.g. "export.canvas_2x"), and return
+        the ui frame that reports a new export."""
+        before = (self.ui or {}).get("last_export", "")
+        self.click_widget("toolbar.export")
+        self.wait_ui(lambda ui: item in ui["widgets"])
+        self.click_widget(item)
+        return self.wait_ui(lambda ui: ui["last_export"] and ui["last_export"] != before,
+                            timeout=timeout)
 
     def scroll(self, x, y, up=True, n=1):
         self.move(x, y)

@@ -134,10 +134,7 @@ class RfGui(unittest.TestCase):
 
     def test_canvas_export_at_2x_through_the_menu(self):
         app = self.start()
-        app.click_widget("toolbar.export")
-        app.wait_ui(lambda ui: "export.canvas_2x" in ui["widgets"])
-        app.click_widget("export.canvas_2x")
-        ui = app.wait_ui(lambda ui: ui["last_export"])
+        ui = app.export_from_menu("export.canvas_2x")
         png = read_png(ui["last_export"])
         x, y, w, h = ui["widgets"]["canvas.rf.field"]
         self.assertEqual((png.width, png.height), (int(w) * 2, int(h) * 2))
@@ -245,13 +242,8 @@ class RfGui(unittest.TestCase):
 
     def test_report_and_csv_exports_from_the_menu(self):
         app = self.start("--set", "receptive_field.masks=B,B")
-        exported = []
-        for item in ("export.report", "export.csv"):
-            app.click_widget("toolbar.export")
-            app.wait_ui(lambda ui: item in ui["widgets"])
-            app.click_widget(item)
-            ui = app.wait_ui(lambda ui: ui["last_export"] and ui["last_export"] not in exported)
-            exported.append(ui["last_export"])
+        exported = [app.export_from_menu(item)["last_export"]
+                    for item in ("export.report", "export.csv")]
         report_path, csv_path = exported
         self.assertRegex(os.path.basename(report_path), r"^genlab-receptive_field-\d{8}-\d{6}\.json$")
         with open(report_path) as f:
