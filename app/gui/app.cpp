@@ -652,6 +652,9 @@ int run_screenshot(Shell& shell, const AppConfig& config) {
         glClearColor(0.95f, 0.95f, 0.96f, 1);
         glClear(GL_COLOR_BUFFER_BIT);
         ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+        // No swap ends these frames: without a finish, the driver keeps queueing them (and
+        // every frame's orphaned vertex buffers) until the final read-back.
+        glFinish();
         if (i + 1 == config.frames) {
             const std::string error =
                 write_png(config.screenshot, read_framebuffer(target.width(), target.height()),

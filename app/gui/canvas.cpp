@@ -367,6 +367,102 @@ void Canvas::image(unsigned int gl_texture, Vec2 a, Vec2 b) {
 }
 
 //-----------------------------------------------------------------------------
+// [SECTION] Cached layers
+//-----------------------------------------------------------------------------
+
+struct Canvas::CachedLayer {
+    RenderTarget target;
+    std::uint64_t version = 0;
+    WorldRect view{0, 0, 0, 0};
+    ImVec2 size{0, 0};
+    bool valid = false;
+};
+
+namespace {
+
+// The layer texture holds premultiplied colour (ImGui's blending onto a transparent target
+// produces exactly that), so it is composited with ONE, ONE_MINUS_SRC_ALPHA.
+void premultiplied_blend(const ImDrawList*, const ImDrawCmd*) {
+    glBlendFuncSeparate(GL_ONE, GL_ONE_MINUS_SRC_ALPHA, GL_ONE, GL_ONE_MINUS_SRC_ALPHA);
+}
+
+// Renders one draw list into `target` (cleared to transparent) with ImGui's GL backend.
+void render_list(ImDrawList& list, RenderTarget& target, ImVec4 clear) {
+    ImDrawList* lists[] = {&list};
+    ImDrawData data;
+    data.Valid = true;
+    data.CmdLists = lists;
+    data.CmdListsCount = 1;
+    data.TotalVtxCount = list.VtxBuffer.Size;
+    data.TotalIdxCount = list.IdxBuffer.Size;
+    data.DisplayPos = ImVec2(0, 0);
+    data.DisplaySize =
+        ImVec2(static_cast<float>(target.width()), static_cast<float>(target.height()));
+    data.FramebufferScale = ImVec2(1, 1);
+    BoundTarget bind(target);
+    glClearColor(clear.x, clear.y, clear.z, clear.w);
+    glClear(GL_COLOR_BUFFER_BIT);
+    ImGui_ImplOpenGL3_RenderDrawData(&data);
+}
+
+// A draw list ready for offscreen use: the font atlas bound, clipped to w×h.
+void begin_offscreen_list(ImDrawList& list, float w, float h) {
+    list._ResetForNewFrame();
+    list.PushTextureID(ImGui::GetIO().Fonts->TexID);
+    list.PushClipRect(ImVec2(0, 0), ImVec2(w, h));
+}
+
+}  // namespace
+
+void Canvas::cached_layer(const std::string& name, std::uint64_t version, const Content& content) {
+    if (exporting_) {  // draw at the export's resolution instead
+        content(*this);
+        return;
+    }
+    auto& slot = layers_[name];
+    if (!slot) slot = std::make_shared<CachedLayer>();
+    CachedLayer& layer = *slot;
+    // Rendered at framebuffer resolution, so HiDPI screens stay sharp.
+    const float fb_scale = std::max(1.0f, ImGui::GetIO().DisplayFramebufferScale.x);
+    const ImVec2 size(std::round(plot_max_.x - plot_min_.x), std::round(plot_max_.y - plot_min_.y));
+    const bool stale = !layer.valid || layer.version != version || layer.size.x != size.x ||
+                       layer.size.y != size.y || layer.view.x0 != view_.x0 ||
+                       layer.view.x1 != view_.x1 || layer.view.y0 != view_.y0 ||
+                       layer.view.y1 != view_.y1;
+    if (stale && size.x >= 1 && size.y >= 1) {
+        layer.target.resize(static_cast<int>(size.x * fb_scale),
+                            static_cast<int>(size.y * fb_scale));
+        ImDrawList list(ImGui::GetDrawListSharedData());
+        begin_offscreen_list(list, static_cast<float>(layer.target.width()),
+                             static_cast<float>(layer.target.height()));
+        const auto saved_dl = dl_;
+        const ImVec2 saved_min = plot_min_, saved_max = plot_max_;
+        dl_ = &list;
+        scale_ = fb_scale;
+        plot_min_ = ImVec2(0, 0);
+        plot_max_ = ImVec2(static_cast<float>(layer.target.width()),
+                           static_cast<float>(layer.target.height()));
+        content(*this);
+        dl_ = saved_dl;
+        scale_ = 1.0f;
+        plot_min_ = saved_min;
+        plot_max_ = saved_max;
+        render_list(list, layer.target, ImVec4(0, 0, 0, 0));
+        layer.version = version;
+        layer.view = view_;
+        layer.size = size;
+        layer.valid = true;
+    }
+    if (!layer.valid) return;
+    dl_->AddCallback(premultiplied_blend, nullptr);
+    // The target's row 0 is the bottom: flip v.
+    dl_->AddImage(reinterpret_cast<ImTextureID>(static_cast<intptr_t>(layer.target.texture())),
+                  plot_min_, ImVec2(plot_min_.x + size.x, plot_min_.y + size.y), ImVec2(0, 1),
+                  ImVec2(1, 0));
+    dl_->AddCallback(ImDrawCallback_ResetRenderState, nullptr);
+}
+
+//-----------------------------------------------------------------------------
 // [SECTION] Offscreen export
 //-----------------------------------------------------------------------------
 
@@ -384,37 +480,25 @@ std::string Canvas::export_png(const std::string& path, int scale) {
     const ImVec2 saved_origin = origin_, saved_size = size_;
     const bool saved_hovered = hovered_;
     ImDrawList list(ImGui::GetDrawListSharedData());
-    list._ResetForNewFrame();
-    list.PushTextureID(ImGui::GetIO().Fonts->TexID);
-    list.PushClipRect(ImVec2(0, 0), ImVec2(static_cast<float>(w), static_cast<float>(h)));
+    begin_offscreen_list(list, static_cast<float>(w), static_cast<float>(h));
     dl_ = &list;
     scale_ = static_cast<float>(scale);
     hovered_ = false;
+    exporting_ = true;
     layout(ImVec2(0, 0), ImVec2(static_cast<float>(w), static_cast<float>(h)));
     draw_frame_with(content_);
     dl_ = saved_dl;
     scale_ = 1.0f;
     hovered_ = saved_hovered;
+    exporting_ = false;
     layout(saved_origin, saved_size);
 
-    ImDrawList* lists[] = {&list};
-    ImDrawData data;
-    data.Valid = true;
-    data.CmdLists = lists;
-    data.CmdListsCount = 1;
-    data.TotalVtxCount = list.VtxBuffer.Size;
-    data.TotalIdxCount = list.IdxBuffer.Size;
-    data.DisplayPos = ImVec2(0, 0);
-    data.DisplaySize = ImVec2(static_cast<float>(w), static_cast<float>(h));
-    data.FramebufferScale = ImVec2(1, 1);
     Image image;
     try {
         RenderTarget target;
         target.resize(w, h);
+        render_list(list, target, ImVec4(1, 1, 1, 1));
         BoundTarget bind(target);
-        glClearColor(1, 1, 1, 1);
-        glClear(GL_COLOR_BUFFER_BIT);
-        ImGui_ImplOpenGL3_RenderDrawData(&data);
         image = read_framebuffer(w, h);
     } catch (const std::exception& e) {
         return e.what();

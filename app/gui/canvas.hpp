@@ -19,7 +19,10 @@
 
 #include <imgui.h>
 
+#include <cstdint>
 #include <functional>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -121,6 +124,10 @@ class Canvas {
     // Centred text; `height` in UI pixels (0: the UI font size).
     void text(Vec2 p, const std::string& s, ImU32 color, float height = 0);
     void image(unsigned int gl_texture, Vec2 a, Vec2 b);  // a: min corner, b: max corner
+    // Draws `content` through a cached texture of the plot area, re-rendered only when
+    // `version` or the view changes. Hundreds of curves or a dense field then cost one
+    // textured quad per frame. Exports draw `content` directly, at full resolution.
+    void cached_layer(const std::string& name, std::uint64_t version, const Content& content);
     ImDrawList* draw_list() const { return dl_; }
 
   private:
@@ -142,10 +149,13 @@ class Canvas {
     ImDrawList* dl_ = nullptr;
     ImVec2 origin_{0, 0}, size_{0, 0}, plot_min_{0, 0}, plot_max_{1, 1};
     float scale_ = 1.0f;  // 1 on screen; 2 or 4 when exporting
+    bool exporting_ = false;
     bool hovered_ = false, view_changed_ = false;
     std::optional<Vec2> clicked_;
     ImVec2 mouse_{0, 0};
     bool mouse_valid_ = false;
+    struct CachedLayer;
+    std::map<std::string, std::shared_ptr<CachedLayer>> layers_;
     int pan_button_ = -1;  // the button dragging the view, or -1
     bool left_down_ = false;
     std::optional<Vec2> left_press_;

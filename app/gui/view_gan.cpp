@@ -34,6 +34,9 @@ constexpr ImU32 kBoundary = IM_COL32(0, 150, 60, 255);
 constexpr Colormap kSpeedColormap = Colormap::Magma;
 constexpr int kMaxDrawnPoints = 600;     // per trajectory: enough for a smooth curve
 constexpr double kReferenceStep = 0.05;  // RK4 step of the bilinear flow reference
+// All extra trajectories of a plot share this many vertices: 200 of them stay within a
+// frame's budget under llvmpipe, and one alone still draws smoothly.
+constexpr int kExtraPointsBudget = 40000;
 
 // Which state coordinates a phase plane shows, as (x, y).
 struct Plane {
@@ -71,11 +74,12 @@ std::string complex_text(const gan::Complex& c) {
 }
 
 // Every k-th state (and the last), so thousands of steps draw as a few hundred vertices.
-std::vector<Vec2> decimated(const Plane& plane, const gan::Trajectory& t, int upto) {
+std::vector<Vec2> decimated(const Plane& plane, const gan::Trajectory& t, int upto,
+                            int max_points = kMaxDrawnPoints) {
     std::vector<Vec2> pts;
     const int n = std::min(upto + 1, static_cast<int>(t.states.size()));
     if (n <= 0) return pts;
-    const int stride = std::max(1, n / kMaxDrawnPoints);
+    const int stride = std::max(1, n / std::max(2, max_points));
     for (int k = 0; k < n; k += stride) pts.push_back(project(plane, t.states[k]));
     pts.push_back(project(plane, t.states[n - 1]));
     return pts;
@@ -278,6 +282,7 @@ class GanView : public PanelView {
                                                reference_steps(params_.steps));
             right_extra_ = gan::integrate_batch(params_.sim, params_.extra_starts, params_.steps);
             extras_dirty_ = false;
+            ++extras_version_;
         }
     }
 
@@ -534,6 +539,7 @@ class GanView : public PanelView {
             view.y0 != field_view.y0 || view.y1 != field_view.y1) {
             field = build_field(sim, plane, view);
             field_view = view;
+            ++field_version_;
             if (!is_left) fields_dirty_ = false;
         }
         canvas.set_colorbar(ColorbarSpec{kSpeedColormap, 0, field.max_speed, "speed |v|"});
@@ -542,25 +548,36 @@ class GanView : public PanelView {
         ImGui::TextUnformatted(title.c_str());
         std::vector<std::vector<Vec2>> extra_pts;
         const int upto = is_left ? reference_steps(shown_) : shown_;
-        for (const auto& t : extra) extra_pts.push_back(decimated(plane, t, upto));
+        const int per_extra =
+            std::clamp(kExtraPointsBudget / std::max<int>(1, extra.size()), 40, kMaxDrawnPoints);
+        for (const auto& t : extra) extra_pts.push_back(decimated(plane, t, upto, per_extra));
         const std::vector<Vec2> main_pts = decimated(plane, main, upto);
         const Vec2 start = project(plane, params_.start);
         const Vec2 eq = project(plane, gan::equilibrium(sim));
         const double max_speed = field.max_speed;
         const auto field_copy = std::make_shared<const FieldPicture>(field);
+        // Anything that changes the cached layer changes this number.
+        const std::uint64_t layer_version =
+            (field_version_ * 1000003u + extras_version_) * 1000003u +
+            static_cast<std::uint64_t>(upto);
         canvas.draw(
             ImVec2(size.x, size.y - ImGui::GetFrameHeightWithSpacing()),
-            [field_copy, extra_pts, main_pts, start, eq, max_speed](Canvas& c) {
-                for (const auto& line : field_copy->streamlines)
-                    c.polyline(line, kStreamline, 1.0f);
-                for (const auto& a : field_copy->arrows) {
-                    c.arrow(a.from, a.to,
-                            colormap_color(kSpeedColormap, 0.15 + 0.7 * a.speed / max_speed), 1.2f);
-                }
-                for (const auto& pts : extra_pts) {
-                    c.polyline(pts, kExtraTrajectory, 1.5f);
-                    if (!pts.empty()) c.point(pts.back(), kExtraTrajectory, 3);
-                }
+            [field_copy, extra_pts, main_pts, start, eq, max_speed, layer_version](Canvas& c) {
+                // The field and the extra trajectories change rarely: one cached texture.
+                c.cached_layer("background", layer_version, [&](Canvas& c) {
+                    for (const auto& line : field_copy->streamlines) {
+                        c.polyline(line, kStreamline, 1.0f);
+                    }
+                    for (const auto& a : field_copy->arrows) {
+                        c.arrow(a.from, a.to,
+                                colormap_color(kSpeedColormap, 0.15 + 0.7 * a.speed / max_speed),
+                                1.2f);
+                    }
+                    for (const auto& pts : extra_pts) {
+                        c.polyline(pts, kExtraTrajectory, 1.0f);
+                        if (!pts.empty()) c.point(pts.back(), kExtraTrajectory, 3);
+                    }
+                });
                 c.polyline(main_pts, kMainTrajectory, 2.5f);
                 if (!main_pts.empty()) c.point(main_pts.back(), kMainTrajectory, 4);
                 c.point(start, IM_COL32_WHITE, 7);
@@ -741,7 +758,11 @@ class GanView : public PanelView {
     std::vector<gan::SweepPoint> sweep_;
     FieldPicture left_field_, right_field_;
     WorldRect home_;
-    const Canvas* dragging_start_ = nullptr;  // the canvas whose start dot is being dragged
+    const Canvas* dragging_start_ = nullptr;
+    std::uint64_t
+        field_version_ = 0,
+        extras_version_ =
+            0;  // keys of the cached layers  // the canvas whose start dot is being dragged
     WorldRect left_field_view_{0, 0, 0, 0}, right_field_view_{0, 0, 0, 0};
     Canvas left_canvas_{"gan.phase0"}, right_canvas_{"gan.phase"}, spectrum_canvas_{"gan.spectrum"},
         sweep_canvas_{"gan.sweep"}, series_canvas_{"gan.series"};
