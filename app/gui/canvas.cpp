@@ -104,7 +104,8 @@ void Canvas::layout(ImVec2 origin, ImVec2 size) {
     const float font = ImGui::GetFontSize() * scale_;
     const float left = axes_shown_ ? font * 3.6f : px(4);
     const float bottom = axes_shown_ ? font * 2.6f : px(4);
-    const float right = colorbar_ ? font * 5.0f : px(8);
+    // Room on the right for half of the last x tick label, or for the colorbar.
+    const float right = colorbar_ ? font * 5.0f : (axes_shown_ ? font * 1.6f : px(8));
     const float top = colorbar_ ? font * 1.6f : px(8);
     plot_min_ = ImVec2(origin.x + left, origin.y + top);
     plot_max_ = ImVec2(std::max(plot_min_.x + 1, origin.x + size.x - right),
