@@ -283,7 +283,7 @@ class Shell {
         return *views_.front();
     }
 
-    bool animating() { return active().playing() || window_png_countdown_ > 0; }
+    bool animating() { return active().wants_frames() || window_png_countdown_ > 0; }
 
     void frame(double dt) {
         handle_shortcuts();

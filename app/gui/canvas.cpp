@@ -173,7 +173,7 @@ void Canvas::handle_input() {
                       pan_start_.y1 + d.y * uy};
         view_changed_ = true;
     }
-    if (hovered_ && mouse_valid_ && io.MouseWheel != 0) {
+    if (hovered_ && mouse_valid_ && io.MouseWheel != 0 && !wheel_captured_) {
         const double factor = std::pow(0.85, static_cast<double>(io.MouseWheel));
         const Vec2 p = to_world(mouse_);
         // Bounded so a long scroll never turns the view into zero or infinity.

@@ -97,6 +97,9 @@ class Canvas {
     std::optional<Vec2> clicked_world() const { return clicked_; }
     bool view_changed() const { return view_changed_; }  // panned or zoomed this frame
     const WorldRect& view() const { return view_; }
+    // While set, the wheel is the panel's (e.g. to resize what is under the cursor) and does
+    // not zoom. Read the wheel from ImGui::GetIO().MouseWheel.
+    void capture_wheel(bool captured) { wheel_captured_ = captured; }
     // Shows `view` (fitted to the aspect when equal_aspect): keeps two canvases in sync.
     void set_view(const WorldRect& view) { requested_ = view; }
     const WorldRect& requested_view() const { return requested_; }
@@ -150,6 +153,7 @@ class Canvas {
     ImVec2 origin_{0, 0}, size_{0, 0}, plot_min_{0, 0}, plot_max_{1, 1};
     float scale_ = 1.0f;  // 1 on screen; 2 or 4 when exporting
     bool exporting_ = false;
+    bool wheel_captured_ = false;
     bool hovered_ = false, view_changed_ = false;
     std::optional<Vec2> clicked_;
     ImVec2 mouse_{0, 0};

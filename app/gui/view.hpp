@@ -38,6 +38,8 @@ class PanelView {
     // Transport: play / pause / step / reset of whatever evolves in the panel.
     virtual void set_playing(bool playing) { playing_ = playing; }
     bool playing() const { return playing_; }
+    // Whether the next frame must come without waiting for input (something is moving).
+    virtual bool wants_frames() const { return playing_; }
     virtual void step() {}
     virtual void reset() {}
 

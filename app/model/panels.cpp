@@ -1,5 +1,6 @@
 // The panel registry: a new panel adds its model here (and its view in gui/views.cpp).
 #include "gan_model.hpp"
+#include "kl_model.hpp"
 #include "panel_model.hpp"
 #include "rf_model.hpp"
 
@@ -8,7 +9,8 @@ namespace genlab {
 const std::vector<const PanelModel*>& all_panel_models() {
     static const RfModel rf;
     static const GanModel gan;
-    static const std::vector<const PanelModel*> models = {&rf, &gan};
+    static const KlModel kl;
+    static const std::vector<const PanelModel*> models = {&rf, &gan, &kl};
     return models;
 }
 

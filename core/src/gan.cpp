@@ -1,6 +1,8 @@
 // Training dynamics of the Dirac-GAN and the bilinear game. See genlab/gan.hpp.
 #include "genlab/gan.hpp"
 
+#include "check.hpp"
+
 #include <Eigen/Eigenvalues>
 #include <algorithm>
 #include <cmath>
@@ -12,19 +14,10 @@
 
 namespace genlab::gan {
 
+using detail::require;
+using detail::show;
+
 namespace {
-
-void require(bool ok, const std::string& message) {
-    if (!ok) throw std::invalid_argument(message);
-}
-
-// Shortest round-trip-ish text for a number in an error message: "-1", "0.5", "nan", "inf"
-// read better than std::to_string's "-1.000000".
-std::string show(double v) {
-    std::ostringstream out;
-    out << v;
-    return out.str();
-}
 
 void require_state(System system, const State& x, const char* what) {
     require(x.size() == dimension(system), std::string(what) + " must have " +

@@ -1,21 +1,21 @@
 // Receptive fields of masked convolution stacks. See genlab/receptive_field.hpp.
 #include "genlab/receptive_field.hpp"
 
+#include "check.hpp"
+
 #include <algorithm>
 #include <cstdlib>
 #include <stdexcept>
 
 namespace genlab::rf {
 
+using detail::require;
+
 namespace {
 
 // Kernel offset (di, dj) = (i − h, j − h) is "earlier than the centre" exactly when the
 // input cell it reads, (r + di, c + dj), is generated before (r, c).
 bool offset_is_earlier(int di, int dj, Order order) { return is_earlier({di, dj}, {0, 0}, order); }
-
-void require(bool ok, const std::string& message) {
-    if (!ok) throw std::invalid_argument(message);
-}
 
 // Adds `out` shifted by the kernel offset (di, dj) into `in`: in(r + di, c + dj) += out(r, c),
 // keeping only in-bounds cells (zero padding contributes no path).

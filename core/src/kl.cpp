@@ -1,0 +1,1013 @@
+// Fitting a Gaussian to a Gaussian mixture by forward/reverse KL, JS and α-divergences, on a
+// deterministic quadrature. See genlab/kl.hpp.
+//
+// [SECTION] Helpers: checks, Gaussians as scalars, mirrored sums
+// [SECTION] Batch evaluation of mixture densities
+// [SECTION] Types and validation
+// [SECTION] Densities and quadrature
+// [SECTION] Evaluator: the objectives and their θ-gradients on the grids
+// [SECTION] Objectives and gradients
+// [SECTION] Optimization, restarts and landscapes
+#include "genlab/kl.hpp"
+
+#include "check.hpp"
+
+#include <Eigen/Cholesky>
+#include <Eigen/Eigenvalues>
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+
+namespace genlab::kl {
+
+using detail::require;
+using detail::show;
+
+namespace {
+
+//-----------------------------------------------------------------------------
+// [SECTION] Helpers: checks, Gaussians as scalars, mirrored sums
+//-----------------------------------------------------------------------------
+
+using Array = Eigen::ArrayXd;
+
+constexpr double kLog2Pi = 1.83787706640934548356;
+constexpr double kLog2 = 0.69314718055994530942;
+constexpr double kPi = 3.14159265358979323846;
+constexpr double kZMax = 8.0;  // the quadrature box is [−kZMax, kZMax]^d in z
+constexpr int kMaxComponents = 16;
+
+std::string dims_word(int dim) { return std::to_string(dim) + (dim == 1 ? " entry" : " entries"); }
+
+void require_dim(int dim) {
+    require(dim == 1 || dim == 2, "kl.dim must be 1 or 2 (got " + std::to_string(dim) + ")");
+}
+
+// A Gaussian (or a mixture component) reduced to scalars. d ≤ 2, so the Cholesky factor is
+// three numbers and a triangular solve is two lines: the batch code below then works on whole
+// arrays of points with no per-point Eigen temporaries (and no heap traffic).
+struct Chol {
+    double m1 = 0, m2 = 0;
+    double l11 = 1, l21 = 0, l22 = 1;
+    double log_norm = 0;  // log weight − log det L − (d/2)·log 2π
+};
+
+Chol chol_of(const Vec& mean, const Mat& L, double log_weight) {
+    const int d = static_cast<int>(mean.size());
+    Chol c;
+    c.m1 = mean(0);
+    c.l11 = L(0, 0);
+    double log_det = std::log(L(0, 0));
+    if (d == 2) {
+        c.m2 = mean(1);
+        c.l21 = L(1, 0);
+        c.l22 = L(1, 1);
+        log_det += std::log(L(1, 1));
+    }
+    c.log_norm = log_weight - log_det - 0.5 * d * kLog2Pi;
+    return c;
+}
+
+// Lower Cholesky factor of a covariance already known to be SPD (validate() ran LLT on it).
+Mat cholesky(const Mat& cov) { return Eigen::LLT<Mat>(cov).matrixL(); }
+
+// The components with normalized log weights, ready for batch evaluation.
+std::vector<Chol> prepare(const Mixture& p) {
+    double total = 0;
+    for (const Component& c : p) total += c.weight;
+    std::vector<Chol> out;
+    out.reserve(p.size());
+    for (const Component& c : p)
+        out.push_back(chol_of(c.mean, cholesky(c.cov), std::log(c.weight / total)));
+    return out;
+}
+
+// Σ_i w_i·f_i with node i summed together with its mirror n−1−i. Every grid here is symmetric
+// under z → −z with that index pairing, so an integrand that is odd on the grid (∇ log p for a
+// symmetric p at μ = 0) sums to exactly 0, not to rounding noise: Adam divides by √v, which
+// would blow 1e-17 up into real steps off the symmetric stationary point.
+template <typename Derived>
+double wsum(const Array& w, const Eigen::ArrayBase<Derived>& f) {
+    const Eigen::Index n = w.size(), h = n / 2;
+    double s = (w.head(h) * f.head(h) + w.tail(h).reverse() * f.tail(h).reverse()).sum();
+    if (n % 2 == 1) s += w(h) * f(h);
+    return s;
+}
+
+// log(e^a + e^b), stable for any a, b.
+template <typename A, typename B>
+Array log_add_exp(const Eigen::ArrayBase<A>& a, const Eigen::ArrayBase<B>& b) {
+    return a.max(b) + (-(a - b).abs()).exp().log1p();
+}
+
+//-----------------------------------------------------------------------------
+// [SECTION] Batch evaluation of mixture densities
+//-----------------------------------------------------------------------------
+
+// A component whose log density sits more than this many nats below the leading one changes
+// p by less than e^−40 ≈ 4e-18 relative (< 1e-16 for all 16), below double rounding: its exp
+// is skipped. For well-separated modes that spares the exp and the log at most nodes, and
+// those calls are most of the cost of a fit.
+constexpr double kNegligibleNats = 40.0;
+
+// One pass per point (d and whether ∇ is wanted fixed at compile time): the K ≤ 16 component
+// terms live on the stack, so nothing is allocated and each point is read once.
+//   u = L_k⁻¹(x − m_k), a_k = log w̄_k − log det L_k − (d/2)·log 2π − |u|²/2,
+//   log p = max + log Σ exp(a_k − max),
+//   ∇ log p = Σ_k r_k·(−S_k⁻¹(x − m_k)), −S_k⁻¹(x − m_k) = −L_k⁻ᵀu solved bottom-up:
+//   y2 = u2/l22, y1 = (u1 − l21·y2)/l11.
+// Every step flips sign exactly under x → −x, m → −m, so a mixture symmetric about 0 gives an
+// exactly even log p and an exactly odd ∇ log p (two components: the sums just commute).
+template <int D, bool Grad>
+void mixture_eval_impl(const std::vector<Chol>& comps, const Array& x1, const Array& x2,
+                       Array& logp, Array* g1, Array* g2) {
+    const Eigen::Index n = x1.size();
+    const int K = static_cast<int>(comps.size());
+    double inv11[kMaxComponents], inv22[kMaxComponents];
+    for (int k = 0; k < K; ++k) {
+        inv11[k] = 1.0 / comps[k].l11;
+        inv22[k] = 1.0 / comps[k].l22;
+    }
+    logp.resize(n);
+    if constexpr (Grad) {
+        g1->resize(n);
+        if constexpr (D == 2) g2->resize(n);
+    }
+    double a[kMaxComponents], u1[kMaxComponents], u2[kMaxComponents];
+    for (Eigen::Index i = 0; i < n; ++i) {
+        double mx = -std::numeric_limits<double>::infinity();
+        for (int k = 0; k < K; ++k) {
+            const Chol& c = comps[k];
+            u1[k] = (x1(i) - c.m1) * inv11[k];
+            double q = u1[k] * u1[k];
+            if constexpr (D == 2) {
+                // (x2 − m2) − l21·u1 rather than x2 − (m2 + l21·u1): see the sign note above.
+                u2[k] = ((x2(i) - c.m2) - c.l21 * u1[k]) * inv22[k];
+                q += u2[k] * u2[k];
+            }
+            a[k] = c.log_norm - 0.5 * q;
+            mx = std::max(mx, a[k]);
+        }
+        // t = Σ exp(a_k − max) over all but one leader (whose term is exactly 1): kept apart
+        // from the 1 so log p = max + log1p(t) keeps t's digits when t is tiny.
+        double t = 0, d1 = 0, d2 = 0;
+        bool leader = false;
+        for (int k = 0; k < K; ++k) {
+            const double delta = a[k] - mx;
+            if (delta < -kNegligibleNats) continue;
+            double e = 1.0;
+            if (delta == 0 && !leader)
+                leader = true;
+            else
+                t += (e = std::exp(delta));
+            if constexpr (Grad) {
+                if constexpr (D == 1) {
+                    d1 -= e * (u1[k] * inv11[k]);
+                } else {
+                    const double y2 = u2[k] * inv22[k];
+                    d2 -= e * y2;
+                    d1 -= e * ((u1[k] - comps[k].l21 * y2) * inv11[k]);
+                }
+            }
+        }
+        // Below 1e-4 the series t − t²/2 + t³/3 is exact to ~t⁴/4 and spares the log call at
+        // the many nodes where the second mode is a distant tail.
+        logp(i) = mx + (t < 1e-4 ? t * (1 - t * (0.5 - t / 3)) : std::log1p(t));
+        if constexpr (Grad) {
+            const double s = 1 + t;
+            (*g1)(i) = d1 / s;
+            if constexpr (D == 2) (*g2)(i) = d2 / s;
+        }
+    }
+}
+
+// log p at the points (x1, x2) (x2 unread in 1-D) and, if g1 is given, ∇x log p into (g1, g2).
+void mixture_eval(const std::vector<Chol>& comps, int dim, const Array& x1, const Array& x2,
+                  Array& logp, Array* g1, Array* g2) {
+    if (dim == 1) {
+        if (g1)
+            mixture_eval_impl<1, true>(comps, x1, x2, logp, g1, g2);
+        else
+            mixture_eval_impl<1, false>(comps, x1, x2, logp, g1, g2);
+    } else {
+        if (g1)
+            mixture_eval_impl<2, true>(comps, x1, x2, logp, g1, g2);
+        else
+            mixture_eval_impl<2, false>(comps, x1, x2, logp, g1, g2);
+    }
+}
+
+// Single-point wrappers over the batch code, so the public density functions and the
+// quadrature agree to the last bit.
+double mixture_log_density(const std::vector<Chol>& comps, const Vec& x, Vec* grad) {
+    const int dim = static_cast<int>(x.size());
+    Array x1 = Array::Constant(1, x(0)), x2 = Array::Constant(1, dim == 2 ? x(1) : 0.0);
+    Array logp(1), g1(1), g2(1);
+    mixture_eval(comps, dim, x1, x2, logp, grad ? &g1 : nullptr, grad ? &g2 : nullptr);
+    if (grad) {
+        grad->resize(dim);
+        (*grad)(0) = g1(0);
+        if (dim == 2) (*grad)(1) = g2(0);
+    }
+    return logp(0);
+}
+
+// Checks shared by the public functions below.
+
+// Symmetric to rounding, relative to the diagonal (|S01| ≤ √(S00·S11) for any SPD matrix).
+bool symmetric(const Mat& s) {
+    const double scale = s.diagonal().cwiseAbs().sum();
+    for (Eigen::Index i = 0; i < s.rows(); ++i)
+        for (Eigen::Index j = 0; j < i; ++j)
+            if (!(std::abs(s(i, j) - s(j, i)) <= 1e-9 * scale)) return false;
+    return true;
+}
+
+bool spd(const Mat& s) {
+    if (!s.allFinite() || !symmetric(s)) return false;
+    Eigen::LLT<Mat> llt(s);
+    if (llt.info() != Eigen::Success) return false;
+    const Mat L = llt.matrixL();
+    return L.allFinite() && (L.diagonal().array() > 0).all();
+}
+
+void require_quad(const Quadrature& quad, int dim) {
+    require(quad.dim() == dim, "kl quadrature dimension must match the distributions (got " +
+                                   std::to_string(quad.dim()) + " for dim " + std::to_string(dim) +
+                                   ")");
+}
+
+void require_alpha(double alpha) {
+    require(std::isfinite(alpha) && alpha > 0 && alpha < 1,
+            "kl.alpha must be in (0, 1) (got " + show(alpha) + ")");
+}
+
+void check_options(const FitOptions& o, Objective obj) {
+    require(std::isfinite(o.lr) && o.lr > 0, "kl.lr must be > 0 (got " + show(o.lr) + ")");
+    require(o.iterations >= 0,
+            "kl.iterations must be >= 0 (got " + std::to_string(o.iterations) + ")");
+    require(std::isfinite(o.tolerance) && o.tolerance >= 0,
+            "kl.tolerance must be >= 0 (got " + show(o.tolerance) + ")");
+    if (obj == Objective::Alpha) require_alpha(o.alpha);
+}
+
+// Everything an objective needs checked, once, before any unchecked evaluation.
+void check_problem(const Mixture& p, const Gaussian& q, const Quadrature& quad) {
+    validate(q, q.dim());
+    validate(p, q.dim());
+    require_quad(quad, q.dim());
+}
+
+Gaussian from_params_unchecked(const Vec& theta, int dim) {
+    Gaussian g;
+    g.mean = theta.head(dim);
+    g.chol = Mat::Zero(dim, dim);
+    if (dim == 1) {
+        g.chol(0, 0) = std::exp(theta(1));
+    } else {
+        g.chol(0, 0) = std::exp(theta(2));
+        g.chol(1, 0) = theta(3);
+        g.chol(1, 1) = std::exp(theta(4));
+    }
+    return g;
+}
+
+}  // namespace
+
+//-----------------------------------------------------------------------------
+// [SECTION] Types and validation
+//-----------------------------------------------------------------------------
+
+Gaussian Gaussian::from_std(const Vec& mean, const Vec& std) {
+    const int d = static_cast<int>(mean.size());
+    require_dim(d);
+    require(std.size() == d, "Gaussian std must have " + dims_word(d) + " like the mean (got " +
+                                 std::to_string(std.size()) + ")");
+    for (int i = 0; i < d; ++i)
+        require(std::isfinite(std(i)) && std(i) > 0,
+                "Gaussian std[" + std::to_string(i) + "] must be > 0 (got " + show(std(i)) + ")");
+    Gaussian g;
+    g.mean = mean;
+    g.chol = std.asDiagonal();
+    return g;
+}
+
+Gaussian Gaussian::from_cov(const Vec& mean, const Mat& cov) {
+    const int d = static_cast<int>(mean.size());
+    require_dim(d);
+    require(cov.rows() == d && cov.cols() == d,
+            "Gaussian cov must be " + std::to_string(d) + "x" + std::to_string(d) + " (got " +
+                std::to_string(cov.rows()) + "x" + std::to_string(cov.cols()) + ")");
+    require(spd(cov), "Gaussian cov must be symmetric positive definite");
+    Gaussian g;
+    g.mean = mean;
+    g.chol = cholesky(cov);
+    return g;
+}
+
+Vec Gaussian::params() const {
+    const int d = dim();
+    require_dim(d);
+    Vec theta(param_count(d));
+    if (d == 1) {
+        theta << mean(0), std::log(chol(0, 0));
+    } else {
+        theta << mean(0), mean(1), std::log(chol(0, 0)), chol(1, 0), std::log(chol(1, 1));
+    }
+    return theta;
+}
+
+Gaussian Gaussian::from_params(const Vec& theta, int dim) {
+    require_dim(dim);
+    require(theta.size() == param_count(dim), "kl θ must have " + std::to_string(param_count(dim)) +
+                                                  " entries for dim " + std::to_string(dim) +
+                                                  " (got " + std::to_string(theta.size()) + ")");
+    return from_params_unchecked(theta, dim);
+}
+
+int param_count(int dim) {
+    require_dim(dim);
+    return dim == 1 ? 2 : 5;
+}
+
+void validate(const Mixture& p, int dim) {
+    require_dim(dim);
+    require(!p.empty() && p.size() <= static_cast<size_t>(kMaxComponents),
+            "kl.target must have 1 to " + std::to_string(kMaxComponents) + " components (got " +
+                std::to_string(p.size()) + ")");
+    for (size_t k = 0; k < p.size(); ++k) {
+        const Component& c = p[k];
+        const std::string what = "kl.target[" + std::to_string(k) + "]";
+        require(std::isfinite(c.weight) && c.weight > 0,
+                what + ".weight must be > 0 (got " + show(c.weight) + ")");
+        require(c.mean.size() == dim, what + ".mean must have " + dims_word(dim) + " (got " +
+                                          std::to_string(c.mean.size()) + ")");
+        require(c.mean.allFinite(), what + ".mean must be finite");
+        require(c.cov.rows() == dim && c.cov.cols() == dim,
+                what + ".cov must be " + std::to_string(dim) + "x" + std::to_string(dim) +
+                    " (got " + std::to_string(c.cov.rows()) + "x" + std::to_string(c.cov.cols()) +
+                    ")");
+        // A 1-D component is entered as a standard deviation, so the message names that key.
+        if (dim == 1) {
+            require(std::isfinite(c.cov(0, 0)) && c.cov(0, 0) > 0,
+                    what + ".std must be > 0 (got variance " + show(c.cov(0, 0)) + ")");
+        } else {
+            require(spd(c.cov), what + ".cov must be symmetric positive definite");
+        }
+    }
+    // Normalizing divides by the sum: it must not overflow.
+    double total = 0;
+    for (const Component& c : p) total += c.weight;
+    require(std::isfinite(total), "kl.target weights must have a finite sum");
+}
+
+// The message names kl.q_init: the only q a user types is the starting one; fitted q's come
+// from θ and fail here only if a caller built them by hand.
+void validate(const Gaussian& q, int dim) {
+    require_dim(dim);
+    require(q.mean.size() == dim, "kl.q_init.mean must have " + dims_word(dim) + " (got " +
+                                      std::to_string(q.mean.size()) + ")");
+    require(q.mean.allFinite(), "kl.q_init.mean must be finite");
+    require(q.chol.rows() == dim && q.chol.cols() == dim,
+            "kl.q_init.chol must be " + std::to_string(dim) + "x" + std::to_string(dim) + " (got " +
+                std::to_string(q.chol.rows()) + "x" + std::to_string(q.chol.cols()) + ")");
+    require(q.chol.allFinite(), "kl.q_init.chol must be finite");
+    if (dim == 2) require(q.chol(0, 1) == 0, "kl.q_init.chol must be lower-triangular");
+    for (int i = 0; i < dim; ++i) {
+        const double d = q.chol(i, i);
+        require(d > 0, dim == 1 ? "kl.q_init.std must be > 0 (got " + show(d) + ")"
+                                : "kl.q_init.chol diagonal must be > 0 (got " + show(d) + ")");
+    }
+}
+
+//-----------------------------------------------------------------------------
+// [SECTION] Densities and quadrature
+//-----------------------------------------------------------------------------
+
+double log_density(const Gaussian& q, const Vec& x) {
+    validate(q, q.dim());
+    require(x.size() == q.dim(),
+            "kl point must have " + dims_word(q.dim()) + " (got " + std::to_string(x.size()) + ")");
+    return mixture_log_density({chol_of(q.mean, q.chol, 0.0)}, x, nullptr);
+}
+
+double log_density(const Mixture& p, const Vec& x) {
+    validate(p, static_cast<int>(x.size()));
+    return mixture_log_density(prepare(p), x, nullptr);
+}
+
+Vec grad_log_density(const Mixture& p, const Vec& x) {
+    validate(p, static_cast<int>(x.size()));
+    Vec g;
+    mixture_log_density(prepare(p), x, &g);
+    return g;
+}
+
+Gaussian moment_match(const Mixture& p) {
+    require(!p.empty(),
+            "kl.target must have 1 to " + std::to_string(kMaxComponents) + " components (got 0)");
+    const int d = static_cast<int>(p[0].mean.size());
+    validate(p, d);
+    double total = 0;
+    for (const Component& c : p) total += c.weight;
+    Vec mu = Vec::Zero(d);
+    Mat second = Mat::Zero(d, d);
+    for (const Component& c : p) {
+        const double w = c.weight / total;
+        mu += w * c.mean;
+        second += w * (c.cov + c.mean * c.mean.transpose());
+    }
+    Mat cov = second - mu * mu.transpose();
+    // Symmetrize the rounding so LLT (which reads one triangle) sees the matrix it factors.
+    cov = 0.5 * (cov + cov.transpose()).eval();
+    Gaussian g;
+    g.mean = mu;
+    g.chol = cholesky(cov);
+    return g;
+}
+
+Quadrature::Quadrature(int dim, int points_per_axis) : dim_(dim) {
+    require_dim(dim);
+    const int n = points_per_axis == 0 ? (dim == 1 ? 2048 : 96) : points_per_axis;
+    const int max_n = dim == 1 ? 1 << 20 : 1024;
+    require(n >= 8 && n <= max_n, "kl quadrature points per axis must be in [8, " +
+                                      std::to_string(max_n) + "] for dim " + std::to_string(dim) +
+                                      " (got " + std::to_string(n) + ")");
+    // Nodes are set in mirrored pairs, so z_{n−1−i} = −z_i exactly (and the odd middle node is
+    // exactly 0): the symmetry wsum() relies on.
+    Array t(n), w(n);
+    const double dz = 2 * kZMax / (n - 1);
+    for (int i = 0; i < n / 2; ++i) {
+        t(i) = -kZMax + i * dz;
+        t(n - 1 - i) = -t(i);
+    }
+    if (n % 2 == 1) t(n / 2) = 0;
+    // Trapezoid: φ(z)·Δz inside, half at the two ends. φ's constant and Δz cancel in the
+    // normalization, which makes E[1] = 1 to rounding whatever the truncation at ±8 drops.
+    w = (-0.5 * t.square()).exp();
+    w(0) *= 0.5;
+    w(n - 1) *= 0.5;
+    w /= w.sum();
+
+    if (dim == 1) {
+        nodes_ = t.matrix().transpose();
+        weights_ = w.matrix();
+        return;
+    }
+    // Tensor grid, column c = i + n·j ↦ (t_i, t_j); c ↦ N−1−c is again z ↦ −z.
+    nodes_.resize(2, static_cast<Eigen::Index>(n) * n);
+    weights_.resize(static_cast<Eigen::Index>(n) * n);
+    for (int j = 0; j < n; ++j) {
+        for (int i = 0; i < n; ++i) {
+            const Eigen::Index c = i + static_cast<Eigen::Index>(n) * j;
+            nodes_(0, c) = t(i);
+            nodes_(1, c) = t(j);
+            weights_(c) = w(i) * w(j);
+        }
+    }
+    weights_ /= weights_.sum();
+}
+
+//-----------------------------------------------------------------------------
+// [SECTION] Evaluator: the objectives and their θ-gradients on the grids
+//-----------------------------------------------------------------------------
+
+namespace {
+
+// q as scalars: chol_of with weight 1, so log_norm = −log det L − (d/2)·log 2π and
+// log q(μ + Lz) = log_norm − |z|²/2 on the q grid.
+Chol view_of(const Gaussian& q) { return chol_of(q.mean, q.chol, 0.0); }
+
+// Evaluates objectives for one target p and one quadrature, many q's (a fit, a landscape).
+// Two grids:
+//   q grid: x_i = μ + L·z_i with weights w_i; moves with q. log q there is known in closed
+//           form, log_norm − |z_i|²/2.
+//   p grid: x = m_k + L_k·z_i with weights w̄_k·w_i, concatenated over k; fixed, so it and
+//           log p on it are computed once, on first use.
+class Evaluator {
+  public:
+    Evaluator(const Mixture& p, const Quadrature& quad)
+        : dim_(quad.dim()), comps_(prepare(p)), w_(quad.weights().array()) {
+        double total = 0;
+        for (const Component& c : p) total += c.weight;
+        for (const Component& c : p) mix_weights_.push_back(c.weight / total);
+        z1_ = quad.nodes().row(0).transpose().array();
+        z2_ = dim_ == 2 ? Array(quad.nodes().row(1).transpose().array())
+                        : Array(Array::Zero(z1_.size()));
+        zz_ = z1_.square() + z2_.square();
+        ezz_ = wsum(w_, zz_);
+    }
+
+    double value(Objective obj, const Gaussian& q, double alpha) {
+        return run(obj, view_of(q), alpha, nullptr);
+    }
+
+    ValueGrad value_grad(Objective obj, const Gaussian& q, double alpha) {
+        ValueGrad out;
+        out.value = run(obj, view_of(q), alpha, &out.grad);
+        return out;
+    }
+
+  private:
+    double run(Objective obj, const Chol& q, double alpha, Vec* grad) {
+        switch (obj) {
+            case Objective::Forward:
+                return forward(q, grad);
+            case Objective::Reverse:
+                return reverse(q, grad);
+            case Objective::JS:
+                return jensen_shannon(q, grad);
+            case Objective::Alpha:
+                return alpha_div(q, alpha, grad);
+        }
+        return std::numeric_limits<double>::quiet_NaN();
+    }
+
+    // KL(p‖q) = E_p[log p] − E_p[log q]; ∇θ = −E_p[∇θ log q(x)] on the fixed p grid.
+    double forward(const Chol& q, Vec* grad) {
+        ensure_p_grid();
+        log_q_on_p_grid(q);
+        const double value = ep_log_p_ - wsum(wp_, lq_p_);
+        if (grad) *grad = -p_grid_score(q, wp_);
+        return value;
+    }
+
+    // KL(q‖p) = E_q[log q] − E_q[log p]. E_q[log q] = log_norm − E[|z|²]/2 is exact in θ, so
+    // ∂(−H)/∂ log L_ii = −1; the rest is reparameterized.
+    double reverse(const Chol& q, Vec* grad) {
+        p_on_q_grid(q, grad != nullptr);
+        const double value = q.log_norm - 0.5 * ezz_ - wsum(w_, lp_);
+        if (!grad) return value;
+        *grad = -reparam(q, gp1_, gp2_);
+        (*grad)(dim_ == 1 ? 1 : 2) -= 1;
+        if (dim_ == 2) (*grad)(4) -= 1;
+        return value;
+    }
+
+    // JS = ½E_p[log(2p/(p+q))] + ½E_q[log(2q/(p+q))]. Its θ-gradient is ½∂θE_q[g] with
+    // g = log(q/m), m = (p+q)/2, held fixed (the other terms cancel), reparameterized:
+    // ∇g = ∇log q − (p∇log p + q∇log q)/(p+q) = r_p·(∇log q − ∇log p), r_p = p/(p+q).
+    double jensen_shannon(const Chol& q, Vec* grad) {
+        ensure_p_grid();
+        log_q_on_p_grid(q);
+        const double on_p = wsum(wp_, kLog2 + lp_p_ - log_add_exp(lp_p_, lq_p_));
+        p_on_q_grid(q, grad != nullptr);
+        lq_ = q.log_norm - 0.5 * zz_;
+        lse_ = log_add_exp(lp_, lq_);
+        const double on_q = wsum(w_, kLog2 + lq_ - lse_);
+        const double value = 0.5 * (on_p + on_q);
+        if (!grad) return value;
+        grad_log_q_on_q_grid(q);
+        r_ = (lp_ - lse_).exp();
+        v1_ = 0.5 * r_ * (gq1_ - gp1_);
+        if (dim_ == 2) v2_ = 0.5 * r_ * (gq2_ - gp2_);
+        *grad = reparam(q, v1_, v2_);
+        return value;
+    }
+
+    // D_α = (1 − I)/(α(1−α)), I = ∫p^α q^(1−α), taken on the side whose ratio is bounded
+    // where the mass is. 1 − I is summed as −Σw·expm1(·): no cancellation as α → 0 or 1, where
+    // 1 − I is only ~α(1−α)·KL.
+    //   α ≥ ½: I = E_p[(q/p)^(1−α)] on the p grid, and ∇θD_α = −(1/α)·E_p[(q/p)^(1−α)·∇θ log q],
+    //          the exact derivative of that sum. (The reparameterized q-grid form would weigh
+    //          the q grid by φ(z)^(1−α), which at z = ±8 is still e^−6.4 for α = 0.8: a narrow q
+    //          then loses ~1% of the gradient to the box's truncation.)
+    //   α < ½: I = E_q[(p/q)^α] on the q grid, and ∇θD_α = −E_z[(p/q)^α·(∇log p − ∇log q)·∂x/∂θ]
+    //          (reparameterizing −(1/α)·∂θE_q[h] with h = (p/q)^α held fixed).
+    double alpha_div(const Chol& q, double alpha, Vec* grad) {
+        const double scale = 1.0 / (alpha * (1 - alpha));
+        if (alpha >= 0.5) {
+            ensure_p_grid();
+            log_q_on_p_grid(q);
+            r_ = (1 - alpha) * (lq_p_ - lp_p_);
+            const double value = -scale * wsum(wp_, r_.expm1());
+            if (grad) *grad = -(1 / alpha) * p_grid_score(q, wp_ * r_.exp());
+            return value;
+        }
+        p_on_q_grid(q, grad != nullptr);
+        lq_ = q.log_norm - 0.5 * zz_;
+        r_ = alpha * (lp_ - lq_);
+        const double value = -scale * wsum(w_, r_.expm1());
+        if (!grad) return value;
+        grad_log_q_on_q_grid(q);
+        r_ = r_.exp();
+        v1_ = -r_ * (gp1_ - gq1_);
+        if (dim_ == 2) v2_ = -r_ * (gp2_ - gq2_);
+        *grad = reparam(q, v1_, v2_);
+        return value;
+    }
+
+    // Σ_i f_i·∇θ log q(x_i) over the p grid (f already holds the weights), after
+    // log_q_on_p_grid has set u = L⁻¹(x − μ):
+    //   ∂μ log q = L⁻ᵀu = y;  ∂L log q = lower(L⁻ᵀ·u·uᵀ − L⁻ᵀ) = lower(y·uᵀ) − diag(1/L_ii);
+    // the log-diagonal entries take a factor L_ii (and L_ii·y_i·u_i = u_i² on the last one).
+    Vec p_grid_score(const Chol& q, const Array& f) {
+        const double total = f.sum();
+        Vec g(dim_ == 1 ? 2 : 5);
+        if (dim_ == 1) {
+            g << wsum(f, u1_) / q.l11, wsum(f, u1_.square()) - total;
+            return g;
+        }
+        y2_ = u2_ / q.l22;
+        y1_ = (u1_ - q.l21 * y2_) / q.l11;
+        g << wsum(f, y1_), wsum(f, y2_), q.l11 * wsum(f, y1_ * u1_) - total, wsum(f, y2_ * u1_),
+            wsum(f, u2_.square()) - total;
+        return g;
+    }
+
+    // Σ_i w_i·v(x_i)·∂x/∂θ for a vector field v on the q grid: ∂x/∂μ = I, ∂x/∂L_ij = e_i z_j,
+    // ∂/∂log L_ii = L_ii·∂/∂L_ii.
+    Vec reparam(const Chol& q, const Array& v1, const Array& v2) const {
+        Vec g(dim_ == 1 ? 2 : 5);
+        if (dim_ == 1) {
+            g << wsum(w_, v1), q.l11 * wsum(w_, v1 * z1_);
+            return g;
+        }
+        g << wsum(w_, v1), wsum(w_, v2), q.l11 * wsum(w_, v1 * z1_), wsum(w_, v2 * z1_),
+            q.l22 * wsum(w_, v2 * z2_);
+        return g;
+    }
+
+    // x = μ + L·z on the q grid, then log p (and ∇ log p) there.
+    void p_on_q_grid(const Chol& q, bool with_grad) {
+        // μ + (L z): the product flips sign exactly with z, so at μ = 0 the grid is exactly
+        // symmetric.
+        x1_ = q.m1 + q.l11 * z1_;
+        if (dim_ == 2) x2_ = q.m2 + (q.l21 * z1_ + q.l22 * z2_);
+        mixture_eval(comps_, dim_, x1_, x2_, lp_, with_grad ? &gp1_ : nullptr,
+                     with_grad ? &gp2_ : nullptr);
+    }
+
+    // ∇ log q(μ + Lz) = −L⁻ᵀz.
+    void grad_log_q_on_q_grid(const Chol& q) {
+        if (dim_ == 1) {
+            gq1_ = -z1_ / q.l11;
+            return;
+        }
+        gq2_ = -(z2_ / q.l22);
+        gq1_ = -((z1_ - q.l21 * (z2_ / q.l22)) / q.l11);
+    }
+
+    void log_q_on_p_grid(const Chol& q) {
+        u1_ = (xp1_ - q.m1) / q.l11;
+        if (dim_ == 1) {
+            lq_p_ = q.log_norm - 0.5 * u1_.square();
+            return;
+        }
+        u2_ = ((xp2_ - q.m2) - q.l21 * u1_) / q.l22;
+        lq_p_ = q.log_norm - 0.5 * (u1_.square() + u2_.square());
+    }
+
+    void ensure_p_grid() {
+        if (p_grid_ready_) return;
+        const Eigen::Index n = w_.size();
+        const Eigen::Index total = n * static_cast<Eigen::Index>(comps_.size());
+        xp1_.resize(total);
+        xp2_.setZero(total);
+        wp_.resize(total);
+        lp_p_.resize(total);
+        for (size_t k = 0; k < comps_.size(); ++k) {
+            const Chol& c = comps_[k];
+            const Eigen::Index at = n * static_cast<Eigen::Index>(k);
+            x1_ = c.m1 + c.l11 * z1_;
+            if (dim_ == 2) x2_ = c.m2 + (c.l21 * z1_ + c.l22 * z2_);
+            mixture_eval(comps_, dim_, x1_, x2_, lp_, nullptr, nullptr);
+            xp1_.segment(at, n) = x1_;
+            if (dim_ == 2) xp2_.segment(at, n) = x2_;
+            lp_p_.segment(at, n) = lp_;
+            wp_.segment(at, n) = mix_weights_[k] * w_;
+        }
+        ep_log_p_ = wsum(wp_, lp_p_);
+        p_grid_ready_ = true;
+    }
+
+    int dim_;
+    std::vector<Chol> comps_;
+    std::vector<double> mix_weights_;  // w̄_k, summing to 1
+    Array w_, z1_, z2_, zz_;
+    double ezz_ = 0;
+    // p grid (see ensure_p_grid).
+    bool p_grid_ready_ = false;
+    Array xp1_, xp2_, wp_, lp_p_;
+    double ep_log_p_ = 0;
+    // Per-q work arrays, reused across calls.
+    Array x1_, x2_, lp_, gp1_, gp2_, gq1_, gq2_, lq_, lse_, r_, v1_, v2_;
+    Array u1_, u2_, y1_, y2_, lq_p_;
+};
+
+}  // namespace
+
+//-----------------------------------------------------------------------------
+// [SECTION] Objectives and gradients
+//-----------------------------------------------------------------------------
+
+double kl_pq(const Mixture& p, const Gaussian& q, const Quadrature& quad) {
+    check_problem(p, q, quad);
+    return Evaluator(p, quad).value(Objective::Forward, q, 0.5);
+}
+
+double kl_qp(const Mixture& p, const Gaussian& q, const Quadrature& quad) {
+    check_problem(p, q, quad);
+    return Evaluator(p, quad).value(Objective::Reverse, q, 0.5);
+}
+
+double js(const Mixture& p, const Gaussian& q, const Quadrature& quad) {
+    check_problem(p, q, quad);
+    return Evaluator(p, quad).value(Objective::JS, q, 0.5);
+}
+
+double alpha_divergence(const Mixture& p, const Gaussian& q, double alpha, const Quadrature& quad) {
+    check_problem(p, q, quad);
+    require_alpha(alpha);
+    return Evaluator(p, quad).value(Objective::Alpha, q, alpha);
+}
+
+ValueGrad objective(Objective obj, const Mixture& p, const Gaussian& q, const Quadrature& quad,
+                    double alpha) {
+    check_problem(p, q, quad);
+    if (obj == Objective::Alpha) require_alpha(alpha);
+    return Evaluator(p, quad).value_grad(obj, q, alpha);
+}
+
+Vec objective_grad_fd(Objective obj, const Mixture& p, const Gaussian& q, const Quadrature& quad,
+                      double alpha, double h) {
+    check_problem(p, q, quad);
+    if (obj == Objective::Alpha) require_alpha(alpha);
+    require(std::isfinite(h) && h > 0,
+            "kl finite-difference step must be > 0 (got " + show(h) + ")");
+    Evaluator ev(p, quad);
+    const Vec theta = q.params();
+    Vec g(theta.size());
+    for (Eigen::Index i = 0; i < theta.size(); ++i) {
+        Vec plus = theta, minus = theta;
+        plus(i) += h;
+        minus(i) -= h;
+        g(i) = (ev.value(obj, from_params_unchecked(plus, q.dim()), alpha) -
+                ev.value(obj, from_params_unchecked(minus, q.dim()), alpha)) /
+               (2 * h);
+    }
+    return g;
+}
+
+namespace {
+
+// Uniform on [0, 1) with 53 random bits, from two 32-bit draws: fixed by the mt19937 stream
+// alone, unlike std::uniform_real_distribution, whose algorithm is up to the library.
+double uniform53(std::mt19937& gen) {
+    const std::uint64_t a = gen() >> 5, b = gen() >> 6;  // 27 and 26 bits
+    return (static_cast<double>(a) * 67108864.0 + static_cast<double>(b)) / 9007199254740992.0;
+}
+
+// Box–Muller, both outputs used: standard normals that depend only on the seed.
+class Normals {
+  public:
+    explicit Normals(unsigned seed) : gen_(seed) {}
+    double next() {
+        if (has_spare_) {
+            has_spare_ = false;
+            return spare_;
+        }
+        const double u1 = 1.0 - uniform53(gen_);  // (0, 1]: log is finite
+        const double u2 = uniform53(gen_);
+        const double r = std::sqrt(-2.0 * std::log(u1));
+        spare_ = r * std::sin(2 * kPi * u2);
+        has_spare_ = true;
+        return r * std::cos(2 * kPi * u2);
+    }
+
+  private:
+    std::mt19937 gen_;
+    double spare_ = 0;
+    bool has_spare_ = false;
+};
+
+}  // namespace
+
+double kl_qp_monte_carlo(const Mixture& p, const Gaussian& q, int samples, unsigned seed) {
+    validate(q, q.dim());
+    validate(p, q.dim());
+    require(samples >= 1 && samples <= 100000000,
+            "kl.mc_samples must be in [1, 100000000] (got " + std::to_string(samples) + ")");
+    const int dim = q.dim();
+    const std::vector<Chol> comps = prepare(p);
+    const Chol v = view_of(q);
+    Normals normals(seed);
+    // Chunks bound the memory for large sample counts; the sum is over all samples either way.
+    constexpr int kChunk = 4096;
+    Array z1, z2, x1, x2, lp;
+    double total = 0;
+    for (int done = 0; done < samples; done += kChunk) {
+        const int n = std::min(kChunk, samples - done);
+        z1.resize(n);
+        z2.setZero(n);
+        for (int i = 0; i < n; ++i) {
+            z1(i) = normals.next();
+            if (dim == 2) z2(i) = normals.next();
+        }
+        x1 = v.m1 + v.l11 * z1;
+        if (dim == 2) x2 = v.m2 + (v.l21 * z1 + v.l22 * z2);
+        mixture_eval(comps, dim, x1, x2, lp, nullptr, nullptr);
+        total += ((v.log_norm - 0.5 * (z1.square() + z2.square())) - lp).sum();
+    }
+    return total / samples;
+}
+
+//-----------------------------------------------------------------------------
+// [SECTION] Optimization, restarts and landscapes
+//-----------------------------------------------------------------------------
+
+namespace {
+
+constexpr double kBeta1 = 0.9, kBeta2 = 0.999, kAdamEps = 1e-8;
+
+// fit_steps after its arguments were checked.
+void run_steps(Evaluator& ev, Fit& fit, AdamState& state, Objective obj, const FitOptions& options,
+               int budget) {
+    const int dim = fit.q.dim();
+    const int n = param_count(dim);
+    Vec theta = fit.q.params();
+    if (state.m.size() != n || state.v.size() != n) {
+        state.m = Vec::Zero(n);
+        state.v = Vec::Zero(n);
+        state.t = 0;
+    }
+    // Mean field: in 2-D the off-diagonal Cholesky entry L21 (θ[3]) is held at zero.
+    const auto restrict_grad = [&](ValueGrad& vg) {
+        if (options.mean_field && dim == 2) vg.grad[3] = 0;
+    };
+    if (options.mean_field && dim == 2) {
+        theta[3] = 0;
+        fit.q = from_params_unchecked(theta, dim);
+    }
+    ValueGrad cur = ev.value_grad(obj, fit.q, options.alpha);
+    restrict_grad(cur);
+    if (fit.path.empty()) {
+        fit.path.push_back(theta);
+        fit.values.assign(1, cur.value);
+    }
+    for (int taken = 0;; ++taken) {
+        if (!std::isfinite(cur.value) || !cur.grad.allFinite()) {
+            fit.diverged = true;
+            fit.converged = false;
+            return;
+        }
+        // Checked before every step, and after the last: a start at a stationary point (say the
+        // symmetric one of a two-mode reverse fit) converges at 0 steps.
+        fit.converged = cur.grad.norm() < options.tolerance;
+        if (fit.converged || taken >= budget) return;
+
+        Vec next;
+        if (options.optimizer == Optimizer::Adam) {
+            ++state.t;
+            state.m = kBeta1 * state.m + (1 - kBeta1) * cur.grad;
+            state.v = kBeta2 * state.v + (1 - kBeta2) * cur.grad.cwiseAbs2();
+            const double c1 = 1 - std::pow(kBeta1, state.t);
+            const double c2 = 1 - std::pow(kBeta2, state.t);
+            next =
+                theta -
+                options.lr *
+                    ((state.m / c1).array() / ((state.v / c2).array().sqrt() + kAdamEps)).matrix();
+        } else {
+            next = theta - options.lr * cur.grad;
+        }
+        // No clamping of log σ: a θ (or, above, a value or gradient) that leaves the finite
+        // numbers ends the run, flagged as diverged, rather than being quietly held in range.
+        if (!next.allFinite()) {
+            fit.diverged = true;
+            fit.converged = false;
+            return;
+        }
+        theta = next;
+        fit.q = from_params_unchecked(theta, dim);
+        cur = ev.value_grad(obj, fit.q, options.alpha);
+        restrict_grad(cur);
+        fit.path.push_back(theta);
+        fit.values.push_back(cur.value);
+        ++fit.iterations;
+    }
+}
+
+}  // namespace
+
+Fit fit(const Mixture& p, const Gaussian& start, Objective obj, const FitOptions& options,
+        const Quadrature& quad) {
+    Fit f;
+    f.q = start;
+    AdamState state;
+    fit_steps(p, f, state, obj, options, quad, options.iterations);
+    return f;
+}
+
+// The total is capped by options.iterations too ("the most steps taken"), so a GUI stepping
+// per frame stops where the one-shot fit() would.
+void fit_steps(const Mixture& p, Fit& fit, AdamState& state, Objective obj,
+               const FitOptions& options, const Quadrature& quad, int steps) {
+    validate(p, fit.q.dim());
+    require_quad(quad, fit.q.dim());
+    check_options(options, obj);
+    require(steps >= 0, "kl.steps must be >= 0 (got " + std::to_string(steps) + ")");
+    // A diverged fit's q may hold the overflowed σ that stopped it: there is nothing to
+    // continue, and validating it would throw at the GUI every frame.
+    if (fit.diverged) return;
+    validate(fit.q, fit.q.dim());
+    Evaluator ev(p, quad);
+    const int budget = std::min(steps, std::max(0, options.iterations - fit.iterations));
+    run_steps(ev, fit, state, obj, options, budget);
+}
+
+std::vector<Gaussian> restart_starts(const Mixture& p, const Gaussian& like, int count) {
+    validate(like, like.dim());
+    validate(p, like.dim());
+    require(count >= 1 && count <= 10000,
+            "kl.restarts must be in [1, 10000] (got " + std::to_string(count) + ")");
+    const int dim = like.dim();
+    const Gaussian mm = moment_match(p);
+    double total = 0;
+    for (const Component& c : p) total += c.weight;
+    Mat mean_cov = Mat::Zero(dim, dim);
+    for (const Component& c : p) mean_cov += (c.weight / total) * c.cov;
+
+    Vec axis = Vec::Ones(1);
+    double var = mean_cov(0, 0);
+    if (dim == 2) {
+        // Eigenvalues ascend: the last column is the leading direction.
+        Eigen::SelfAdjointEigenSolver<Mat> cov_p(mm.cov());
+        axis = cov_p.eigenvectors().col(1);
+        // An eigenvector's sign is arbitrary; fix it so the largest entry is positive.
+        Eigen::Index big = 0;
+        axis.cwiseAbs().maxCoeff(&big);
+        if (axis(big) < 0) axis = -axis;
+        var = Eigen::SelfAdjointEigenSolver<Mat>(mean_cov, Eigen::EigenvaluesOnly)
+                  .eigenvalues()
+                  .maxCoeff();
+    }
+    const double sigma = std::sqrt(var);
+    double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+    for (const Component& c : p) {
+        lo = std::min(lo, axis.dot(c.mean));
+        hi = std::max(hi, axis.dot(c.mean));
+    }
+    lo -= 2 * sigma;
+    hi += 2 * sigma;
+    // The line through p's mean along the axis: base is its point at coordinate 0.
+    const Vec base = mm.mean - axis.dot(mm.mean) * axis;
+    std::vector<Gaussian> out;
+    out.reserve(static_cast<size_t>(count));
+    for (int i = 0; i < count; ++i) {
+        // The last start is hi itself, not lo + (count−1)·step, which can land an ulp short.
+        const double t = count == 1       ? 0.5 * (lo + hi)
+                         : i == count - 1 ? hi
+                                          : lo + (hi - lo) * i / (count - 1);
+        Gaussian g;
+        g.mean = base + t * axis;
+        g.chol = like.chol;
+        out.push_back(g);
+    }
+    return out;
+}
+
+Landscape landscape(const Mixture& p, const Gaussian& at, Objective obj, const Quadrature& quad,
+                    int param_x, int param_y, double x_lo, double x_hi, double y_lo, double y_hi,
+                    int nx, int ny, double alpha) {
+    check_problem(p, at, quad);
+    if (obj == Objective::Alpha) require_alpha(alpha);
+    const int n = param_count(at.dim());
+    require(param_x >= 0 && param_x < n && param_y >= 0 && param_y < n && param_x != param_y,
+            "kl.landscape parameters must be two different indices below " + std::to_string(n) +
+                " (got " + std::to_string(param_x) + ", " + std::to_string(param_y) + ")");
+    require(std::isfinite(x_lo) && std::isfinite(x_hi) && x_lo < x_hi,
+            "kl.landscape x range must be finite with lo < hi (got [" + show(x_lo) + ", " +
+                show(x_hi) + "])");
+    require(std::isfinite(y_lo) && std::isfinite(y_hi) && y_lo < y_hi,
+            "kl.landscape y range must be finite with lo < hi (got [" + show(y_lo) + ", " +
+                show(y_hi) + "])");
+    require(nx >= 2 && nx <= 1024 && ny >= 2 && ny <= 1024,
+            "kl.landscape grid must be in [2, 1024] per axis (got " + std::to_string(nx) + "x" +
+                std::to_string(ny) + ")");
+    Landscape out;
+    out.param_x = param_x;
+    out.param_y = param_y;
+    out.x_lo = x_lo;
+    out.x_hi = x_hi;
+    out.y_lo = y_lo;
+    out.y_hi = y_hi;
+    out.values.resize(nx, ny);
+    Evaluator ev(p, quad);
+    Vec theta = at.params();
+    for (int i = 0; i < nx; ++i) {
+        theta(param_x) = i == nx - 1 ? x_hi : x_lo + (x_hi - x_lo) * i / (nx - 1);
+        for (int j = 0; j < ny; ++j) {
+            theta(param_y) = j == ny - 1 ? y_hi : y_lo + (y_hi - y_lo) * j / (ny - 1);
+            const double v = ev.value(obj, from_params_unchecked(theta, at.dim()), alpha);
+            out.values(i, j) = std::isfinite(v) ? v : std::numeric_limits<double>::quiet_NaN();
+        }
+    }
+    return out;
+}
+
+}  // namespace genlab::kl

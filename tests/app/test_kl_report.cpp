@@ -1,0 +1,91 @@
+// The KL panel's keys and report through the model layer.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "errors.hpp"
+#include "state.hpp"
+
+using namespace genlab;
+
+namespace {
+
+Json kl_report(const std::vector<std::string>& sets) {
+    Json s = default_state();
+    apply_set(s, "panel=kl");
+    for (const auto& set : sets) apply_set(s, set);
+    return make_report(s)["kl"];
+}
+
+}  // namespace
+
+TEST(KlReport, TheExamCaseForwardCoversReverseSeeks) {
+    const Json r = kl_report({});
+    for (const char* fit : {"forward", "reverse"}) {
+        for (const char* key : {"mean", "std", "kl_pq", "kl_qp", "iterations", "converged"}) {
+            EXPECT_TRUE(r[fit].contains(key)) << fit << "." << key;
+        }
+        EXPECT_TRUE(r[fit]["converged"].get<bool>()) << fit;
+    }
+    // Modes at ±3 with σ = 0.8, equal weights: moments μ = 0, σ² = 0.64 + 9.
+    EXPECT_NEAR(r["forward_closed_form"]["mean"][0].get<double>(), 0.0, 1e-12);
+    EXPECT_NEAR(r["forward_closed_form"]["std"][0].get<double>(), std::sqrt(9.64), 1e-9);
+    EXPECT_NEAR(r["forward"]["mean"][0].get<double>(), 0.0, 1e-3);
+    EXPECT_NEAR(r["forward"]["std"][0].get<double>(), std::sqrt(9.64), 1e-3);
+    EXPECT_NEAR(r["reverse"]["mean"][0].get<double>(), 3.0, 0.01);  // the mode nearer the start
+    EXPECT_NEAR(r["reverse"]["std"][0].get<double>(), 0.8, 0.01);
+    // One mode of two equal ones: KL(q‖p) = log 2 (up to the other mode's overlap).
+    EXPECT_NEAR(r["reverse"]["kl_qp"].get<double>(), std::log(2.0), 1e-3);
+    EXPECT_FALSE(r.contains("family"));
+}
+
+TEST(KlReport, FamilyFitIsReportedWhenChosen) {
+    const Json r = kl_report({"kl.family=js"});
+    ASSERT_TRUE(r.contains("family"));
+    EXPECT_EQ(r["family"]["objective"], "js");
+}
+
+TEST(KlState, DimensionSwitchMapsTheTarget) {
+    Json s = default_state();
+    apply_set(s, "kl.dim=2");
+    EXPECT_EQ(s["kl"]["target"][1]["mean"], Json::array({3.0, 0.0}));
+    EXPECT_EQ(s["kl"]["target"][1]["std"], Json::array({0.8, 0.8}));
+    apply_set(s, "kl.dim=1");
+    EXPECT_EQ(s["kl"]["target"][1]["mean"], Json::array({3.0}));
+}
+
+TEST(KlState, MeanFieldStartsAxisAligned) {
+    Json s = default_state();
+    apply_set(s, "kl.dim=2");
+    apply_set(s, R"(kl.q_init={"mean":[0,0],"cov":[[1,0.5],[0.5,1]]})");
+    apply_set(s, "kl.q_family=diagonal");
+    ASSERT_TRUE(s["kl"]["q_init"].contains("std"));  // no off-diagonal left
+    EXPECT_NEAR(s["kl"]["q_init"]["std"][0].get<double>(), 1.0, 1e-12);
+    EXPECT_NEAR(s["kl"]["q_init"]["std"][1].get<double>(), 1.0, 1e-12);
+}
+
+TEST(KlState, BadTargetsNameTheKey) {
+    Json s = default_state();
+    const Json before = s;
+    for (const auto& [set, key] : std::vector<std::pair<std::string, std::string>>{
+             {R"(kl.target=[{"weight":0,"mean":[0],"std":[1]}])", "kl.target[0]"},
+             {R"(kl.target=[{"weight":1,"mean":[0],"std":[-1]}])", "kl.target[0].std"},
+             {R"(kl.target=[{"weight":1,"mean":["a"],"std":[1]}])", "kl.target[0].mean"},
+             {R"(kl.target=[])", "kl.target"},
+             {"kl.optimizer=sgd", "adam | gd"},
+             {"kl.lr=0", "kl.lr"},
+             {"kl.alpha=1", "kl.alpha"},
+             {"kl.q_family=low-rank", "kl.q_family"}}) {
+        try {
+            apply_set(s, set);
+            ADD_FAILURE() << set << " accepted";
+        } catch (const UserError& e) {
+            EXPECT_NE(std::string(e.what()).find(key), std::string::npos) << e.what();
+        }
+    }
+    apply_set(s, "kl.dim=2");
+    EXPECT_THROW(apply_set(s, R"(kl.target=[{"weight":1,"mean":[0,0],"cov":[[1,2],[2,1]]}])"),
+                 UserError);  // not positive definite
+    apply_set(s, "kl.dim=1");
+    EXPECT_EQ(s, before);
+}

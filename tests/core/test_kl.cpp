@@ -1,0 +1,693 @@
+// KL-direction core (seed 004 §4.3): the quadrature against closed forms, moment matching,
+// forward fits reaching the moment-matched optimum, reverse fits picking a mode (and staying
+// on the symmetric stationary point when started there exactly), analytic θ-gradients of all
+// four objectives against finite differences, the α-divergence limits, Monte Carlo, restarts,
+// landscapes and validation messages.
+#include <gtest/gtest.h>
+
+#include <Eigen/Cholesky>
+#include <Eigen/Eigenvalues>
+#include <Eigen/LU>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+#include "genlab/kl.hpp"
+
+using namespace genlab::kl;
+
+namespace {
+
+constexpr double kPi = 3.14159265358979323846;
+
+Vec vec(std::initializer_list<double> values) {
+    Vec x(static_cast<Eigen::Index>(values.size()));
+    Eigen::Index i = 0;
+    for (double v : values) x(i++) = v;
+    return x;
+}
+
+Mat mat2(double a, double b, double c, double d) {
+    Mat m(2, 2);
+    m << a, b, c, d;
+    return m;
+}
+
+Mat var1(double std) { return Mat::Constant(1, 1, std * std); }
+
+Gaussian gauss1(double mean, double std) { return Gaussian::from_std(vec({mean}), vec({std})); }
+
+// The exam's case: weights ½, means ±3, std 0.7.
+Mixture exam_target() { return {{0.5, vec({-3.0}), var1(0.7)}, {0.5, vec({3.0}), var1(0.7)}}; }
+
+// Its 2-D analogue, symmetric under x → −x: modes ±(3, 1) with a correlated covariance.
+Mat exam_cov2() { return mat2(0.5, 0.2, 0.2, 0.4); }
+Mixture exam_target2() {
+    return {{0.5, vec({-3.0, -1.0}), exam_cov2()}, {0.5, vec({3.0, 1.0}), exam_cov2()}};
+}
+
+// KL(N(m0, S0) ‖ N(m1, S1)) = ½[tr(S1⁻¹S0) + (m1−m0)ᵀS1⁻¹(m1−m0) − d + log(det S1/det S0)].
+double kl_gauss(const Vec& m0, const Mat& s0, const Vec& m1, const Mat& s1) {
+    const Eigen::LLT<Mat> llt(s1);
+    const Vec dm = m1 - m0;
+    const double d = static_cast<double>(m0.size());
+    return 0.5 * ((llt.solve(s0)).trace() + dm.dot(llt.solve(dm)) - d +
+                  std::log(s1.determinant() / s0.determinant()));
+}
+
+// Largest entry-wise difference relative to the larger vector's scale (at least 1).
+double relative_error(const Vec& a, const Vec& b) {
+    const double scale = std::max({1.0, a.cwiseAbs().maxCoeff(), b.cwiseAbs().maxCoeff()});
+    return (a - b).cwiseAbs().maxCoeff() / scale;
+}
+
+FitOptions adam(int iterations, double lr = 0.05, double tolerance = 1e-9) {
+    FitOptions o;
+    o.optimizer = Optimizer::Adam;
+    o.iterations = iterations;
+    o.lr = lr;
+    o.tolerance = tolerance;
+    return o;
+}
+
+template <typename F>
+std::string error_of(F&& f) {
+    try {
+        f();
+    } catch (const std::invalid_argument& e) {
+        return e.what();
+    }
+    ADD_FAILURE() << "no std::invalid_argument thrown";
+    return "";
+}
+
+}  // namespace
+
+//-----------------------------------------------------------------------------
+// Quadrature
+//-----------------------------------------------------------------------------
+
+TEST(KlQuadrature, WeightsSumToOneAndReproduceStandardNormalMoments) {
+    for (int dim : {1, 2}) {
+        const Quadrature quad(dim);
+        EXPECT_EQ(quad.size(), dim == 1 ? 2048 : 96 * 96);
+        EXPECT_EQ(quad.nodes().rows(), dim);
+        EXPECT_NEAR(quad.weights().sum(), 1.0, 1e-14) << "dim " << dim;
+        EXPECT_DOUBLE_EQ(quad.nodes().minCoeff(), -8.0);
+        EXPECT_DOUBLE_EQ(quad.nodes().maxCoeff(), 8.0);
+        for (int a = 0; a < dim; ++a) {
+            const Eigen::ArrayXd z = quad.nodes().row(a).transpose().array();
+            const Eigen::ArrayXd w = quad.weights().array();
+            EXPECT_NEAR((w * z).sum(), 0.0, 1e-15) << "E[z" << a << "]";
+            EXPECT_NEAR((w * z.square()).sum(), 1.0, 1e-13) << "E[z" << a << "²]";
+            // 3 less the ~6e-12 that lies beyond ±8.
+            EXPECT_NEAR((w * z.pow(4)).sum(), 3.0, 1e-10) << "E[z" << a << "⁴]";
+        }
+        if (dim == 2) {
+            const Eigen::ArrayXd zz =
+                quad.nodes().row(0).transpose().array() * quad.nodes().row(1).transpose().array();
+            EXPECT_NEAR((quad.weights().array() * zz).sum(), 0.0, 1e-15);
+        }
+    }
+    // Nodes mirror exactly: z_{n−1−i} = −z_i, and weights match.
+    const Quadrature odd(1, 101);
+    for (int i = 0; i < odd.size(); ++i) {
+        EXPECT_EQ(odd.nodes()(0, i), -odd.nodes()(0, odd.size() - 1 - i));
+        EXPECT_EQ(odd.weights()(i), odd.weights()(odd.size() - 1 - i));
+    }
+    EXPECT_EQ(odd.nodes()(0, 50), 0.0);
+}
+
+TEST(KlQuadrature, RejectsBadSizes) {
+    EXPECT_NE(error_of([] { Quadrature(3); }).find("kl.dim"), std::string::npos);
+    EXPECT_NE(error_of([] { Quadrature(1, 4); }).find("points per axis"), std::string::npos);
+    EXPECT_NE(error_of([] { Quadrature(2, 5000); }).find("got 5000"), std::string::npos);
+}
+
+//-----------------------------------------------------------------------------
+// Closed forms: KL between Gaussians, moment matching, densities
+//-----------------------------------------------------------------------------
+
+TEST(KlClosedForm, QuadratureMatchesGaussianKlIn1D) {
+    const Quadrature quad(1), small(1, 256);
+    struct Case {
+        double mp, sp, mq, sq;
+    };
+    for (const Case& c : {Case{0, 1, 0, 1}, Case{1.5, 0.7, -0.4, 2.0}, Case{-3, 3.0, 2, 0.4},
+                          Case{10, 0.05, 9.9, 0.3}}) {
+        const Mixture p = {{2.0, vec({c.mp}), var1(c.sp)}};
+        const Gaussian q = gauss1(c.mq, c.sq);
+        const double fwd = kl_gauss(vec({c.mp}), var1(c.sp), vec({c.mq}), var1(c.sq));
+        const double rev = kl_gauss(vec({c.mq}), var1(c.sq), vec({c.mp}), var1(c.sp));
+        EXPECT_NEAR(kl_pq(p, q, quad), fwd, 1e-8) << c.mp << " " << c.sp;
+        EXPECT_NEAR(kl_qp(p, q, quad), rev, 1e-8) << c.mp << " " << c.sp;
+        EXPECT_NEAR(kl_pq(p, q, small), fwd, 1e-8) << "256 nodes";
+        EXPECT_NEAR(kl_qp(p, q, small), rev, 1e-8) << "256 nodes";
+    }
+}
+
+TEST(KlClosedForm, QuadratureMatchesGaussianKlIn2DWithFullCovariances) {
+    const Quadrature quad(2, 40);
+    const Vec mp = vec({0.5, -1.0}), mq = vec({-0.3, 0.8});
+    const Mat sp = mat2(1.2, 0.7, 0.7, 0.9), sq = mat2(0.6, -0.25, -0.25, 1.5);
+    const Mixture p = {{1.0, mp, sp}};
+    const Gaussian q = Gaussian::from_cov(mq, sq);
+    EXPECT_NEAR(kl_pq(p, q, quad), kl_gauss(mp, sp, mq, sq), 1e-8);
+    EXPECT_NEAR(kl_qp(p, q, quad), kl_gauss(mq, sq, mp, sp), 1e-8);
+    // The default 96 × 96 grid too.
+    EXPECT_NEAR(kl_qp(p, q, Quadrature(2)), kl_gauss(mq, sq, mp, sp), 1e-8);
+}
+
+TEST(KlClosedForm, MomentMatchOfTwoComponentMixtures) {
+    // 1-D: weights 1 and 3 (normalized ¼, ¾), means −2 and 2, stds 0.5 and 1.
+    // μ = −0.5 + 1.5 = 1; E[x²] = ¼(0.25 + 4) + ¾(1 + 4) = 1.0625 + 3.75 = 4.8125; var 3.8125.
+    const Mixture p1 = {{1.0, vec({-2.0}), var1(0.5)}, {3.0, vec({2.0}), var1(1.0)}};
+    const Gaussian g1 = moment_match(p1);
+    EXPECT_NEAR(g1.mean(0), 1.0, 1e-14);
+    EXPECT_NEAR(g1.cov()(0, 0), 3.8125, 1e-13);
+
+    // 2-D: weights ½, ½; means (1, 0) and (−1, 2); covariances S1, S2.
+    // μ = (0, 1); Σ = ½(S1 + S2) + ½Σ(m−μ)(m−μ)ᵀ, with m−μ = ±(1, −1): [[1, −1], [−1, 1]].
+    const Mat s1 = mat2(1.0, 0.3, 0.3, 0.5), s2 = mat2(0.4, -0.1, -0.1, 2.0);
+    const Mixture p2 = {{0.5, vec({1.0, 0.0}), s1}, {0.5, vec({-1.0, 2.0}), s2}};
+    const Gaussian g2 = moment_match(p2);
+    EXPECT_NEAR((g2.mean - vec({0.0, 1.0})).norm(), 0.0, 1e-14);
+    const Mat want = mat2(0.7 + 1.0, 0.1 - 1.0, 0.1 - 1.0, 1.25 + 1.0);
+    EXPECT_NEAR((g2.cov() - want).cwiseAbs().maxCoeff(), 0.0, 1e-13);
+}
+
+TEST(KlClosedForm, DensitiesAndTheScoreOfAMixture) {
+    const Mixture p = exam_target();
+    // log p(1) by hand: ½N(1; −3, 0.7²) + ½N(1; 3, 0.7²).
+    auto n = [](double x, double m, double s) {
+        return std::exp(-0.5 * (x - m) * (x - m) / (s * s)) / (s * std::sqrt(2 * kPi));
+    };
+    EXPECT_NEAR(log_density(p, vec({1.0})), std::log(0.5 * n(1, -3, 0.7) + 0.5 * n(1, 3, 0.7)),
+                1e-12);
+    EXPECT_NEAR(log_density(gauss1(0.5, 2.0), vec({1.0})), std::log(n(1, 0.5, 2.0)), 1e-14);
+    // Far out in a tail, log-sum-exp stays finite where the densities underflow.
+    EXPECT_TRUE(std::isfinite(log_density(p, vec({60.0}))));
+    EXPECT_NEAR(log_density(p, vec({60.0})),
+                std::log(0.5) - 0.5 * (57 / 0.7) * (57 / 0.7) - std::log(0.7 * std::sqrt(2 * kPi)),
+                1e-9);
+    // ∇ log p against central differences, 1-D and 2-D (correlated components).
+    const Mixture p2 = {{0.3, vec({1.0, -1.0}), mat2(0.8, 0.3, 0.3, 0.5)},
+                        {0.7, vec({-0.5, 0.5}), mat2(0.4, -0.2, -0.2, 1.1)}};
+    for (const Vec& x : {vec({0.2, 0.1}), vec({1.5, -2.0}), vec({-3.0, 4.0})}) {
+        const Vec g = grad_log_density(p2, x);
+        for (int i = 0; i < 2; ++i) {
+            Vec a = x, b = x;
+            a(i) += 1e-6;
+            b(i) -= 1e-6;
+            EXPECT_NEAR(g(i), (log_density(p2, a) - log_density(p2, b)) / 2e-6,
+                        1e-7 * std::max(1.0, std::abs(g(i))));
+        }
+    }
+    const Vec g1 = grad_log_density(p, vec({1.0}));
+    EXPECT_NEAR(g1(0),
+                (log_density(p, vec({1.0 + 1e-6})) - log_density(p, vec({1.0 - 1e-6}))) / 2e-6,
+                1e-7);
+}
+
+TEST(KlClosedForm, ParamsRoundTrip) {
+    EXPECT_EQ(param_count(1), 2);
+    EXPECT_EQ(param_count(2), 5);
+    const Gaussian q1 = gauss1(0.5, 2.0);
+    EXPECT_NEAR((q1.params() - vec({0.5, std::log(2.0)})).norm(), 0.0, 1e-15);
+    const Gaussian q2 = Gaussian::from_cov(vec({1.0, -2.0}), mat2(0.6, -0.25, -0.25, 1.5));
+    const Gaussian back = Gaussian::from_params(q2.params(), 2);
+    EXPECT_NEAR((back.mean - q2.mean).norm(), 0.0, 1e-15);
+    EXPECT_NEAR((back.cov() - mat2(0.6, -0.25, -0.25, 1.5)).norm(), 0.0, 1e-14);
+    EXPECT_NEAR(q2.params()(3), q2.chol(1, 0), 0.0);
+}
+
+//-----------------------------------------------------------------------------
+// Forward fits: moment matching
+//-----------------------------------------------------------------------------
+
+TEST(KlForwardFit, AdamReachesTheMomentMatchedOptimumIn1D) {
+    const Mixture p = exam_target();
+    const Gaussian want = moment_match(p);  // mean 0, var 0.49 + 9
+    const Fit f = fit(p, gauss1(0.5, 1.0), Objective::Forward, adam(3000), Quadrature(1, 512));
+    EXPECT_FALSE(f.diverged);
+    EXPECT_TRUE(f.converged);
+    EXPECT_NEAR(f.q.mean(0), want.mean(0), 1e-6);
+    EXPECT_NEAR(f.q.cov()(0, 0), want.cov()(0, 0), 1e-6);
+    EXPECT_NEAR(want.cov()(0, 0), 9.49, 1e-12);
+    // Bookkeeping: one θ and one value per step, the start first.
+    EXPECT_EQ(f.path.size(), static_cast<size_t>(f.iterations) + 1);
+    EXPECT_EQ(f.values.size(), f.path.size());
+    EXPECT_EQ(f.path.front(), gauss1(0.5, 1.0).params());
+    EXPECT_LT(f.values.back(), f.values.front());
+}
+
+TEST(KlForwardFit, AdamReachesTheMomentMatchedOptimumIn2D) {
+    const Mixture p = {{0.3, vec({1.0, -1.0}), mat2(0.8, 0.3, 0.3, 0.5)},
+                       {0.7, vec({-0.5, 0.5}), mat2(0.4, -0.2, -0.2, 1.1)}};
+    const Gaussian want = moment_match(p);
+    const Gaussian start = Gaussian::from_std(vec({2.0, 1.0}), vec({0.5, 2.0}));
+    const Fit f = fit(p, start, Objective::Forward, adam(3000), Quadrature(2, 24));
+    EXPECT_FALSE(f.diverged);
+    EXPECT_TRUE(f.converged);
+    EXPECT_LT((f.q.mean - want.mean).cwiseAbs().maxCoeff(), 1e-6);
+    EXPECT_LT((f.q.cov() - want.cov()).cwiseAbs().maxCoeff(), 1e-6);
+}
+
+//-----------------------------------------------------------------------------
+// Reverse fits: mode seeking, and the symmetric stationary point
+//-----------------------------------------------------------------------------
+
+TEST(KlReverseFit, TheExamsCaseFindsTheRightModeFromAnAsymmetricStart) {
+    const Mixture p = exam_target();
+    const Fit f = fit(p, gauss1(0.5, 1.0), Objective::Reverse, adam(2000), Quadrature(1));
+    EXPECT_FALSE(f.diverged);
+    EXPECT_NEAR(f.q.mean(0), 3.0, 1e-3);
+    EXPECT_NEAR(std::sqrt(f.q.cov()(0, 0)), 0.7, 1e-3);
+    // One mode of weight ½ covered: KL(q‖p) ≈ log 2.
+    EXPECT_NEAR(f.values.back(), std::log(2.0), 1e-3);
+    // The mirrored start finds the left mode.
+    const Fit g = fit(p, gauss1(-0.5, 1.0), Objective::Reverse, adam(2000), Quadrature(1));
+    EXPECT_NEAR(g.q.mean(0), -3.0, 1e-3);
+}
+
+TEST(KlReverseFit, TheExamsCaseStaysOnTheSymmetricStationaryPointFromMuZero) {
+    const Mixture p = exam_target();
+    const Quadrature quad(1);
+    // ∂/∂μ = 0 at μ = 0 by symmetry, exactly on the mirrored grid.
+    const ValueGrad at0 = objective(Objective::Reverse, p, gauss1(0.0, 1.0), quad);
+    EXPECT_LT(std::abs(at0.grad(0)), 1e-12);
+    EXPECT_GT(std::abs(at0.grad(1)), 1e-3);  // σ still moves
+    const Fit f = fit(p, gauss1(0.0, 1.0), Objective::Reverse, adam(2000), quad);
+    EXPECT_FALSE(f.diverged);
+    EXPECT_NEAR(f.q.mean(0), 0.0, 1e-9);
+    for (const Vec& theta : f.path) EXPECT_NEAR(theta(0), 0.0, 1e-9);
+    // It settled where both derivatives vanish: a wide q (σ ≈ 2.58) straddling both modes,
+    // far worse than a mode (log 2)...
+    const ValueGrad end = objective(Objective::Reverse, p, f.q, quad);
+    EXPECT_TRUE(f.converged);
+    EXPECT_LT(end.grad.norm(), 1e-6);
+    EXPECT_NEAR(std::sqrt(f.q.cov()(0, 0)), 2.58, 0.01);
+    EXPECT_GT(end.value, std::log(2.0) + 1.0);
+    // ...and yet a local minimum in μ, not a saddle: moving q off-centre at that σ costs KL,
+    // so a fit started exactly at μ = 0 is trapped there.
+    for (double mu : {-0.5, -0.05, 0.05, 0.5}) {
+        Gaussian moved = f.q;
+        moved.mean(0) = mu;
+        EXPECT_GT(kl_qp(p, moved, quad), end.value) << "mu " << mu;
+    }
+}
+
+TEST(KlReverseFit, StartingAtAStationaryPointConvergesAtZeroSteps) {
+    const Mixture p = exam_target();
+    const Quadrature quad(1, 512);
+    const Fit saddle = fit(p, gauss1(0.0, 1.0), Objective::Reverse, adam(4000, 0.05, 1e-7), quad);
+    ASSERT_TRUE(saddle.converged);
+    const Fit again = fit(p, saddle.q, Objective::Reverse, adam(100, 0.05, 1e-7), quad);
+    EXPECT_TRUE(again.converged);
+    EXPECT_EQ(again.iterations, 0);
+    EXPECT_EQ(again.path.size(), 1u);
+    EXPECT_EQ(again.values.size(), 1u);
+}
+
+TEST(KlReverseFit, The2DAnalogue) {
+    const Mixture p = exam_target2();
+    // The default 96 × 96 grid: a coarser one misjudges a wide q straddling both modes (the
+    // kink of log p between them is sharp on q's scale) and can settle elsewhere.
+    const Quadrature quad(2);
+    const Gaussian asym = Gaussian::from_std(vec({0.5, 0.2}), vec({1.0, 1.0}));
+    const Fit f = fit(p, asym, Objective::Reverse, adam(1500), quad);
+    EXPECT_FALSE(f.diverged);
+    EXPECT_LT((f.q.mean - vec({3.0, 1.0})).cwiseAbs().maxCoeff(), 1e-3);
+    EXPECT_LT((f.q.cov() - exam_cov2()).cwiseAbs().maxCoeff(), 1e-3);
+    EXPECT_NEAR(f.values.back(), std::log(2.0), 1e-3);
+
+    const Gaussian sym = Gaussian::from_std(vec({0.0, 0.0}), vec({1.0, 1.0}));
+    const ValueGrad at0 = objective(Objective::Reverse, p, sym, quad);
+    EXPECT_LT(std::abs(at0.grad(0)), 1e-12);
+    EXPECT_LT(std::abs(at0.grad(1)), 1e-12);
+    const Fit g = fit(p, sym, Objective::Reverse, adam(1500), quad);
+    EXPECT_FALSE(g.diverged);
+    EXPECT_TRUE(g.converged);
+    for (const Vec& theta : g.path) {
+        EXPECT_NEAR(theta(0), 0.0, 1e-9);
+        EXPECT_NEAR(theta(1), 0.0, 1e-9);
+    }
+    // Stretched along the modes' axis, and much worse than a mode.
+    EXPECT_GT(g.q.cov()(0, 0), 4.0);
+    EXPECT_GT(g.values.back(), std::log(2.0) + 1.0);
+}
+
+//-----------------------------------------------------------------------------
+// Gradients against finite differences
+//-----------------------------------------------------------------------------
+
+// Forward, reverse and α ≥ ½ gradients are the exact θ-derivatives of the quadrature sums, so
+// they match central differences to the differences' own error (~1e-10). JS and α < ½ use
+// reparameterized forms that equal the derivative of the exact integral: they match up to the
+// quadrature error, which in 2-D at 64 per axis is ~1e-6 for a wide q.
+double grad_error(Objective obj, const Mixture& p, const Gaussian& q, const Quadrature& quad,
+                  double alpha = 0.5) {
+    return relative_error(objective(obj, p, q, quad, alpha).grad,
+                          objective_grad_fd(obj, p, q, quad, alpha));
+}
+
+TEST(KlGradients, AllObjectivesMatchFiniteDifferencesIn1D) {
+    const Mixture p = {{0.4, vec({-2.0}), var1(0.6)}, {0.6, vec({1.5}), var1(1.1)}};
+    const Quadrature quad(1, 1024);
+    for (const Gaussian& q : {gauss1(0.3, 1.0), gauss1(-2.5, 0.4), gauss1(1.0, 3.0)}) {
+        const std::string at =
+            "at θ = " + std::to_string(q.params()(0)) + ", " + std::to_string(q.params()(1));
+        EXPECT_LT(grad_error(Objective::Forward, p, q, quad), 1e-8) << at;
+        EXPECT_LT(grad_error(Objective::Reverse, p, q, quad), 1e-8) << at;
+        EXPECT_LT(grad_error(Objective::JS, p, q, quad), 1e-8) << at;
+        for (double alpha : {0.2, 0.5, 0.8})
+            EXPECT_LT(grad_error(Objective::Alpha, p, q, quad, alpha), 1e-8)
+                << at << " α " << alpha;
+    }
+}
+
+TEST(KlGradients, AllObjectivesMatchFiniteDifferencesIn2D) {
+    // Correlated components, non-diagonal q's: narrow, medium and wide.
+    const Mixture p = {{0.3, vec({1.0, -1.0}), mat2(0.8, 0.3, 0.3, 0.5)},
+                       {0.7, vec({-0.5, 0.5}), mat2(0.4, -0.2, -0.2, 1.1)}};
+    const Quadrature quad(2, 64);
+    for (const Gaussian& q : {Gaussian::from_cov(vec({-1.0, 1.5}), mat2(0.3, -0.1, -0.1, 0.6)),
+                              Gaussian::from_cov(vec({0.2, 0.1}), mat2(1.0, 0.4, 0.4, 0.8)),
+                              Gaussian::from_cov(vec({2.0, -0.5}), mat2(2.5, 1.2, 1.2, 1.4))}) {
+        const std::string at =
+            "at mean " + std::to_string(q.mean(0)) + ", " + std::to_string(q.mean(1));
+        EXPECT_LT(grad_error(Objective::Forward, p, q, quad), 1e-8) << at;
+        EXPECT_LT(grad_error(Objective::Reverse, p, q, quad), 1e-8) << at;
+        EXPECT_LT(grad_error(Objective::Alpha, p, q, quad, 0.7), 1e-8) << at;
+        EXPECT_LT(grad_error(Objective::JS, p, q, quad), 1e-5) << at;
+        EXPECT_LT(grad_error(Objective::Alpha, p, q, quad, 0.3), 1e-5) << at;
+    }
+}
+
+//-----------------------------------------------------------------------------
+// α-divergence limits and JS bounds
+//-----------------------------------------------------------------------------
+
+TEST(KlFamily, AlphaDivergenceTendsToBothKlDirections) {
+    const Quadrature quad(1, 1024);
+    const Mixture p = exam_target();
+    for (const Gaussian& q : {gauss1(0.5, 1.0), gauss1(2.5, 1.5), gauss1(0.0, 3.5)}) {
+        const double fwd = kl_pq(p, q, quad), rev = kl_qp(p, q, quad);
+        EXPECT_NEAR(alpha_divergence(p, q, 0.999, quad), fwd, 0.01 * fwd);
+        EXPECT_NEAR(alpha_divergence(p, q, 0.001, quad), rev, 0.01 * rev);
+    }
+    const Quadrature quad2(2, 32);
+    const Mixture p2 = exam_target2();
+    const Gaussian q2 = Gaussian::from_cov(vec({1.0, 0.5}), mat2(2.0, 0.5, 0.5, 1.0));
+    EXPECT_NEAR(alpha_divergence(p2, q2, 0.999, quad2), kl_pq(p2, q2, quad2),
+                0.01 * kl_pq(p2, q2, quad2));
+    EXPECT_NEAR(alpha_divergence(p2, q2, 0.001, quad2), kl_qp(p2, q2, quad2),
+                0.01 * kl_qp(p2, q2, quad2));
+}
+
+TEST(KlFamily, JensenShannonIsBoundedAndZeroAtP) {
+    const Quadrature quad(1, 1024);
+    const Mixture p = exam_target();
+    for (const Gaussian& q :
+         {gauss1(0.0, 1.0), gauss1(3.0, 0.7), gauss1(40.0, 0.5), gauss1(0.0, 30.0)}) {
+        const double v = js(p, q, quad);
+        EXPECT_GE(v, 0.0);
+        EXPECT_LE(v, std::log(2.0));
+    }
+    // Disjoint supports approach log 2.
+    EXPECT_NEAR(js(p, gauss1(40.0, 0.5), quad), std::log(2.0), 1e-9);
+    const Mixture single = {{1.0, vec({0.7}), var1(1.3)}};
+    EXPECT_NEAR(js(single, gauss1(0.7, 1.3), quad), 0.0, 1e-14);
+    EXPECT_NEAR(alpha_divergence(single, gauss1(0.7, 1.3), 0.3, quad), 0.0, 1e-14);
+}
+
+//-----------------------------------------------------------------------------
+// Monte Carlo
+//-----------------------------------------------------------------------------
+
+TEST(KlMonteCarlo, AgreesWithQuadratureWithinThreeStandardErrors) {
+    const Mixture p = exam_target();
+    const Gaussian q = gauss1(1.0, 1.5);
+    const Quadrature quad(1);
+    // The estimator's variance, Var_q[log q − log p], by quadrature.
+    double mean = 0, second = 0;
+    for (int i = 0; i < quad.size(); ++i) {
+        const Vec x = vec({1.0 + 1.5 * quad.nodes()(0, i)});
+        const double f = log_density(q, x) - log_density(p, x);
+        mean += quad.weights()(i) * f;
+        second += quad.weights()(i) * f * f;
+    }
+    EXPECT_NEAR(mean, kl_qp(p, q, quad), 1e-12);
+    const int n = 200000;
+    const double se = std::sqrt((second - mean * mean) / n);
+    const double mc = kl_qp_monte_carlo(p, q, n, 7);
+    EXPECT_NEAR(mc, mean, 3 * se);
+    EXPECT_EQ(kl_qp_monte_carlo(p, q, n, 7), mc);
+    EXPECT_NE(kl_qp_monte_carlo(p, q, n, 8), mc);
+    EXPECT_NE(kl_qp_monte_carlo(p, q, 64, 1), kl_qp_monte_carlo(p, q, 64, 2));
+
+    // 2-D.
+    const Mixture p2 = exam_target2();
+    const Gaussian q2 = Gaussian::from_cov(vec({1.0, 0.5}), mat2(2.0, 0.5, 0.5, 1.0));
+    const Quadrature quad2(2, 64);
+    const double want = kl_qp(p2, q2, quad2);
+    const double mc2 = kl_qp_monte_carlo(p2, q2, 100000, 3);
+    EXPECT_NEAR(mc2, want, 0.02 * want);
+}
+
+//-----------------------------------------------------------------------------
+// Restarts and landscapes
+//-----------------------------------------------------------------------------
+
+TEST(KlRestarts, SpreadEvenlyAlongTheMainAxis) {
+    const Mixture p = exam_target();
+    const Gaussian like = gauss1(0.0, 0.9);
+    const std::vector<Gaussian> s = restart_starts(p, like, 5);
+    ASSERT_EQ(s.size(), 5u);
+    // [−3 − 1.4, 3 + 1.4] in steps of 2.2.
+    for (int i = 0; i < 5; ++i) {
+        EXPECT_NEAR(s[i].mean(0), -4.4 + 2.2 * i, 1e-12);
+        EXPECT_EQ(s[i].chol, like.chol);
+    }
+    EXPECT_EQ(restart_starts(p, like, 1).size(), 1u);
+    EXPECT_NEAR(restart_starts(p, like, 1)[0].mean(0), 0.0, 1e-12);
+
+    // 2-D: along the leading eigenvector of Cov_p = S + m·mᵀ (close to, not exactly, the
+    // direction of the modes ±m), through p's mean 0.
+    const Mixture p2 = exam_target2();
+    const Gaussian like2 = Gaussian::from_cov(vec({0.0, 0.0}), mat2(0.3, 0.1, 0.1, 0.2));
+    const std::vector<Gaussian> s2 = restart_starts(p2, like2, 7);
+    ASSERT_EQ(s2.size(), 7u);
+    const Mat cov_p = exam_cov2() + vec({3.0, 1.0}) * vec({3.0, 1.0}).transpose();
+    Vec axis = Eigen::SelfAdjointEigenSolver<Mat>(cov_p).eigenvectors().col(1);
+    if (axis(0) < 0) axis = -axis;
+    EXPECT_LT(std::abs(axis(1) / axis(0) - 1.0 / 3.0), 0.05);
+    const double sigma =
+        std::sqrt(Eigen::SelfAdjointEigenSolver<Mat>(exam_cov2()).eigenvalues().maxCoeff());
+    const double half = std::abs(axis.dot(vec({3.0, 1.0}))) + 2 * sigma;
+    for (int i = 0; i < 7; ++i) {
+        // On the axis (p's mean is 0), evenly spaced, ends at ±half.
+        EXPECT_NEAR(std::abs(s2[i].mean(0) * axis(1) - s2[i].mean(1) * axis(0)), 0.0, 1e-12);
+        EXPECT_NEAR(s2[i].mean.dot(axis), -half + 2 * half * i / 6, 1e-12);
+        EXPECT_EQ(s2[i].chol, like2.chol);
+    }
+    // Restarts from these starts find both modes.
+    int right = 0, left = 0;
+    for (const Gaussian& g : s) {
+        const Fit f = fit(p, g, Objective::Reverse, adam(1500), Quadrature(1, 512));
+        if (std::abs(f.q.mean(0) - 3) < 0.01) ++right;
+        if (std::abs(f.q.mean(0) + 3) < 0.01) ++left;
+    }
+    EXPECT_GE(right, 2);
+    EXPECT_GE(left, 2);
+}
+
+TEST(KlLandscape, GridValuesAndTheirMinimumNearTheFit) {
+    const Mixture p = {{0.7, vec({-2.0}), var1(0.6)}, {0.3, vec({2.5}), var1(0.8)}};
+    const Quadrature quad(1, 256);
+    for (Objective obj : {Objective::Forward, Objective::Reverse}) {
+        const Fit f = fit(p, gauss1(-1.0, 1.0), obj, adam(3000), quad);
+        ASSERT_FALSE(f.diverged);
+        const int nx = 81, ny = 61;
+        const Landscape l = landscape(p, f.q, obj, quad, 0, 1, -5.0, 5.0, -2.0, 2.0, nx, ny);
+        ASSERT_EQ(l.values.rows(), nx);
+        ASSERT_EQ(l.values.cols(), ny);
+        EXPECT_TRUE(l.values.allFinite());
+        Eigen::Index i = 0, j = 0;
+        l.values.minCoeff(&i, &j);
+        const Vec theta = f.q.params();
+        EXPECT_NEAR(-5.0 + 10.0 * i / (nx - 1), theta(0), 10.0 / (nx - 1)) << static_cast<int>(obj);
+        EXPECT_NEAR(-2.0 + 4.0 * j / (ny - 1), theta(1), 4.0 / (ny - 1)) << static_cast<int>(obj);
+        // The grid's corners are what objective() gives there.
+        Vec corner = theta;
+        corner << 5.0, 2.0;
+        EXPECT_NEAR(l.values(nx - 1, ny - 1),
+                    objective(obj, p, Gaussian::from_params(corner, 1), quad).value, 1e-12);
+    }
+    // A log σ so large that σ overflows gives NaN cells, not an exception.
+    const Landscape wild =
+        landscape(p, gauss1(0, 1), Objective::Reverse, quad, 0, 1, -1.0, 1.0, 0.0, 800.0, 3, 3);
+    EXPECT_TRUE(std::isfinite(wild.values(0, 0)));
+    EXPECT_TRUE(std::isnan(wild.values(0, 2)));
+    // The 2-D default pair (μ1, μ2).
+    const Landscape l2 = landscape(exam_target2(), Gaussian::from_std(vec({0, 0}), vec({0.7, 0.6})),
+                                   Objective::Reverse, Quadrature(2, 16), 0, 1, -4, 4, -4, 4, 9, 9);
+    EXPECT_EQ(l2.values.rows(), 9);
+    EXPECT_TRUE(l2.values.allFinite());
+}
+
+//-----------------------------------------------------------------------------
+// Fit bookkeeping: continuation, divergence, the iteration cap
+//-----------------------------------------------------------------------------
+
+TEST(KlFitSteps, ContinuingInChunksMatchesOneRun) {
+    const Mixture p = exam_target();
+    const Quadrature quad(1, 256);
+    const FitOptions o = adam(300);
+    const Fit whole = fit(p, gauss1(0.5, 1.0), Objective::JS, o, quad);
+    Fit part;
+    part.q = gauss1(0.5, 1.0);
+    AdamState state;
+    for (int k = 0; k < 10; ++k) fit_steps(p, part, state, Objective::JS, o, quad, 37);
+    ASSERT_EQ(part.path.size(), whole.path.size());
+    EXPECT_EQ(part.iterations, 300);  // the cap holds across calls
+    for (size_t i = 0; i < whole.path.size(); ++i) EXPECT_EQ(part.path[i], whole.path[i]) << i;
+    EXPECT_EQ(part.values, whole.values);
+    EXPECT_EQ(state.t, 300);
+}
+
+TEST(KlFitSteps, GradientDescentWithAHugeStepDivergesAndSaysSo) {
+    const Mixture p = exam_target();
+    FitOptions o;
+    o.optimizer = Optimizer::GD;
+    o.lr = 10;
+    o.iterations = 200;
+    const Fit f = fit(p, gauss1(0.0, 0.05), Objective::Forward, o, Quadrature(1, 256));
+    EXPECT_TRUE(f.diverged);
+    EXPECT_FALSE(f.converged);
+    EXPECT_LT(f.iterations, 200);
+    for (const Vec& theta : f.path) EXPECT_TRUE(theta.allFinite());
+    // Continuing a diverged fit (the GUI does, every frame) is a no-op, not an exception.
+    Fit again = f;
+    AdamState state;
+    fit_steps(p, again, state, Objective::Forward, o, Quadrature(1, 256), 10);
+    EXPECT_EQ(again.iterations, f.iterations);
+    EXPECT_EQ(again.path.size(), f.path.size());
+    // A small step converges, with GD too.
+    o.lr = 0.05;
+    o.iterations = 20000;
+    o.tolerance = 1e-8;
+    const Fit g = fit(p, gauss1(1.0, 1.0), Objective::Forward, o, Quadrature(1, 256));
+    EXPECT_TRUE(g.converged);
+    EXPECT_NEAR(g.q.cov()(0, 0), 9.49, 1e-6);
+}
+
+//-----------------------------------------------------------------------------
+// Validation
+//-----------------------------------------------------------------------------
+
+TEST(KlValidate, ErrorsNameTheField) {
+    const Mixture good = exam_target();
+    validate(good, 1);
+    validate(exam_target2(), 2);
+    validate(gauss1(0, 1), 1);
+
+    auto mixture_error = [](Mixture p, int dim) { return error_of([&] { validate(p, dim); }); };
+    Mixture m = good;
+    m[1].cov(0, 0) = -1;
+    EXPECT_NE(mixture_error(m, 1).find("kl.target[1].std must be > 0"), std::string::npos);
+    m = good;
+    m[0].weight = 0;
+    EXPECT_NE(mixture_error(m, 1).find("kl.target[0].weight"), std::string::npos);
+    m = good;
+    m[0].weight = std::nan("");
+    EXPECT_NE(mixture_error(m, 1).find("kl.target[0].weight"), std::string::npos);
+    m = good;
+    m[1].mean = vec({1.0, 2.0});
+    EXPECT_NE(mixture_error(m, 1).find("kl.target[1].mean"), std::string::npos);
+    Mixture m2 = exam_target2();
+    m2[0].cov = mat2(1.0, 2.0, 2.0, 1.0);  // indefinite
+    EXPECT_NE(mixture_error(m2, 2).find("kl.target[0].cov"), std::string::npos);
+    m2 = exam_target2();
+    m2[1].cov = mat2(1.0, 0.5, -0.5, 1.0);  // not symmetric
+    EXPECT_NE(mixture_error(m2, 2).find("kl.target[1].cov"), std::string::npos);
+    EXPECT_NE(mixture_error({}, 1).find("kl.target must have 1 to 16"), std::string::npos);
+    EXPECT_NE(mixture_error(Mixture(17, good[0]), 1).find("(got 17)"), std::string::npos);
+    EXPECT_NE(mixture_error(good, 3).find("kl.dim"), std::string::npos);
+
+    Gaussian q = gauss1(0, 1);
+    q.chol(0, 0) = -1;
+    EXPECT_NE(error_of([&] { validate(q, 1); }).find("kl.q_init.std"), std::string::npos);
+    Gaussian q2 = Gaussian::from_std(vec({0, 0}), vec({1, 1}));
+    q2.chol(0, 1) = 0.5;
+    EXPECT_NE(error_of([&] { validate(q2, 2); }).find("lower-triangular"), std::string::npos);
+    EXPECT_NE(error_of([&] { validate(gauss1(0, 1), 2); }).find("kl.q_init.mean"),
+              std::string::npos);
+    EXPECT_NE(error_of([] { Gaussian::from_std(vec({0}), vec({0})); }).find("std[0]"),
+              std::string::npos);
+
+    const Quadrature quad(1, 64);
+    FitOptions o;
+    o.lr = -1;
+    EXPECT_NE(error_of([&] {
+                  fit(good, gauss1(0, 1), Objective::Reverse, o, quad);
+              }).find("kl.lr must be > 0 (got -1)"),
+              std::string::npos);
+    o = FitOptions();
+    o.iterations = -3;
+    EXPECT_NE(error_of([&] {
+                  fit(good, gauss1(0, 1), Objective::Reverse, o, quad);
+              }).find("kl.iterations"),
+              std::string::npos);
+    o = FitOptions();
+    o.alpha = 1.0;
+    EXPECT_NE(
+        error_of([&] { fit(good, gauss1(0, 1), Objective::Alpha, o, quad); }).find("kl.alpha"),
+        std::string::npos);
+    fit(good, gauss1(0, 1), Objective::Reverse, o, quad);  // α is only read by Alpha
+    EXPECT_NE(error_of([&] { kl_qp(good, gauss1(0, 1), Quadrature(2, 8)); }).find("quadrature"),
+              std::string::npos);
+    EXPECT_NE(error_of([&] {
+                  landscape(good, gauss1(0, 1), Objective::Reverse, quad, 0, 2, 0, 1, 0, 1, 4, 4);
+              }).find("kl.landscape parameters"),
+              std::string::npos);
+    EXPECT_NE(error_of([&] {
+                  landscape(good, gauss1(0, 1), Objective::Reverse, quad, 0, 1, 0, 1, 0, 1, 1, 4);
+              }).find("kl.landscape grid"),
+              std::string::npos);
+    EXPECT_NE(error_of([&] { kl_qp_monte_carlo(good, gauss1(0, 1), 0, 1); }).find("kl.mc_samples"),
+              std::string::npos);
+    EXPECT_NE(error_of([&] { restart_starts(good, gauss1(0, 1), 0); }).find("kl.restarts"),
+              std::string::npos);
+}
+
+// PRML Figure 10.3: a factorized q fitted to a correlated Gaussian. Forward KL matches the
+// marginals (σ_i = 1, too broad); reverse KL matches the conditional precisions
+// (σ_i = √(1 − ρ²), too compact). Both keep q axis-aligned.
+TEST(KlMeanField, ForwardIsBroadReverseIsCompact) {
+    const double rho = 0.9;
+    Mat cov(2, 2);
+    cov << 1, rho, rho, 1;
+    Vec zero = Vec::Zero(2);
+    const Mixture p = {{1.0, zero, cov}};
+    Vec start_mean(2), start_sd(2);
+    start_mean << 0.4, -0.3;
+    start_sd << 0.6, 0.8;
+    const Gaussian start = Gaussian::from_std(start_mean, start_sd);
+    FitOptions options;
+    options.iterations = 6000;
+    options.tolerance = 1e-8;
+    options.mean_field = true;
+    const Quadrature quad(2, 64);
+    const Fit fwd = fit(p, start, Objective::Forward, options, quad);
+    const Fit rev = fit(p, start, Objective::Reverse, options, quad);
+    for (const Fit* f : {&fwd, &rev}) {
+        EXPECT_EQ(f->q.chol(1, 0), 0.0);
+        EXPECT_NEAR(f->q.mean.norm(), 0.0, 1e-4);
+    }
+    const Mat cf = fwd.q.cov(), cr = rev.q.cov();
+    EXPECT_NEAR(std::sqrt(cf(0, 0)), 1.0, 1e-3);
+    EXPECT_NEAR(std::sqrt(cf(1, 1)), 1.0, 1e-3);
+    EXPECT_NEAR(std::sqrt(cr(0, 0)), std::sqrt(1 - rho * rho), 1e-3);
+    EXPECT_NEAR(std::sqrt(cr(1, 1)), std::sqrt(1 - rho * rho), 1e-3);
+}
