@@ -128,11 +128,13 @@ void setup_fonts(float scale) {
     ImFontGlyphRangesBuilder builder;
     builder.AddRanges(io.Fonts->GetGlyphRangesDefault());
     static const ImWchar extra[] = {0x0370, 0x03FF,  // Greek: σ θ ψ γ
+                                    0x1D00, 0x1D7F,  // phonetic superscripts: ᵀ
                                     0x2000, 0x206F,  // punctuation: – … ‖
                                     0x2070, 0x209F,  // super/subscripts
                                     0x2190, 0x21FF,  // arrows
                                     0x2200, 0x22FF,  // math operators: ≤ ≥ √ Σ
                                     0x25A0, 0x25FF,  // geometric shapes: ▶ ■
+                                    0x2700, 0x27BF,  // dingbats: ✓ ✗
                                     0};
     builder.AddRanges(extra);
     builder.BuildRanges(&ranges);

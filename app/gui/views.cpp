@@ -5,12 +5,14 @@ namespace genlab {
 
 std::unique_ptr<PanelView> make_rf_view();
 std::unique_ptr<PanelView> make_gan_view();
+std::unique_ptr<PanelView> make_flow_view();
 std::unique_ptr<PanelView> make_kl_view();
 
 std::vector<std::unique_ptr<PanelView>> make_all_views() {
     std::vector<std::unique_ptr<PanelView>> views;
     views.push_back(make_rf_view());
     views.push_back(make_gan_view());
+    views.push_back(make_flow_view());
     views.push_back(make_kl_view());
     return views;
 }

@@ -1,4 +1,5 @@
 // The panel registry: a new panel adds its model here (and its view in gui/views.cpp).
+#include "flow_model.hpp"
 #include "gan_model.hpp"
 #include "kl_model.hpp"
 #include "panel_model.hpp"
@@ -9,8 +10,9 @@ namespace genlab {
 const std::vector<const PanelModel*>& all_panel_models() {
     static const RfModel rf;
     static const GanModel gan;
+    static const FlowModel flow;
     static const KlModel kl;
-    static const std::vector<const PanelModel*> models = {&rf, &gan, &kl};
+    static const std::vector<const PanelModel*> models = {&rf, &gan, &flow, &kl};
     return models;
 }
 

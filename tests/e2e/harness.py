@@ -272,12 +272,26 @@ class App:
             self.move(x0 + (x1 - x0) * i / steps, y0 + (y1 - y0) * i / steps, settle=delay)
         self._xdo("mouseup", button)
 
+    def wait_widget(self, widget_id, timeout=20):
+        """Waits until `widget_id` is dumped at the same rectangle twice, 0.15 s apart: a popup's
+        first frame lays items out provisionally, and a click there can miss."""
+        deadline = time.time() + timeout
+        last = None
+        while time.time() < deadline:
+            ui = self.wait_ui(lambda ui: widget_id in ui["widgets"], timeout=max(0.1, deadline - time.time()))
+            rect = ui["widgets"][widget_id]
+            if rect == last:
+                return rect
+            last = rect
+            time.sleep(0.15)
+        raise HarnessError(f"widget {widget_id!r} did not settle within {timeout}s\n" + self.logs())
+
     def export_from_menu(self, item, timeout=20):
         """Open the toolbar's Export menu, click `item` (e.g. "export.canvas_2x"), and return
         the ui frame that reports a new export."""
         before = (self.ui or {}).get("last_export", "")
         self.click_widget("toolbar.export")
-        self.wait_ui(lambda ui: item in ui["widgets"])
+        self.wait_widget(item)
         self.click_widget(item)
         return self.wait_ui(lambda ui: ui["last_export"] and ui["last_export"] != before,
                             timeout=timeout)

@@ -147,7 +147,7 @@ class RfGui(unittest.TestCase):
     def test_export_to_a_missing_folder_shows_an_error(self):
         app = self.start()
         app.click_widget("toolbar.export")
-        app.wait_ui(lambda ui: "export.folder" in ui["widgets"])
+        app.wait_widget("export.folder")
         app.click_widget("export.folder")
         app.key("ctrl+a")
         app.type_text("/nonexistent/folder")
@@ -236,7 +236,7 @@ class RfGui(unittest.TestCase):
             app = self.start(env_extra={"GENLAB_ASSETS": assets})
             self.assertIn("'title' must be a string", app.ui["last_error"])
             app.click_widget("toolbar.preset")
-            app.wait_ui(lambda ui: "preset.0" in ui["widgets"])
+            app.wait_widget("preset.0")
             app.click_widget("preset.0")  # only the good one is listed
             app.wait_ui(lambda ui: rf(ui)["kernel"] == 7)
 

@@ -1,0 +1,162 @@
+// genlab/flow.hpp: 2-D normalizing flows: a stack of layers pushing a base Gaussian forward,
+// with log-determinants, invertibility checks (and why they fail), inverses and densities.
+// Seeds: 000 Q5 (ReLU, sigmoidal mixture, residual, radial flow and its inverse), 000 Q2
+// (triangular maps), 002/003 Q3 (D_KL[P_X‖P_F(U)] = D_KL[P_F⁻¹(X)‖P_U]).
+//
+// Usage:
+//   genlab::flow::Stack s;                                  // base N(0, I)
+//   s.layers.push_back(genlab::flow::Layer::planar({1, 0}, {2, 0}, 0));
+//   double log_det = 0;
+//   Vec2 x = genlab::flow::push(s, z, &log_det);           // through every layer
+//   std::optional<double> lp = genlab::flow::log_density(s, x);   // nullopt: not invertible
+//
+// Layers (z ∈ R², applied in order from the base):
+//   planar:    f(z) = z + û·tanh(wᵀz + b); û = u, or with `enforce`, the usual fix
+//              û = u + (m(wᵀu) − wᵀu)·w/‖w‖², m(x) = −1 + log(1 + eˣ). Invertible iff wᵀû ≥ −1.
+//   radial:    f(z) = z + β/(α + r)·(z − z0), r = ‖z − z0‖, α > 0. Invertible iff β ≥ −α.
+//   affine:    f(z) = μ + L·z, L lower-triangular. log|det| = Σ log|L_ii|; invertible iff
+//              every L_ii ≠ 0.
+//   sigmoidal: elementwise g(t) = σ⁻¹(Σ_i w_i σ(a_i t + b_i)), w on the simplex, a_i > 0:
+//              monotone, so invertible (by bisection). Broken parameters are reported, not
+//              fixed.
+//   residual:  f(z) = z + s·tanh(W z + c). Invertible when |s|·‖W‖₂ < 1 (sufficient);
+//              inverse by fixed-point iteration, with its residual.
+//   relu:      elementwise a·max(0, b·t + c): not invertible, it folds a half-plane onto a
+//              line (det J = 0 there).
+//
+// [SECTION] Layers
+// [SECTION] One layer: forward, Jacobian, invertibility, inverse
+// [SECTION] Stacks: push, density, mass, KL identity
+#pragma once
+
+#include <Eigen/Core>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "genlab/kl.hpp"
+
+namespace genlab::flow {
+
+//-----------------------------------------------------------------------------
+// [SECTION] Layers
+//-----------------------------------------------------------------------------
+
+using Vec2 = Eigen::Vector2d;
+using Mat2 = Eigen::Matrix2d;
+
+enum class Type { Planar, Radial, Affine, Sigmoidal, Residual, Relu };
+const char* to_string(Type t);  // "planar" | "radial" | "affine" | "sigmoidal" | ...
+
+// One layer; only the fields of its type are used.
+struct Layer {
+    Type type = Type::Planar;
+    // planar
+    Vec2 w{1, 0}, u{1, 0};
+    double b = 0;
+    bool enforce = false;  // planar: use û instead of u
+    // radial
+    Vec2 z0{0, 0};
+    double alpha = 1, beta = 1;
+    // affine
+    Vec2 mu{0, 0};
+    Mat2 L = Mat2::Identity();
+    // sigmoidal (the same 1-D map on each coordinate)
+    std::vector<double> sig_a{1, 1}, sig_b{-2, 2}, sig_w{0.5, 0.5};
+    // residual
+    Mat2 W = Mat2::Identity() * 0.5;
+    Vec2 c{0, 0};
+    double s = 0.9;
+    // relu: a·max(0, b·t + c) on each coordinate
+    double relu_a = 1, relu_b = 1, relu_c = 0;
+
+    static Layer planar(Vec2 w, Vec2 u, double b);
+    static Layer radial(Vec2 z0, double alpha, double beta);
+    static Layer affine(Vec2 mu, Mat2 L);
+    static Layer sigmoidal(std::vector<double> a, std::vector<double> b, std::vector<double> w);
+    static Layer residual(Mat2 W, Vec2 c, double s);
+    static Layer relu(double a, double b, double c);
+};
+
+// Throws std::invalid_argument naming the field ("flow.layers[2].alpha must be > 0") for
+// values no layer can use at all: non-finite numbers, sizes that differ, α ≤ 0, more than 16
+// sigmoids. Values that only break invertibility are NOT errors: invertibility() reports them.
+void validate(const Layer& layer, int index);
+
+//-----------------------------------------------------------------------------
+// [SECTION] One layer: forward, Jacobian, invertibility, inverse
+//-----------------------------------------------------------------------------
+
+// û for a planar layer (u itself when !enforce).
+Vec2 planar_u(const Layer& layer);
+
+Vec2 forward(const Layer& layer, const Vec2& z);
+Mat2 jacobian(const Layer& layer, const Vec2& z);  // analytic
+double log_abs_det(const Layer& layer, const Vec2& z);  // −inf where det J = 0
+
+struct Invertibility {
+    bool invertible = true;
+    // Empty when invertible; otherwise the violated condition with the numbers, e.g.
+    // "wᵀu = −1.6 < −1" or "β = −1.5 < −α = −1".
+    std::string reason;
+};
+Invertibility invertibility(const Layer& layer);
+
+struct Inverse {
+    Vec2 z{0, 0};
+    double residual = 0;  // ‖forward(z) − x‖ (exact methods give ~1e-15)
+    bool ok = false;      // false: not invertible, or the iteration failed to converge
+};
+// Planar: a 1-D root solve along w; radial: the closed form of seed 000 Q5.4; affine:
+// a triangular solve; sigmoidal: bisection per coordinate; residual: fixed-point iteration;
+// relu: never ok.
+Inverse inverse(const Layer& layer, const Vec2& x);
+
+//-----------------------------------------------------------------------------
+// [SECTION] Stacks: push, density, mass, KL identity
+//-----------------------------------------------------------------------------
+
+struct Stack {
+    Vec2 base_mean{0, 0};
+    Vec2 base_std{1, 1};  // diagonal base Gaussian
+    std::vector<Layer> layers;
+};
+
+double base_log_density(const Stack& s, const Vec2& z);
+
+// Pushes z through layers [0, upto) (upto < 0: all), adding each log|det J| to *log_det.
+Vec2 push(const Stack& s, const Vec2& z, double* log_det = nullptr, int upto = -1);
+
+// Every layer in [0, upto) invertible.
+bool invertible(const Stack& s, int upto = -1);
+
+// log p(x) after layers [0, upto): log p_U(F⁻¹(x)) − Σ log|det J_k| along the inverse path.
+// nullopt when a layer is not invertible or an inverse fails: never a wrong density.
+struct DensityPoint {
+    double log_density = 0;
+    double log_det = 0;  // Σ log|det J_k| at the pre-images
+    Vec2 base{0, 0};     // F⁻¹(x)
+};
+std::optional<DensityPoint> log_density(const Stack& s, const Vec2& x, int upto = -1);
+
+// log p on an n×n grid of cell centres over [cx − e, cx + e] × [cy − e, cy + e]; entry (i, j)
+// is column i (x), row j (y, from the bottom). NaN where undefined. Uses both cores;
+// deterministic.
+Eigen::MatrixXd density_grid(const Stack& s, const Vec2& center, double extent, int n,
+                             int upto = -1);
+
+// ∫ p over the view by the midpoint rule on the grid above (≈ 1 when invertible and the view
+// holds the mass; NaN when not invertible).
+double mass(const Stack& s, const Vec2& center, double extent, int n, int upto = -1);
+
+// The KL identity of seeds 002/003 Q3 for a target mixture P_X, each side by its own
+// quadrature: D_KL[P_X‖P_F(U)] on an x-grid (p_F from the inverse), and D_KL[P_F⁻¹(X)‖P_U] on a
+// z-grid (the pulled-back target p_X(F(z))·|det J_F(z)|). Equal up to quadrature error when
+// the stack is invertible; NaN otherwise.
+struct KlIdentity {
+    double kl_forward = 0;  // D_KL[P_X‖P_F(U)]
+    double kl_base = 0;     // D_KL[P_F⁻¹(X)‖P_U]
+};
+KlIdentity kl_identity(const Stack& s, const kl::Mixture& target, int n = 200);
+
+}  // namespace genlab::flow
