@@ -9,6 +9,7 @@
 #include <Eigen/LU>
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cmath>
 #include <memory>
 #include <random>
@@ -386,6 +387,12 @@ class FlowView : public PanelView {
         } else {
             ImGui::TextColored(ImVec4(0.8f, 0.05f, 0.05f, 1), "not invertible: no density");
         }
+        ImGui::TextDisabled(
+            "density of %d² points in %.1f ms",
+            coarse_density_ ? std::max(16, params_.resolution / 2) : params_.resolution,
+            compute_ms_);
+        if (ImGui::IsItemHovered())
+            ImGui::SetTooltip("while dragging, at half resolution; refined on release");
         ImGui::Text("probe x = (%s, %s)", fmt(params_.probe[0]).c_str(),
                     fmt(params_.probe[1]).c_str());
         if (const auto d = flow::log_density(s, params_.probe)) {
@@ -434,10 +441,15 @@ class FlowView : public PanelView {
     // [SECTION] The canvas
     //-------------------------------------------------------------------------
 
+    // While a control or handle is dragged, the density is computed at half resolution (a
+    // quarter of the inverses) and refined to full resolution when the drag ends.
     void recompute_density() {
-        if (!density_dirty_) return;
+        const bool dragging = ImGui::IsAnyItemActive();
+        if (!density_dirty_ && !(coarse_density_ && !dragging)) return;
+        const auto started = std::chrono::steady_clock::now();
         const flow::Stack s = shown_stack();
-        const int n = params_.resolution;
+        const int n = dragging ? std::max(16, params_.resolution / 2) : params_.resolution;
+        coarse_density_ = n != params_.resolution;
         const Eigen::MatrixXd logp =
             flow::density_grid(s, params_.view_center, params_.view_extent, n);
         std::vector<float> values(static_cast<size_t>(n) * n);
@@ -454,13 +466,20 @@ class FlowView : public PanelView {
         density_.set_smooth(true);
         peak_ = peak > 0 ? peak : 1;
         density_.set_range(0, peak_, Colormap::Viridis);
-        mass_ = flow::mass(s, params_.view_center, params_.view_extent, n);
+        // The mass from the grid in hand (flow::mass would invert every point again).
+        const double cell = 2 * params_.view_extent / n;
+        mass_ = flow::invertible(s)
+                    ? logp.array().isFinite().select(logp.array().exp(), 0.0).sum() * cell * cell
+                    : NAN;
         if (!params_.target.empty()) kl_ = flow::kl_identity(s, params_.target, 120);
         density_box_ = {params_.view_center[0] - params_.view_extent,
                         params_.view_center[1] - params_.view_extent,
                         params_.view_center[0] + params_.view_extent,
                         params_.view_center[1] + params_.view_extent};
         density_dirty_ = false;
+        compute_ms_ =
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+                .count();
     }
 
     // The base grid's lines pushed through the shown layers; during Play, interpolated
@@ -553,6 +572,7 @@ class FlowView : public PanelView {
 
     void draw_canvas(ImVec2 size) {
         recompute_density();
+        mark_value("flow.compute_ms", compute_ms_);
         const bool show_density = params_.showing("density") && flow::invertible(shown_stack());
         const bool show_logdet = params_.showing("logdet");
         const GLuint tex = show_density ? density_.texture() : 0;
@@ -686,9 +706,9 @@ class FlowView : public PanelView {
     int selected_ = 0;
     double scrub_ = 0;  // the layer position while animating (fractional between layers)
     std::uint64_t version_ = 0, cached_version_ = ~0ull;
-    bool density_dirty_ = true;
+    bool density_dirty_ = true, coarse_density_ = false;
     Heatmap density_;
-    double peak_ = 1, mass_ = 0, det_lo_ = -1, det_hi_ = 1;
+    double peak_ = 1, mass_ = 0, det_lo_ = -1, det_hi_ = 1, compute_ms_ = 0;
     flow::KlIdentity kl_;
     WorldRect density_box_;
     std::shared_ptr<const std::vector<std::vector<Vec2>>> grid_;
