@@ -471,7 +471,9 @@ class FlowView : public PanelView {
         mass_ = flow::invertible(s)
                     ? logp.array().isFinite().select(logp.array().exp(), 0.0).sum() * cell * cell
                     : NAN;
-        if (!params_.target.empty()) kl_ = flow::kl_identity(s, params_.target, 120);
+        // The identity's two sides on the report's 200² grids (equal to ~1e-7); not while
+        // dragging, where the last values stay until the drag ends.
+        if (!params_.target.empty() && !coarse_density_) kl_ = flow::kl_identity(s, params_.target, 200);
         density_box_ = {params_.view_center[0] - params_.view_extent,
                         params_.view_center[1] - params_.view_extent,
                         params_.view_center[0] + params_.view_extent,
