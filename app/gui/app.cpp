@@ -14,12 +14,14 @@
 #include <backends/imgui_impl_glfw.h>
 #include <backends/imgui_impl_opengl3.h>
 #include <imgui.h>
+#include <imgui_internal.h>  // ErrorCheckEndWindowRecover: unwinding after a panel throws
 
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
+#include <map>
 #include <memory>
 
 #include "errors.hpp"
@@ -261,7 +263,8 @@ class Shell {
     Shell(const AppConfig& config, GLFWwindow* window)
         : config_(config), window_(window), state_(config.state) {
         views_ = make_all_views();
-        push_state_to_views();
+        const std::string rejected = push_state_to_views();
+        if (!rejected.empty() && config.persist) keep_session_aside(rejected);
         std::string problems;
         presets_ = load_presets(problems);
         if (!problems.empty()) show_error("some presets were skipped: " + problems);
@@ -271,9 +274,13 @@ class Shell {
     }
 
     // The document with every view's current state.
+    // Each panel's last validated state: what sessions, reports and exports are made of.
     Json state() const {
         Json s = state_;
-        for (const auto& v : views_) s[v->model().id()] = v->state();
+        for (const auto& v : views_) {
+            const auto good = last_good_.find(v->model().id());
+            s[v->model().id()] = good != last_good_.end() ? good->second : v->state();
+        }
         return s;
     }
 
@@ -299,7 +306,7 @@ class Shell {
         draw_toolbar();
         const float status_h = ImGui::GetFrameHeightWithSpacing();
         ImGui::BeginChild("panel", ImVec2(0, -status_h), false);
-        active().draw({dt, speed_});
+        draw_active_guarded(dt);
         ImGui::EndChild();
         draw_status();
         ImGui::End();
@@ -351,8 +358,64 @@ class Shell {
     }
 
   private:
-    void push_state_to_views() {
-        for (auto& v : views_) v->set_state(state_[v->model().id()]);
+    // Gives each view its part of state_. A view that rejects it (a state the model accepted
+    // but the view cannot show) gets its defaults instead; returns what was rejected.
+    std::string push_state_to_views() {
+        std::string rejected;
+        for (auto& v : views_) {
+            const std::string id = v->model().id();
+            try {
+                v->set_state(state_[id]);
+                last_good_[id] = state_[id];
+            } catch (const std::exception& e) {
+                rejected += (rejected.empty() ? "" : "; ") + id + ": " + e.what();
+                state_[id] = v->model().defaults();
+                v->set_state(state_[id]);
+                last_good_[id] = state_[id];
+            }
+        }
+        return rejected;
+    }
+
+    // The saved session could not be shown whole: keep a copy before anything overwrites it.
+    void keep_session_aside(const std::string& why) {
+        std::error_code ec;
+        const fs::path session = config_dir() / "session.json";
+        const fs::path aside = unique_export_path(config_dir(), "session-unreadable", "json");
+        fs::copy_file(session, aside, ec);
+        show_error("part of the saved session could not be shown (" + why +
+                   "); defaults are used there" +
+                   (ec ? std::string() : "; the old session was kept as " + aside.string()));
+    }
+
+    // Draws the active panel. An exception from its frame, or a state its model rejects (a
+    // value typed past a widget's range), must not end the session: the panel goes back to
+    // its last valid state, the status line says why, and the app runs on.
+    void draw_active_guarded(double dt) {
+        PanelView& view = active();
+        const std::string id = view.model().id();
+        const int depth = GImGui->CurrentWindowStack.Size;
+        try {
+            view.draw({dt, speed_});
+            last_good_[id] = view.model().normalize(view.state());
+        } catch (const std::exception& e) {
+            while (GImGui->CurrentWindowStack.Size > depth) {  // close what the panel opened
+                ImGui::ErrorCheckEndWindowRecover(nullptr);
+                if (GImGui->CurrentWindow->Flags & ImGuiWindowFlags_ChildWindow) {
+                    ImGui::EndChild();
+                } else {
+                    ImGui::End();
+                }
+            }
+            ImGui::ErrorCheckEndWindowRecover(nullptr);
+            show_error(view.model().title() + ": " + e.what() +
+                       " (restored the last valid settings)");
+            try {
+                view.set_state(last_good_.count(id) ? last_good_[id] : view.model().defaults());
+            } catch (const std::exception&) {
+                view.set_state(view.model().defaults());
+            }
+        }
     }
 
     void show_error(const std::string& m) {
@@ -373,9 +436,16 @@ class Shell {
             show_error(e.what());  // the current state is kept
             return;
         }
+        const Json previous = state_;
         state_ = next;
         select_tab_ = true;
-        push_state_to_views();
+        const std::string rejected = push_state_to_views();
+        if (!rejected.empty()) {  // all or nothing, like every other load
+            state_ = previous;
+            push_state_to_views();
+            show_error("preset not loaded: " + rejected);
+            return;
+        }
         show_info("loaded preset: " + p.title);
     }
 
@@ -482,14 +552,17 @@ class Shell {
             if (ImGui::Selectable(label.c_str())) export_canvas(scale);
             mark_item("export.canvas_" + std::to_string(scale) + "x");
         }
-        if (ImGui::Selectable("Report JSON")) {
-            save_text(dump_document(make_report(state())), "json");
-        }
-        mark_item("export.report");
-        if (ImGui::Selectable("Numbers CSV")) {
-            const Json s = state();
-            const std::string panel = s.value("panel", "");
-            save_text(active().model().csv(s[panel]), "csv");
+        // Computing a report can fail (say a run that overflowed): an error, not an exit.
+        try {
+            if (ImGui::Selectable("Report JSON"))
+                save_text(dump_document(make_report(state())), "json");
+            mark_item("export.report");
+            if (ImGui::Selectable("Numbers CSV")) {
+                const Json s = state();
+                save_text(active().model().csv(s[s.value("panel", "")]), "csv");
+            }
+        } catch (const std::exception& e) {
+            show_error(std::string("export failed: ") + e.what());
         }
         mark_item("export.csv");
         ImGui::EndPopup();
@@ -596,6 +669,7 @@ class Shell {
     Json state_;
     std::vector<std::unique_ptr<PanelView>> views_;
     std::vector<Preset> presets_;
+    std::map<std::string, Json> last_good_;  // per panel: the last state its model accepted
     Settings settings_;
     char folder_buf_[1024] = {0};
     float speed_ = 1.0f;

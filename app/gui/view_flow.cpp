@@ -161,7 +161,8 @@ class FlowView : public PanelView {
         float sd[2] = {static_cast<float>(params_.stack.base_std[0]),
                        static_cast<float>(params_.stack.base_std[1])};
         ImGui::SetNextItemWidth(w);
-        if (ImGui::DragFloat2("μ##base", mean, 0.02f, -20, 20, "%.2f")) {
+        if (ImGui::DragFloat2("μ##base", mean, 0.02f, -20, 20, "%.2f",
+                              ImGuiSliderFlags_AlwaysClamp)) {
             params_.stack.base_mean = {mean[0], mean[1]};
             changed();
         }
@@ -255,13 +256,15 @@ class FlowView : public PanelView {
         const auto vec2 = [&](const char* label, flow::Vec2& v, float lo, float hi) {
             float f[2] = {static_cast<float>(v[0]), static_cast<float>(v[1])};
             ImGui::SetNextItemWidth(w);
-            if (ImGui::DragFloat2(label, f, 0.02f, lo, hi, "%.2f")) v = {f[0], f[1]}, edited = true;
+            if (ImGui::DragFloat2(label, f, 0.02f, lo, hi, "%.2f", ImGuiSliderFlags_AlwaysClamp))
+                v = {f[0], f[1]}, edited = true;
         };
         const auto scalar = [&](const char* label, double& v, float lo, float hi,
                                 const std::string& id = "") {
             float f = static_cast<float>(v);
             ImGui::SetNextItemWidth(w);
-            if (ImGui::SliderFloat(label, &f, lo, hi, "%.3f")) v = f, edited = true;
+            if (ImGui::SliderFloat(label, &f, lo, hi, "%.3f", ImGuiSliderFlags_AlwaysClamp))
+                v = f, edited = true;
             if (!id.empty()) mark_item(id);
         };
         const std::string prefix = "flow.param." + std::to_string(k + 1) + ".";
@@ -293,7 +296,8 @@ class FlowView : public PanelView {
                 float d[3] = {static_cast<float>(l.L(0, 0)), static_cast<float>(l.L(1, 0)),
                               static_cast<float>(l.L(1, 1))};
                 ImGui::SetNextItemWidth(w);
-                if (ImGui::DragFloat3("L11 L21 L22", d, 0.01f, -5, 5, "%.2f")) {
+                if (ImGui::DragFloat3("L11 L21 L22", d, 0.01f, -5, 5, "%.2f",
+                                      ImGuiSliderFlags_AlwaysClamp)) {
                     l.L << d[0], 0, d[1], d[2];
                     edited = true;
                 }
@@ -309,7 +313,8 @@ class FlowView : public PanelView {
                     float v[3] = {static_cast<float>(l.sig_a[i]), static_cast<float>(l.sig_b[i]),
                                   static_cast<float>(l.sig_w[i])};
                     ImGui::SetNextItemWidth(w);
-                    if (ImGui::DragFloat3("a b w", v, 0.01f, -10, 10, "%.2f")) {
+                    if (ImGui::DragFloat3("a b w", v, 0.01f, -10, 10, "%.2f",
+                                          ImGuiSliderFlags_AlwaysClamp)) {
                         l.sig_a[i] = v[0], l.sig_b[i] = v[1], l.sig_w[i] = v[2];
                         edited = true;
                     }
@@ -322,7 +327,7 @@ class FlowView : public PanelView {
                 float m[4] = {static_cast<float>(l.W(0, 0)), static_cast<float>(l.W(0, 1)),
                               static_cast<float>(l.W(1, 0)), static_cast<float>(l.W(1, 1))};
                 ImGui::SetNextItemWidth(w);
-                if (ImGui::DragFloat4("W", m, 0.01f, -5, 5, "%.2f")) {
+                if (ImGui::DragFloat4("W", m, 0.01f, -5, 5, "%.2f", ImGuiSliderFlags_AlwaysClamp)) {
                     l.W << m[0], m[1], m[2], m[3];
                     edited = true;
                 }
@@ -345,7 +350,8 @@ class FlowView : public PanelView {
         int upto = params_.layers_shown();
         ImGui::SetNextItemWidth(ImGui::GetFontSize() * 10);
         if (ImGui::SliderInt("after layer", &upto, 0, layer_count(),
-                             upto == layer_count() ? "%d (all)" : "%d")) {
+                             upto == layer_count() ? "%d (all)" : "%d",
+                             ImGuiSliderFlags_AlwaysClamp)) {
             scrub_ = upto;
             set_upto(upto == layer_count() ? -1 : upto);
         }
@@ -368,10 +374,12 @@ class FlowView : public PanelView {
         }
         ImGui::SetNextItemWidth(ImGui::GetFontSize() * 10);
         if (ImGui::SliderInt("samples", &params_.samples, 0, 20000, "%d",
-                             ImGuiSliderFlags_Logarithmic))
+                             ImGuiSliderFlags_Logarithmic | ImGuiSliderFlags_AlwaysClamp))
             ++version_;
         ImGui::SetNextItemWidth(ImGui::GetFontSize() * 10);
-        if (ImGui::SliderInt("resolution", &params_.resolution, 16, 256)) changed();
+        if (ImGui::SliderInt("resolution", &params_.resolution, 16, 256, "%d",
+                             ImGuiSliderFlags_AlwaysClamp))
+            changed();
         draw_readouts();
     }
 
@@ -473,7 +481,8 @@ class FlowView : public PanelView {
                     : NAN;
         // The identity's two sides on the report's 200² grids (equal to ~1e-7); not while
         // dragging, where the last values stay until the drag ends.
-        if (!params_.target.empty() && !coarse_density_) kl_ = flow::kl_identity(s, params_.target, 200);
+        if (!params_.target.empty() && !coarse_density_)
+            kl_ = flow::kl_identity(s, params_.target, 200);
         density_box_ = {params_.view_center[0] - params_.view_extent,
                         params_.view_center[1] - params_.view_extent,
                         params_.view_center[0] + params_.view_extent,

@@ -317,6 +317,11 @@ class GanView : public PanelView {
             for (gan::State& s : params_.extra_starts) s = remap_start(s);
             reset_views_ = true;
             changed();
+            // The readouts below use the trajectories: recompute them for the new system now
+            // (the old ones have the other dimension).
+            left_extra_.clear();
+            right_extra_.clear();
+            simulate();
         }
         ImGui::BeginDisabled(!dirac);
         if (enum_combo("loss", sim.loss, {gan::Loss::Saturating, gan::Loss::NonSaturating},
@@ -418,8 +423,10 @@ class GanView : public PanelView {
         float v[3] = {0, 0, 0};
         for (int i = 0; i < params_.start.size(); ++i) v[i] = static_cast<float>(params_.start[i]);
         ImGui::SetNextItemWidth(ImGui::GetFontSize() * 12);
-        const bool edited = dirac ? ImGui::DragFloat3("start", v, 0.01f, -50, 50, "%.3g")
-                                  : ImGui::DragFloat2("start", v, 0.01f, -50, 50, "%.3g");
+        const bool edited = dirac ? ImGui::DragFloat3("start", v, 0.01f, -50, 50, "%.3g",
+                                                      ImGuiSliderFlags_AlwaysClamp)
+                                  : ImGui::DragFloat2("start", v, 0.01f, -50, 50, "%.3g",
+                                                      ImGuiSliderFlags_AlwaysClamp);
         mark_item("gan.start");
         if (ImGui::IsItemHovered()) {
             ImGui::SetTooltip(dirac ? "(ψ0, ψ1, θ): critic slope, critic offset, generator"

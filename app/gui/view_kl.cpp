@@ -315,8 +315,10 @@ class KlView : public PanelView {
                              params_.dim == 2 ? static_cast<float>(c.mean[1]) : 0.f};
             ImGui::SetNextItemWidth(ImGui::GetFontSize() * (params_.dim == 2 ? 7 : 4));
             const bool moved = params_.dim == 2
-                                   ? ImGui::DragFloat2("μ", mean, 0.02f, -100, 100, "%.2f")
-                                   : ImGui::DragFloat("μ", mean, 0.02f, -100, 100, "%.2f");
+                                   ? ImGui::DragFloat2("μ", mean, 0.02f, -100, 100, "%.2f",
+                                                       ImGuiSliderFlags_AlwaysClamp)
+                                   : ImGui::DragFloat("μ", mean, 0.02f, -100, 100, "%.2f",
+                                                      ImGuiSliderFlags_AlwaysClamp);
             if (moved) {
                 for (int i = 0; i < params_.dim; ++i) c.mean[i] = mean[i];
                 refit(true);
@@ -389,8 +391,10 @@ class KlView : public PanelView {
         float mu[2] = {static_cast<float>(params_.q_init.mean[0]),
                        params_.dim == 2 ? static_cast<float>(params_.q_init.mean[1]) : 0.f};
         ImGui::SetNextItemWidth(w);
-        if (params_.dim == 2 ? ImGui::DragFloat2("q start μ", mu, 0.02f, -100, 100, "%.2f")
-                             : ImGui::DragFloat("q start μ", mu, 0.02f, -100, 100, "%.2f")) {
+        if (params_.dim == 2 ? ImGui::DragFloat2("q start μ", mu, 0.02f, -100, 100, "%.2f",
+                                                 ImGuiSliderFlags_AlwaysClamp)
+                             : ImGui::DragFloat("q start μ", mu, 0.02f, -100, 100, "%.2f",
+                                                ImGuiSliderFlags_AlwaysClamp)) {
             for (int i = 0; i < params_.dim; ++i) params_.q_init.mean[i] = mu[i];
             refit(false);
         }
@@ -438,7 +442,7 @@ class KlView : public PanelView {
         }
         ImGui::SetNextItemWidth(w);
         ImGui::SliderInt("MC samples", &params_.mc_samples, 1, 10000, "%d",
-                         ImGuiSliderFlags_Logarithmic);
+                         ImGuiSliderFlags_Logarithmic | ImGuiSliderFlags_AlwaysClamp);
     }
 
     void draw_readouts() {

@@ -51,6 +51,11 @@ kl::Mat covariance_of(const Json& value, const std::string& what) {
             c(i, j) = value[i][j].get<double>();
         }
     }
+    // The same range as "std" (0.001 to 1e4), so a diagonal cov and its std form are one value.
+    if (!(c(0, 0) >= 1e-6 && c(0, 0) <= 1e8 && c(1, 1) >= 1e-6 && c(1, 1) <= 1e8)) {
+        throw UserError(what + " must have variances in [1e-6, 1e8] (std 0.001 to 1e4; got " +
+                        value.dump() + ")");
+    }
     if (std::abs(c(0, 1) - c(1, 0)) > 1e-9 * (1 + std::abs(c(0, 1))) || c(0, 0) <= 0 ||
         c(1, 1) <= 0 || c(0, 0) * c(1, 1) - c(0, 1) * c(1, 0) <= 1e-12) {
         throw UserError(what + " must be symmetric positive definite (got " + value.dump() + ")");
@@ -77,10 +82,22 @@ Json vec_json(const kl::Vec& v) {
     return a;
 }
 
+// JSON holds no NaN or Inf: a value that overflowed is null (DESIGN.md: a missing value).
+Json finite_or_null(double x) { return std::isfinite(x) ? Json(x) : Json(nullptr); }
+
+// Replaces every non-finite number inside `j` by null.
+void null_non_finite(Json& j) {
+    if (j.is_number_float()) j = finite_or_null(j.get<double>());
+    if (j.is_structured()) {
+        for (Json& item : j) null_non_finite(item);
+    }
+}
+
 Json fit_json(const KlParams& p, const kl::Fit& f, const kl::Quadrature& quad) {
     Json j = kl_gaussian_json(f.q);
-    j["kl_pq"] = kl::kl_pq(p.target, f.q, quad);
-    j["kl_qp"] = kl::kl_qp(p.target, f.q, quad);
+    null_non_finite(j);
+    j["kl_pq"] = finite_or_null(kl::kl_pq(p.target, f.q, quad));
+    j["kl_qp"] = finite_or_null(kl::kl_qp(p.target, f.q, quad));
     j["iterations"] = f.iterations;
     j["converged"] = f.converged;
     j["diverged"] = f.diverged;

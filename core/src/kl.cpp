@@ -882,8 +882,17 @@ void run_steps(Evaluator& ev, Fit& fit, AdamState& state, Objective obj, const F
             fit.converged = false;
             return;
         }
+        // σ = exp(log σ) can overflow to inf or underflow to 0 while θ is finite: that is a
+        // diverged run too, and the last good q is kept.
+        const Gaussian next_q = from_params_unchecked(next, dim);
+        const auto diag = next_q.chol.diagonal().array();
+        if (!next_q.chol.allFinite() || !(diag > 1e-300).all() || !(diag < 1e300).all()) {
+            fit.diverged = true;
+            fit.converged = false;
+            return;
+        }
         theta = next;
-        fit.q = from_params_unchecked(theta, dim);
+        fit.q = next_q;
         cur = ev.value_grad(obj, fit.q, options.alpha);
         restrict_grad(cur);
         fit.path.push_back(theta);

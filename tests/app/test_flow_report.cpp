@@ -31,7 +31,8 @@ TEST(FlowReport, DefaultStackIsInvertibleWithUnitMass) {
 }
 
 TEST(FlowReport, BrokenRadialNamesTheConditionAndHasNoDensity) {
-    const Json r = flow_report({R"(flow.layers=[{"type":"radial","z0":[0,0],"alpha":1,"beta":-1.5}])"});
+    const Json r =
+        flow_report({R"(flow.layers=[{"type":"radial","z0":[0,0],"alpha":1,"beta":-1.5}])"});
     EXPECT_FALSE(r["invertible"].get<bool>());
     const std::string reason = r["layers"][0]["reason"];
     EXPECT_NE(reason.find("β"), std::string::npos) << reason;
@@ -41,7 +42,8 @@ TEST(FlowReport, BrokenRadialNamesTheConditionAndHasNoDensity) {
 }
 
 TEST(FlowReport, UptoShowsTheDensityBeforeABrokenLayer) {
-    const Json r = flow_report({R"(flow.layers=[{"type":"planar"},{"type":"relu"}])", "flow.upto=1"});
+    const Json r =
+        flow_report({R"(flow.layers=[{"type":"planar"},{"type":"relu"}])", "flow.upto=1"});
     EXPECT_TRUE(r["invertible"].get<bool>());  // only the first layer is shown
     EXPECT_EQ(r["layers_shown"], 1);
     EXPECT_FALSE(r["layers"][1]["invertible"].get<bool>());

@@ -22,9 +22,9 @@ Json gan_report(const std::vector<std::string>& sets) {
 
 TEST(GanReport, HasTheContractFields) {
     const Json r = gan_report({})["gan"];
-    for (const char* key : {"equilibrium", "jacobian", "eigenvalues_flow", "eigenvalues_map",
-                            "trajectory_end", "steps_run", "diverged", "diverged_at",
-                            "distance_to_equilibrium"}) {
+    for (const char* key :
+         {"equilibrium", "jacobian", "eigenvalues_flow", "eigenvalues_map", "trajectory_end",
+          "steps_run", "diverged", "diverged_at", "distance_to_equilibrium"}) {
         EXPECT_TRUE(r.contains(key)) << key;
     }
     EXPECT_EQ(r["equilibrium"], Json::array({0.0, 0.0, 0.0}));
@@ -33,8 +33,7 @@ TEST(GanReport, HasTheContractFields) {
 
 TEST(GanReport, FlowEigenvaluesFollowTheR1ClosedForm) {
     for (double gamma : {0.0, 0.3, 2.0}) {
-        const Json r =
-            gan_report({"gan.method=flow", "gan.gamma=" + std::to_string(gamma)})["gan"];
+        const Json r = gan_report({"gan.method=flow", "gan.gamma=" + std::to_string(gamma)})["gan"];
         // {−1/2, (−γ ± √(γ² − 1))/2}, sorted by real part then imaginary part.
         std::vector<std::pair<double, double>> want = {{-0.5, 0}};
         const double disc = gamma * gamma - 1;

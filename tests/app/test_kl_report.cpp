@@ -89,3 +89,23 @@ TEST(KlState, BadTargetsNameTheKey) {
     apply_set(s, "kl.dim=1");
     EXPECT_EQ(s, before);
 }
+
+TEST(KlReport, ADivergingFitIsReportedNotFatal) {
+    // GD at lr = 10 overflows σ: the run stops as diverged, with the last finite q.
+    const Json r = kl_report({"kl.optimizer=gd", "kl.lr=10"});
+    EXPECT_TRUE(r["reverse"]["diverged"].get<bool>() || r["forward"]["diverged"].get<bool>());
+    const std::string text = dump_document(Json{{"kl", r}});  // no NaN or Inf anywhere
+    EXPECT_FALSE(text.empty());
+}
+
+TEST(KlState, NormalizeIsIdempotent) {
+    Json s = default_state();
+    apply_set(s, "kl.dim=2");
+    apply_set(s, R"(kl.target=[{"weight":1,"mean":[0,0],"cov":[[2,0],[0,3]]},
+                              {"weight":2,"mean":[1,1],"cov":[[1,0.5],[0.5,1]]}])");
+    Json again = s;
+    merge_document(again, Json{{"kl", s["kl"]}}, "round trip");
+    EXPECT_EQ(again, s);
+    EXPECT_THROW(apply_set(s, R"(kl.target=[{"weight":1,"mean":[0,0],"cov":[[1e300,0],[0,1]]}])"),
+                 UserError);
+}

@@ -93,6 +93,22 @@ class GanGui(unittest.TestCase):
                          and abs(gan(ui)["start"][0] - (psi0 - 60 * units)) < 4 * units)
         self.assertEqual(gan(ui)["extra_starts"], [])  # a drag is not a click
 
+    def test_switching_the_system_keeps_the_app_running(self):
+        # The readouts once read the old 3-D trajectory as a 2-D one and the app exited.
+        app = self.app
+        app.click_widget("gan.system")
+        app.wait_widget("gan.system.bilinear")
+        app.click_widget("gan.system.bilinear")
+        ui = app.wait_ui(lambda ui: gan(ui)["system"] == "bilinear")
+        self.assertEqual(len(gan(ui)["start"]), 2)
+        self.assertEqual(ui["last_error"], "")
+        app.click_widget("gan.system")
+        app.wait_widget("gan.system.dirac")
+        app.click_widget("gan.system.dirac")
+        ui = app.wait_ui(lambda ui: gan(ui)["system"] == "dirac")
+        self.assertEqual(len(gan(ui)["start"]), 3)
+        self.assertIsNone(app.proc.poll())  # still running
+
     def test_exported_canvas_shows_both_trajectories(self):
         app = self.app
         app.click_widget("gan.phase", 0.3, 0.3)
