@@ -77,7 +77,8 @@ std::string complex_text(const gan::Complex& c) {
 std::vector<Vec2> decimated(const Plane& plane, const gan::Trajectory& t, int upto,
                             int max_points = kMaxDrawnPoints) {
     std::vector<Vec2> pts;
-    const int n = std::min(upto + 1, static_cast<int>(t.states.size()));
+    // A trajectory that kept one state in keep_every: state index = step / keep_every.
+    const int n = std::min(upto / std::max(1, t.keep_every) + 1, static_cast<int>(t.states.size()));
     if (n <= 0) return pts;
     const int stride = std::max(1, n / std::max(2, max_points));
     for (int k = 0; k < n; k += stride) pts.push_back(project(plane, t.states[k]));
@@ -279,14 +280,19 @@ class GanView : public PanelView {
         // dragging a slider stays smooth with hundreds of them.
         if (extras_dirty_ && !ImGui::IsAnyItemActive()) {
             left_extra_ = gan::integrate_batch(reference_params(), params_.extra_starts,
-                                               reference_steps(params_.steps));
-            right_extra_ = gan::integrate_batch(params_.sim, params_.extra_starts, params_.steps);
+                                               reference_steps(params_.steps),
+                                               extra_keep(reference_steps(params_.steps)));
+            right_extra_ = gan::integrate_batch(params_.sim, params_.extra_starts, params_.steps,
+                                                extra_keep(params_.steps));
             extras_dirty_ = false;
             ++extras_version_;
         }
     }
 
     void changed() { dirty_ = extras_dirty_ = true; }
+
+    // Extra trajectories keep ~1000 states each: 200 long runs stay small in memory.
+    static int extra_keep(int steps) { return std::max(1, steps / 1000); }
 
     //-------------------------------------------------------------------------
     // [SECTION] Controls and readouts

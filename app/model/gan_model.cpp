@@ -155,7 +155,8 @@ Json GanModel::report(const Json& state) const {
     double radius = 0;
     for (const gan::Complex& c : map_eigs) radius = std::max(radius, std::abs(c));
     Json extra = Json::array();
-    for (const gan::Trajectory& e : gan::integrate_batch(p.sim, p.extra_starts, p.steps)) {
+    for (const gan::Trajectory& e :
+         gan::integrate_batch(p.sim, p.extra_starts, p.steps, std::max(1, p.steps))) {
         extra.push_back({{"start", state_json(e.states.front())},
                          {"end", state_json(e.states.back())},
                          {"diverged", e.diverged},

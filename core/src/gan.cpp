@@ -170,24 +170,30 @@ bool runaway(const State& x) { return !x.allFinite() || x.norm() > kRunawayNorm;
 
 // integrate() after its arguments were checked: integrate_batch checks once, up front, so
 // that no worker thread has anything to throw.
-Trajectory integrate_unchecked(const Params& p, const State& start, int steps) {
+Trajectory integrate_unchecked(const Params& p, const State& start, int steps, int keep_every) {
     Trajectory t;
-    t.states.reserve(static_cast<size_t>(steps) + 1);
+    t.keep_every = keep_every;
+    t.states.reserve(static_cast<size_t>(steps / keep_every) + 2);
     t.states.push_back(start);
+    State current = start;
     for (int k = 1; k <= steps; ++k) {
-        State next = step_unchecked(p, t.states.back());
+        State next = step_unchecked(p, current);
         if (runaway(next)) {
             t.diverged = true;
             t.diverged_at = k;
             break;
         }
-        t.states.push_back(std::move(next));
+        current = std::move(next);
+        t.steps = k;
+        if (k % keep_every == 0) t.states.push_back(current);
     }
+    if (t.steps % keep_every != 0) t.states.push_back(current);  // always the last state
     return t;
 }
 
-void require_steps(int steps) {
+void require_steps(int steps, int keep_every) {
     require(steps >= 0, "gan.steps must be >= 0 (got " + std::to_string(steps) + ")");
+    require(keep_every >= 1, "keep_every must be >= 1 (got " + std::to_string(keep_every) + ")");
 }
 
 }  // namespace
@@ -264,17 +270,17 @@ Eigen::MatrixXd step_jacobian(const Params& p, const State& x) {
     return step_jacobian_unchecked(p, x);
 }
 
-Trajectory integrate(const Params& p, const State& start, int steps) {
+Trajectory integrate(const Params& p, const State& start, int steps, int keep_every) {
     validate(p);
     require_state(p.system, start, "gan start");
-    require_steps(steps);
-    return integrate_unchecked(p, start, steps);
+    require_steps(steps, keep_every);
+    return integrate_unchecked(p, start, steps, keep_every);
 }
 
 std::vector<Trajectory> integrate_batch(const Params& p, const std::vector<State>& starts,
-                                        int steps) {
+                                        int steps, int keep_every) {
     validate(p);
-    require_steps(steps);
+    require_steps(steps, keep_every);
     for (size_t i = 0; i < starts.size(); ++i) {
         require_state(p.system, starts[i], ("gan start " + std::to_string(i)).c_str());
     }
@@ -286,7 +292,7 @@ std::vector<Trajectory> integrate_batch(const Params& p, const std::vector<State
     const size_t workers = std::min<size_t>({2, hw, starts.size()});
     if (workers <= 1) {
         for (size_t i = 0; i < starts.size(); ++i)
-            out[i] = integrate_unchecked(p, starts[i], steps);
+            out[i] = integrate_unchecked(p, starts[i], steps, keep_every);
         return out;
     }
 
@@ -301,7 +307,9 @@ std::vector<Trajectory> integrate_batch(const Params& p, const std::vector<State
             // Arguments were checked above; this only catches allocation failure, which must
             // not escape a thread (std::terminate).
             try {
-                for (size_t i = lo; i < hi; ++i) out[i] = integrate_unchecked(p, starts[i], steps);
+                for (size_t i = lo; i < hi; ++i) {
+                    out[i] = integrate_unchecked(p, starts[i], steps, keep_every);
+                }
             } catch (...) {
                 errors[w] = std::current_exception();
             }

@@ -503,3 +503,21 @@ TEST(GanNames, ToStringAndDimensions) {
     EXPECT_EQ(critic_dimension(System::Dirac), 2);
     EXPECT_EQ(critic_dimension(System::Bilinear), 1);
 }
+
+// keep_every: the same run, one state in k kept (plus the last), the step count unchanged.
+TEST(GanIntegrate, KeepEveryKeepsEveryKthStateAndTheLast) {
+    Params p;
+    p.method = Method::Flow;
+    p.lr = 0.05;
+    State start(3);
+    start << 1, 0, 1;
+    const Trajectory full = integrate(p, start, 1003);
+    const Trajectory thin = integrate(p, start, 1003, 10);
+    EXPECT_EQ(thin.steps_run(), 1003);
+    ASSERT_EQ(thin.states.size(), 1u + 100u + 1u);  // start, steps 10..1000, and step 1003
+    EXPECT_EQ(thin.states[7], full.states[70]);
+    EXPECT_EQ(thin.states.back(), full.states.back());
+    const std::vector<Trajectory> batch = integrate_batch(p, {start, start}, 1003, 10);
+    EXPECT_EQ(batch[1].states.back(), full.states.back());
+    EXPECT_THROW(integrate(p, start, 10, 0), std::invalid_argument);
+}

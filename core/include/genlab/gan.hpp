@@ -91,20 +91,26 @@ State step(const Params& p, const State& x);
 Eigen::MatrixXd step_jacobian(const Params& p, const State& x);
 
 struct Trajectory {
-    std::vector<State> states;  // states[0] is the start; one more per step run
+    // states[0] is the start, then every `keep_every`-th state, and always the last one run.
+    // With keep_every = 1 (the default) states[k] is the state after step k.
+    std::vector<State> states;
     bool diverged = false;
     int diverged_at = -1;  // the step whose result was non-finite or runaway; -1 if none
-    int steps_run() const { return static_cast<int>(states.size()) - 1; }
+    int steps = 0;         // steps run
+    int keep_every = 1;
+    int steps_run() const { return steps; }
 };
 
 // Runs up to `steps` steps, stopping at the first non-finite or runaway (> kRunawayNorm)
 // state; that state is not stored.
-Trajectory integrate(const Params& p, const State& start, int steps);
+// `keep_every` > 1 keeps one state in that many (and the last): hundreds of long runs then
+// fit in memory, e.g. a phase portrait that draws ~1000 points per curve.
+Trajectory integrate(const Params& p, const State& start, int steps, int keep_every = 1);
 
 // Many trajectories at once (the phase portrait's seeds). Deterministic, same results as
 // calling integrate() on each start.
 std::vector<Trajectory> integrate_batch(const Params& p, const std::vector<State>& starts,
-                                        int steps);
+                                        int steps, int keep_every = 1);
 
 // ψ0² + θ² (dirac) or d² + g² (bilinear): conserved by the unpenalized flow of the
 // saturating loss and of the bilinear game (not by the non-saturating variant).
