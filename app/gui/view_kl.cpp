@@ -6,7 +6,9 @@
 // [SECTION] Controls and readouts
 // [SECTION] The main plot: 1-D curves or 2-D density
 // [SECTION] Landscapes
+#include <Eigen/LU>
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <memory>
 
@@ -103,6 +105,38 @@ double density(const kl::Gaussian& q, double x) {
 
 double density(const kl::Mixture& p, const kl::Vec& x) { return std::exp(kl::log_density(p, x)); }
 
+// p(x) for many x: each component's inverse covariance and normalizer computed once (a
+// density grid would otherwise re-validate and re-factor the mixture at every point).
+class MixtureDensity {
+  public:
+    explicit MixtureDensity(const kl::Mixture& p) {
+        double total = 0;
+        for (const kl::Component& c : p) total += c.weight;
+        for (const kl::Component& c : p) {
+            const kl::Mat inv = c.cov.inverse();
+            const double norm = c.weight / total /
+                                std::sqrt(std::pow(2 * M_PI, c.mean.size()) * c.cov.determinant());
+            parts_.push_back({c.mean, inv, norm});
+        }
+    }
+    double density(const kl::Vec& x) const {
+        double sum = 0;
+        for (const Part& part : parts_) {
+            const kl::Vec d = x - part.mean;
+            sum += part.norm * std::exp(-0.5 * d.dot(part.inv * d));
+        }
+        return sum;
+    }
+
+  private:
+    struct Part {
+        kl::Vec mean;
+        kl::Mat inv;
+        double norm;
+    };
+    std::vector<Part> parts_;
+};
+
 // Points of the ellipse {x : (x − μ)ᵀ Σ⁻¹ (x − μ) = r²}.
 std::vector<Vec2> ellipse(const kl::Gaussian& q, double r) {
     std::vector<Vec2> pts;
@@ -129,14 +163,15 @@ class KlView : public PanelView {
     void set_state(const Json& s) override {
         params_ = kl_params_from_json(s);
         rebuild_quadrature();
-        // A loaded state shows its finished fits at once; edits then re-fit live.
-        for (int i = 0; i < kFits; ++i) {
-            fits_[i] = fit_active(i) ? kl::fit(params_.target, params_.q_init,
-                                               objective_of(i, params_), params_.options, *quad_)
-                                     : kl::Fit{};
-            adam_[i] = {};
+        // A loaded state shows its finished fits at once (within a second; a slower setting
+        // goes on fitting live), and edits then re-fit live.
+        restart_fits();
+        const auto started = std::chrono::steady_clock::now();
+        while (!all_done() &&
+               std::chrono::steady_clock::now() - started < std::chrono::seconds(1)) {
+            advance_fits(200);
         }
-        playing_ = false;
+        playing_ = !all_done();
         scene_dirty_ = density_dirty_ = true;
         ++target_version_;
         home_ = home_view();  // fixed while editing, so nothing moves under the pointer
@@ -464,9 +499,10 @@ class KlView : public PanelView {
                 if (ImGui::IsItemHovered())
                     ImGui::SetTooltip("%s", objective_formula(i, params_).c_str());
                 ImGui::TableNextColumn();
-                ImGui::TextUnformatted(fmt(kl::kl_pq(params_.target, f.q, *quad_)).c_str());
+                const auto [pq, qp] = both_kls(i);
+                ImGui::TextUnformatted(fmt(pq).c_str());
                 ImGui::TableNextColumn();
-                ImGui::TextUnformatted(fmt(kl::kl_qp(params_.target, f.q, *quad_)).c_str());
+                ImGui::TextUnformatted(fmt(qp).c_str());
             }
             ImGui::EndTable();
         }
@@ -493,6 +529,20 @@ class KlView : public PanelView {
     }
 
     // The reparameterized estimator's spread over 20 seeds, against the quadrature value.
+    // KL(p‖q) and KL(q‖p) at fit i's q: recomputed only when that q or p changed.
+    std::pair<double, double> both_kls(int i) {
+        TableRow& row = table_[i];
+        const kl::Vec theta = fits_[i].q.params();
+        if (row.theta.size() != theta.size() || row.theta != theta ||
+            row.target_version != target_version_) {
+            row.theta = theta;
+            row.target_version = target_version_;
+            row.pq = kl::kl_pq(params_.target, fits_[i].q, *quad_);
+            row.qp = kl::kl_qp(params_.target, fits_[i].q, *quad_);
+        }
+        return {row.pq, row.qp};
+    }
+
     // Recomputed only when the reverse fit or the sample count changed.
     void draw_monte_carlo() {
         const kl::Gaussian& q = fits_[1].q;
@@ -520,7 +570,7 @@ class KlView : public PanelView {
                 "mean ± standard deviation over 20 seeds");
         }
         ImGui::Text("   %s ± %s (quadrature %s)", fmt(mc_mean_).c_str(), fmt(mc_sd_, 2).c_str(),
-                    fmt(kl::kl_qp(params_.target, q, *quad_)).c_str());
+                    fmt(both_kls(1).second).c_str());
     }
 
     //-------------------------------------------------------------------------
@@ -653,6 +703,7 @@ class KlView : public PanelView {
     void draw_main_2d(ImVec2 size) {
         const WorldRect box = support_box(params_);
         if (density_dirty_) {
+            const MixtureDensity mixture(params_.target);
             std::vector<float> values(kDensityGrid * kDensityGrid);
             double peak = 0;
             for (int r = 0; r < kDensityGrid; ++r) {
@@ -660,7 +711,7 @@ class KlView : public PanelView {
                     kl::Vec x(2);
                     x << box.x0 + (col + 0.5) * box.width() / kDensityGrid,
                         box.y1 - (r + 0.5) * box.height() / kDensityGrid;
-                    const double d = density(params_.target, x);
+                    const double d = mixture.density(x);
                     values[r * kDensityGrid + col] = static_cast<float>(d);
                     peak = std::max(peak, d);
                 }
@@ -850,6 +901,12 @@ class KlView : public PanelView {
     Heatmap land_heat_[2], density_heat_;
     double land_max_[2] = {1, 1}, density_peak_ = 1;
     WorldRect land_box_, density_box_;
+    struct TableRow {
+        kl::Vec theta;
+        int target_version = -1;
+        double pq = 0, qp = 0;
+    };
+    TableRow table_[kFits];
     int dragging_mode_ = -1;
     int frames_fitting_ = 0;
     WorldRect home_;          // the main plot's home view

@@ -1,5 +1,6 @@
 #include "fields.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 namespace genlab {
@@ -19,6 +20,16 @@ void Fields::fail(const std::string& key, const std::string& expected) const {
 const Json& Fields::at(const std::string& key) const {
     if (!state_.contains(key)) fail(key, "present");
     return state_.at(key);
+}
+
+void require_known_keys(const Json& value, const std::vector<std::string>& allowed,
+                        const std::string& what) {
+    if (!value.is_object()) return;
+    for (auto it = value.begin(); it != value.end(); ++it) {
+        if (std::find(allowed.begin(), allowed.end(), it.key()) == allowed.end()) {
+            throw UserError(what + ": unknown key '" + it.key() + "' (allowed: " + join(allowed, ", ") + ")");
+        }
+    }
 }
 
 long long whole_number(const Json& value, long long lo, long long hi, const std::string& what) {

@@ -39,4 +39,9 @@ long long whole_number(const Json& value, long long lo, long long hi, const std:
 
 std::string join(const std::vector<std::string>& words, const std::string& sep = " | ");
 
+// Throws UserError when the object `value` has a key outside `allowed`: nested objects obey
+// the same "unknown keys are errors" rule as a panel's own keys.
+void require_known_keys(const Json& value, const std::vector<std::string>& allowed,
+                        const std::string& what);
+
 }  // namespace genlab

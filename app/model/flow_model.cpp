@@ -129,6 +129,7 @@ kl::Mixture target_of(const Json& v, const std::string& what) {
     for (size_t k = 0; k < v.size(); ++k) {
         const std::string w = what + "[" + std::to_string(k) + "]";
         const Json& c = v[k];
+        require_known_keys(c, {"weight", "mean", "std"}, w);
         if (!c.is_object() || !c.contains("weight") || !c.contains("mean") || !c.contains("std")) {
             throw UserError(w + " must be {\"weight\": w, \"mean\": [x, y], \"std\": [sx, sy]}");
         }
@@ -215,6 +216,7 @@ FlowParams flow_params_from_json(const Json& state) {
     Fields f(state, kPanel);
     FlowParams p;
     const Json& base = f.at("base");
+    require_known_keys(base, {"mean", "std"}, f.name("base"));
     if (!base.is_object() || !base.contains("mean") || !base.contains("std")) {
         f.fail("base", "{\"mean\": [x, y], \"std\": [sx, sy]}");
     }
@@ -236,6 +238,7 @@ FlowParams flow_params_from_json(const Json& state) {
         }
     }
     const Json& view = f.at("view");
+    require_known_keys(view, {"center", "extent"}, f.name("view"));
     if (!view.is_object() || !view.contains("center") || !view.contains("extent")) {
         f.fail("view", "{\"center\": [x, y], \"extent\": e}");
     }
@@ -246,7 +249,8 @@ FlowParams flow_params_from_json(const Json& state) {
     p.probe = vec2_of(f.at("probe"), f.name("probe"));
     p.target = target_of(f.at("target"), f.name("target"));
     p.upto = static_cast<int>(f.integer("upto", -1, kFlowMaxLayers));
-    const Json& show = f.at("show");
+    // "show=logdet" on the command line is a one-item list, not an error.
+    const Json show = f.at("show").is_string() ? Json::array({f.at("show")}) : f.at("show");
     if (!show.is_array()) f.fail("show", "a list of: " + join(kShows, ", "));
     p.show.clear();
     for (const Json& s : show) {

@@ -63,7 +63,12 @@ kl::Mat covariance_of(const Json& value, const std::string& what) {
     return c;
 }
 
-kl::Gaussian gaussian_of(const Json& value, int dim, const std::string& what) {
+kl::Gaussian gaussian_of(const Json& value, int dim, const std::string& what,
+                         std::vector<std::string> allowed = {"mean", "std", "cov"}) {
+    require_known_keys(value, allowed, what);
+    if (value.is_object() && value.contains("std") && value.contains("cov")) {
+        throw UserError(what + " must give either \"std\" or \"cov\", not both");
+    }
     if (!value.is_object() || !value.contains("mean") ||
         !(value.contains("std") || value.contains("cov"))) {
         throw UserError(what + " must be {\"mean\": [..], \"std\": [..]} (or \"cov\" in 2-D)");
@@ -151,7 +156,7 @@ KlParams kl_params_from_json(const Json& state) {
             !(c["weight"].get<double>() > 0) || !std::isfinite(c["weight"].get<double>())) {
             throw UserError(what + " must be {\"weight\": w > 0, \"mean\": [..], \"std\": [..]}");
         }
-        const kl::Gaussian g = gaussian_of(c, p.dim, what);
+        const kl::Gaussian g = gaussian_of(c, p.dim, what, {"weight", "mean", "std", "cov"});
         p.target.push_back({c["weight"].get<double>(), g.mean, g.cov()});
     }
     p.q_init = gaussian_of(f.at("q_init"), p.dim, f.name("q_init"));
