@@ -656,6 +656,12 @@ class FlowView : public PanelView {
             c.point(probe, kProbe, 3.5f);
         });
         mark_rect("flow.canvas", canvas_.plot_min(), canvas_.plot_max());
+        if (canvas_.view_changed()) {  // the density (and "mass over the view") follow the view
+            const WorldRect v = canvas_.view();
+            params_.view_center = {(v.x0 + v.x1) / 2, (v.y0 + v.y1) / 2};
+            params_.view_extent = std::clamp(std::max(v.width(), v.height()) / 2, 0.01, 1000.0);
+            density_dirty_ = true;
+        }
         for (size_t h = 0; h < handles.size(); ++h) {
             const ImVec2 s = canvas_.to_screen(std::get<0>(handles[h]));
             mark_rect("flow.handle." + std::get<2>(handles[h]), ImVec2(s.x - 4, s.y - 4),
