@@ -458,8 +458,7 @@ class FlowView : public PanelView {
         const flow::Stack s = shown_stack();
         const int n = dragging ? std::max(16, params_.resolution / 2) : params_.resolution;
         coarse_density_ = n != params_.resolution;
-        const Eigen::MatrixXd logp =
-            flow::density_grid(s, params_.view_center, params_.view_extent, n);
+        const Eigen::MatrixXd logp = flow::density_grid(s, shown_center_, shown_extent_, n);
         std::vector<float> values(static_cast<size_t>(n) * n);
         double peak = 0;
         for (int row = 0; row < n; ++row) {
@@ -475,7 +474,7 @@ class FlowView : public PanelView {
         peak_ = peak > 0 ? peak : 1;
         density_.set_range(0, peak_, Colormap::Viridis);
         // The mass from the grid in hand (flow::mass would invert every point again).
-        const double cell = 2 * params_.view_extent / n;
+        const double cell = 2 * shown_extent_ / n;
         mass_ = flow::invertible(s)
                     ? logp.array().isFinite().select(logp.array().exp(), 0.0).sum() * cell * cell
                     : NAN;
@@ -483,10 +482,8 @@ class FlowView : public PanelView {
         // dragging, where the last values stay until the drag ends.
         if (!params_.target.empty() && !coarse_density_)
             kl_ = flow::kl_identity(s, params_.target, 200);
-        density_box_ = {params_.view_center[0] - params_.view_extent,
-                        params_.view_center[1] - params_.view_extent,
-                        params_.view_center[0] + params_.view_extent,
-                        params_.view_center[1] + params_.view_extent};
+        density_box_ = {shown_center_[0] - shown_extent_, shown_center_[1] - shown_extent_,
+                        shown_center_[0] + shown_extent_, shown_center_[1] + shown_extent_};
         density_dirty_ = false;
         compute_ms_ =
             std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
@@ -582,6 +579,17 @@ class FlowView : public PanelView {
     }
 
     void draw_canvas(ImVec2 size) {
+        // The density covers what the canvas shows: the square around its (aspect-fitted) view.
+        const WorldRect v = canvas_.view();
+        if (v.width() > 0 && v.height() > 0) {
+            const Eigen::Vector2d center((v.x0 + v.x1) / 2, (v.y0 + v.y1) / 2);
+            const double extent = std::clamp(std::max(v.width(), v.height()) / 2, 0.01, 1000.0);
+            if ((center - shown_center_).norm() > 1e-9 || std::abs(extent - shown_extent_) > 1e-9) {
+                shown_center_ = center;
+                shown_extent_ = extent;
+                density_dirty_ = true;
+            }
+        }
         recompute_density();
         mark_value("flow.compute_ms", compute_ms_);
         const bool show_density = params_.showing("density") && flow::invertible(shown_stack());
@@ -660,7 +668,6 @@ class FlowView : public PanelView {
             const WorldRect v = canvas_.view();
             params_.view_center = {(v.x0 + v.x1) / 2, (v.y0 + v.y1) / 2};
             params_.view_extent = std::clamp(std::max(v.width(), v.height()) / 2, 0.01, 1000.0);
-            density_dirty_ = true;
         }
         for (size_t h = 0; h < handles.size(); ++h) {
             const ImVec2 s = canvas_.to_screen(std::get<0>(handles[h]));
@@ -728,6 +735,8 @@ class FlowView : public PanelView {
     double peak_ = 1, mass_ = 0, det_lo_ = -1, det_hi_ = 1, compute_ms_ = 0;
     flow::KlIdentity kl_;
     WorldRect density_box_;
+    Eigen::Vector2d shown_center_{0, 0};  // the square the density was computed on
+    double shown_extent_ = 4;
     std::shared_ptr<const std::vector<std::vector<Vec2>>> grid_;
     std::shared_ptr<const DetMesh> mesh_;
     std::shared_ptr<const std::vector<Vec2>> samples_;
