@@ -6,7 +6,6 @@
 // [SECTION] Controls and readouts
 // [SECTION] The main plot: 1-D curves or 2-D density
 // [SECTION] Landscapes
-#include <Eigen/LU>
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -105,37 +104,15 @@ double density(const kl::Gaussian& q, double x) {
 
 double density(const kl::Mixture& p, const kl::Vec& x) { return std::exp(kl::log_density(p, x)); }
 
-// p(x) for many x: each component's inverse covariance and normalizer computed once (a
-// density grid would otherwise re-validate and re-factor the mixture at every point).
-class MixtureDensity {
-  public:
-    explicit MixtureDensity(const kl::Mixture& p) {
-        double total = 0;
-        for (const kl::Component& c : p) total += c.weight;
-        for (const kl::Component& c : p) {
-            const kl::Mat inv = c.cov.inverse();
-            const double norm = c.weight / total /
-                                std::sqrt(std::pow(2 * M_PI, c.mean.size()) * c.cov.determinant());
-            parts_.push_back({c.mean, inv, norm});
-        }
-    }
-    double density(const kl::Vec& x) const {
-        double sum = 0;
-        for (const Part& part : parts_) {
-            const kl::Vec d = x - part.mean;
-            sum += part.norm * std::exp(-0.5 * d.dot(part.inv * d));
-        }
-        return sum;
-    }
-
-  private:
-    struct Part {
-        kl::Vec mean;
-        kl::Mat inv;
-        double norm;
-    };
-    std::vector<Part> parts_;
-};
+// p at evenly spaced x in [lo, hi] (samples + 1 points), in one core call.
+std::vector<double> density_curve(const kl::Mixture& p, double lo, double hi, int samples) {
+    kl::Mat xs(1, samples + 1);
+    for (int k = 0; k <= samples; ++k) xs(0, k) = lo + (hi - lo) * k / samples;
+    const kl::Vec logp = kl::log_density_many(p, xs);
+    std::vector<double> out(samples + 1);
+    for (int k = 0; k <= samples; ++k) out[k] = std::exp(logp[k]);
+    return out;
+}
 
 // Points of the ellipse {x : (x − μ)ᵀ Σ⁻¹ (x − μ) = r²}.
 std::vector<Vec2> ellipse(const kl::Gaussian& q, double r) {
@@ -294,10 +271,8 @@ class KlView : public PanelView {
         // Room for p and for a q as narrow as p's narrowest mode (where a reverse fit lands),
         // fixed while fitting so the view does not jump.
         double peak = 0, smallest = INFINITY;
-        for (int k = 0; k <= kCurveSamples; ++k) {
-            kl::Vec x(1);
-            x[0] = box.x0 + (box.x1 - box.x0) * k / kCurveSamples;
-            peak = std::max(peak, density(params_.target, x));
+        for (double d : density_curve(params_.target, box.x0, box.x1, kCurveSamples)) {
+            peak = std::max(peak, d);
         }
         for (const kl::Component& c : params_.target)
             smallest = std::min(smallest, std::sqrt(c.cov(0, 0)));
@@ -651,10 +626,12 @@ class KlView : public PanelView {
         const kl::Gaussian* shade_q = params_.shade == "forward"   ? &fits_[0].q
                                       : params_.shade == "reverse" ? &fits_[1].q
                                                                    : nullptr;
+        const std::vector<double> p_values =
+            density_curve(params_.target, box.x0, box.x1, kCurveSamples);
         for (int k = 0; k <= kCurveSamples; ++k) {
             kl::Vec x(1);
             x[0] = box.x0 + (box.x1 - box.x0) * k / kCurveSamples;
-            const double p = density(params_.target, x);
+            const double p = p_values[k];
             p_curve.push_back({x[0], p});
             for (int i = 0; i < kFits; ++i) {
                 if (fit_active(i)) q_curves[i].push_back({x[0], density(fits_[i].q, x[0])});
@@ -703,18 +680,22 @@ class KlView : public PanelView {
     void draw_main_2d(ImVec2 size) {
         const WorldRect box = support_box(params_);
         if (density_dirty_) {
-            const MixtureDensity mixture(params_.target);
-            std::vector<float> values(kDensityGrid * kDensityGrid);
-            double peak = 0;
+            // Row 0 of the image is the top (largest x2).
+            kl::Mat xs(2, kDensityGrid * kDensityGrid);
             for (int r = 0; r < kDensityGrid; ++r) {
                 for (int col = 0; col < kDensityGrid; ++col) {
-                    kl::Vec x(2);
-                    x << box.x0 + (col + 0.5) * box.width() / kDensityGrid,
+                    xs.col(r * kDensityGrid + col)
+                        << box.x0 + (col + 0.5) * box.width() / kDensityGrid,
                         box.y1 - (r + 0.5) * box.height() / kDensityGrid;
-                    const double d = mixture.density(x);
-                    values[r * kDensityGrid + col] = static_cast<float>(d);
-                    peak = std::max(peak, d);
                 }
+            }
+            const kl::Vec logp = kl::log_density_many(params_.target, xs);
+            std::vector<float> values(kDensityGrid * kDensityGrid);
+            double peak = 0;
+            for (int i = 0; i < logp.size(); ++i) {
+                const double d = std::exp(logp[i]);
+                values[i] = static_cast<float>(d);
+                peak = std::max(peak, d);
             }
             density_heat_.set_values(kDensityGrid, kDensityGrid, values);
             density_heat_.set_smooth(true);

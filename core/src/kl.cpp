@@ -401,6 +401,17 @@ double log_density(const Mixture& p, const Vec& x) {
     return mixture_log_density(prepare(p), x, nullptr);
 }
 
+Vec log_density_many(const Mixture& p, const Mat& points) {
+    const int dim = static_cast<int>(points.rows());
+    validate(p, dim);
+    const Array x1 = points.row(0).transpose().array();
+    const Array x2 =
+        dim == 2 ? Array(points.row(1).transpose().array()) : Array::Zero(points.cols());
+    Array logp(points.cols());
+    mixture_eval(prepare(p), dim, x1, x2, logp, nullptr, nullptr);
+    return logp.matrix();
+}
+
 Vec grad_log_density(const Mixture& p, const Vec& x) {
     validate(p, static_cast<int>(x.size()));
     Vec g;

@@ -691,3 +691,24 @@ TEST(KlMeanField, ForwardIsBroadReverseIsCompact) {
     EXPECT_NEAR(std::sqrt(cr(0, 0)), std::sqrt(1 - rho * rho), 1e-3);
     EXPECT_NEAR(std::sqrt(cr(1, 1)), std::sqrt(1 - rho * rho), 1e-3);
 }
+
+// The batch evaluator gives the pointwise values, in 1-D and 2-D.
+TEST(KlDensity, LogDensityManyMatchesPointwise) {
+    for (int dim : {1, 2}) {
+        Mixture p;
+        for (int k = 0; k < 3; ++k) {
+            Component c;
+            c.weight = 0.5 + k;
+            c.mean = Vec::Constant(dim, k - 1.0);
+            c.cov = Mat::Identity(dim, dim) * (0.3 + 0.2 * k);
+            if (dim == 2) c.cov(0, 1) = c.cov(1, 0) = 0.1;
+            p.push_back(c);
+        }
+        Mat xs(dim, 7);
+        for (int i = 0; i < 7; ++i) xs.col(i) = Vec::Constant(dim, -2.0 + 0.7 * i);
+        if (dim == 2) xs.row(1) *= -0.5;
+        const Vec many = log_density_many(p, xs);
+        ASSERT_EQ(many.size(), 7);
+        for (int i = 0; i < 7; ++i) EXPECT_NEAR(many[i], log_density(p, Vec(xs.col(i))), 1e-12);
+    }
+}

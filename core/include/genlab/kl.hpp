@@ -51,7 +51,7 @@ struct Gaussian {
     int dim() const { return static_cast<int>(mean.size()); }
     static Gaussian from_std(const Vec& mean, const Vec& std);  // diagonal covariance
     static Gaussian from_cov(const Vec& mean, const Mat& cov);  // Cholesky of cov
-    Vec params() const;                                          // θ, as described above
+    Vec params() const;                                         // θ, as described above
     static Gaussian from_params(const Vec& theta, int dim);
 };
 
@@ -67,21 +67,25 @@ void validate(const Gaussian& q, int dim);
 //-----------------------------------------------------------------------------
 
 double log_density(const Gaussian& q, const Vec& x);
-double log_density(const Mixture& p, const Vec& x);  // log-sum-exp over components
+double log_density(const Mixture& p, const Vec& x);    // log-sum-exp over components
 Vec grad_log_density(const Mixture& p, const Vec& x);  // ∇x log p(x)
+// log p at many points (the columns of `points`, d × n): p is checked and factored once, and
+// the points are evaluated together. Use it for curves and grids; log_density() re-checks p
+// at every call.
+Vec log_density_many(const Mixture& p, const Mat& points);
 
 // The closed-form forward optimum: moment matching, μ = E_p[x], Σ = Cov_p[x].
 Gaussian moment_match(const Mixture& p);
 
 class Quadrature {
-public:
+  public:
     // `points_per_axis` nodes on [−8, 8] per dimension (1-D default 2048, 2-D default 96).
     explicit Quadrature(int dim, int points_per_axis = 0);
     int dim() const { return dim_; }
     int size() const { return static_cast<int>(weights_.size()); }
-    const Mat& nodes() const { return nodes_; }     // dim × size, standard-normal z
+    const Mat& nodes() const { return nodes_; }      // dim × size, standard-normal z
     const Vec& weights() const { return weights_; }  // sum to 1
-private:
+  private:
     int dim_;
     Mat nodes_;
     Vec weights_;
@@ -95,8 +99,8 @@ enum class Objective {
     Forward,  // KL(p‖q): maximum likelihood, mode covering
     Reverse,  // KL(q‖p): variational inference, mode seeking
     JS,       // Jensen–Shannon divergence between p and q
-    Alpha     // Amari α-divergence D_α(p‖q) = (1 − ∫p^α q^(1−α)) / (α(1−α)); α→1: forward,
-              // α→0: reverse
+    Alpha  // Amari α-divergence D_α(p‖q) = (1 − ∫p^α q^(1−α)) / (α(1−α)); α→1: forward,
+           // α→0: reverse
 };
 
 double kl_pq(const Mixture& p, const Gaussian& q, const Quadrature& quad);
@@ -129,20 +133,20 @@ enum class Optimizer { Adam, GD };
 
 struct FitOptions {
     Optimizer optimizer = Optimizer::Adam;
-    double lr = 0.05;           // > 0
-    int iterations = 500;       // the most steps taken; >= 0
-    double tolerance = 1e-6;    // converged when ‖∇θ‖ < tolerance
-    double alpha = 0.5;         // for Objective::Alpha, in (0, 1)
-    bool mean_field = false;    // 2-D only: q axis-aligned (L21 held at 0), as in PRML Fig. 10.3
+    double lr = 0.05;         // > 0
+    int iterations = 500;     // the most steps taken; >= 0
+    double tolerance = 1e-6;  // converged when ‖∇θ‖ < tolerance
+    double alpha = 0.5;       // for Objective::Alpha, in (0, 1)
+    bool mean_field = false;  // 2-D only: q axis-aligned (L21 held at 0), as in PRML Fig. 10.3
 };
 
 struct Fit {
     Gaussian q;
-    std::vector<Vec> path;      // θ after each step; path[0] is the start
-    std::vector<double> values; // objective along the path
-    int iterations = 0;         // steps taken
+    std::vector<Vec> path;       // θ after each step; path[0] is the start
+    std::vector<double> values;  // objective along the path
+    int iterations = 0;          // steps taken
     bool converged = false;
-    bool diverged = false;      // a non-finite θ or objective stopped the run
+    bool diverged = false;  // a non-finite θ or objective stopped the run
 };
 
 // Runs the optimizer from `start`; stops at convergence, divergence or options.iterations.
