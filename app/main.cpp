@@ -61,6 +61,8 @@ int main(int argc, char** argv) {
         config.width = options.width;
         config.height = options.height;
         config.frames = options.frames;
+        config.bench = options.bench;
+        if (options.bench && options.panel) config.bench_panel = *options.panel;
         return run_app(config);
     } catch (const UserError& e) {
         std::cerr << "genlab: " << e.what() << "\n";

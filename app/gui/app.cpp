@@ -5,6 +5,7 @@
 // [SECTION] The shell
 // [SECTION] Toolbar, export and help
 // [SECTION] Frame loop
+// [SECTION] Bench mode
 #include "app.hpp"
 
 // clang-format off
@@ -20,10 +21,18 @@
 #include <cfloat>
 #include <cmath>
 #include <cstdio>
+#include <ctime>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <memory>
+#include <optional>
+#include <sstream>
 
+#include <sys/resource.h>  // getrusage
+#include <unistd.h>        // sysconf: the clock tick of /proc/self/stat
+
+#include "damage.hpp"
 #include "errors.hpp"
 #include "export.hpp"
 #include "fields.hpp"
@@ -294,6 +303,33 @@ class Shell {
 
     bool animating() { return active().wants_frames() || window_png_countdown_ > 0; }
 
+    std::vector<std::string> panel_ids() const {
+        std::vector<std::string> ids;
+        for (const auto& v : views_) ids.push_back(v->model().id());
+        return ids;
+    }
+
+    // Bench mode: `panel` with its defaults, or with its heavy preset (the preset whose file
+    // name says "_heavy"), playing. False when the panel has no heavy preset.
+    bool load_for_bench(const std::string& panel, bool heavy) {
+        Json next = default_state();
+        next["panel"] = panel;
+        if (heavy) {
+            const auto p = std::find_if(presets_.begin(), presets_.end(), [&](const Preset& p) {
+                return p.panel == panel &&
+                       fs::path(p.path).filename().string().find("_heavy") != std::string::npos;
+            });
+            if (p == presets_.end()) return false;
+            merge_document(next, p->document, p->path);
+        }
+        state_ = next;
+        select_tab_ = true;
+        const std::string rejected = push_state_to_views();
+        if (!rejected.empty()) throw UserError("bench: the panel rejected its state: " + rejected);
+        active().set_playing(true);
+        return true;
+    }
+
     void frame(double dt) {
         handle_shortcuts();
         const ImGuiViewport* vp = ImGui::GetMainViewport();
@@ -301,7 +337,8 @@ class Shell {
         ImGui::SetNextWindowSize(vp->Size);
         ImGui::Begin("GenLab", nullptr,
                      ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
-                         ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoBringToFrontOnFocus);
+                         ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoBringToFrontOnFocus |
+                         ImGuiWindowFlags_NoBackground);  // the clear colour is the background
         draw_panel_tabs();
         draw_toolbar();
         const float status_h = ImGui::GetFrameHeightWithSpacing();
@@ -744,7 +781,37 @@ int run_screenshot(Shell& shell, const AppConfig& config) {
     return 0;
 }
 
+// ImGui 1.86 reads the pointer from GLFW in its NewFrame; bench mode drives it instead.
+struct SimulatedMouse {
+    ImVec2 pos;
+    bool down = false;
+};
+
+// One frame of the real loop: the shell's UI and compute, the GL render, and the swap.
+// Returns the seconds spent in the shell (the panel's compute and ImGui's UI building).
+double render_frame(Shell& shell, GLFWwindow* window, DamageRenderer& damage, int fb_w, int fb_h,
+                    double dt, int frame, const SimulatedMouse* mouse = nullptr) {
+    ImGui_ImplOpenGL3_NewFrame();
+    ImGui_ImplGlfw_NewFrame();
+    if (mouse) {
+        ImGui::GetIO().MousePos = mouse->pos;
+        ImGui::GetIO().MouseDown[0] = mouse->down;
+    }
+    ImGui::NewFrame();
+    const double start = glfwGetTime();
+    shell.frame(dt);
+    const double shell_seconds = glfwGetTime() - start;
+    ImGui::Render();
+    damage.render(ImGui::GetDrawData(), fb_w, fb_h, ImGui::GetStyle().Colors[ImGuiCol_WindowBg]);
+    glViewport(0, 0, fb_w, fb_h);
+    shell.after_render(fb_w, fb_h);
+    glfwSwapBuffers(window);
+    write_test_dump(frame, test_dump_enabled() ? shell.test_dump_extra(fb_w, fb_h) : Json());
+    return shell_seconds;
+}
+
 int run_interactive(Shell& shell, GLFWwindow* window) {
+    DamageRenderer damage;
     double last = glfwGetTime();
     int frame = 0, settle = 3;
     while (!glfwWindowShouldClose(window)) {
@@ -763,20 +830,10 @@ int run_interactive(Shell& shell, GLFWwindow* window) {
             glfwWaitEventsTimeout(0.5);
             continue;
         }
-        ImGui_ImplOpenGL3_NewFrame();
-        ImGui_ImplGlfw_NewFrame();
-        ImGui::NewFrame();
         const double now = glfwGetTime();
-        shell.frame(frame == 0 ? 0.0 : std::min(now - last, 0.25));
+        render_frame(shell, window, damage, fb_w, fb_h,
+                     frame == 0 ? 0.0 : std::min(now - last, 0.25), frame);
         last = now;
-        ImGui::Render();
-        glViewport(0, 0, fb_w, fb_h);
-        glClearColor(0.95f, 0.95f, 0.96f, 1);
-        glClear(GL_COLOR_BUFFER_BIT);
-        ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
-        shell.after_render(fb_w, fb_h);
-        glfwSwapBuffers(window);
-        write_test_dump(frame, shell.test_dump_extra(fb_w, fb_h));
         const int events_before_release = g_events;
         release_held_keys();
         if (g_events != events_before_release) settle = std::max(settle, 2);
@@ -784,6 +841,144 @@ int run_interactive(Shell& shell, GLFWwindow* window) {
         if (settle > 0) --settle;
     }
     shell.on_exit();
+    return 0;
+}
+
+//-----------------------------------------------------------------------------
+// [SECTION] Bench mode
+//-----------------------------------------------------------------------------
+// `genlab --bench` times the real loop above, frame by frame, on each panel's default state
+// and heavy preset, playing. The second half of each run drags the panel's most-used slider
+// through ImGui's input, as a user would, so every frame also recomputes.
+
+// The slider each panel's bench run drags (a widget id prefix, see test_dump.hpp).
+const char* bench_slider(const std::string& panel) {
+    if (panel == "receptive_field") return "rf.size";
+    if (panel == "gan") return "gan.gamma";
+    if (panel == "flow") return "flow.param.1.";
+    if (panel == "kl") return "kl.lr";
+    return "";
+}
+
+double milliseconds_since_process_start() {
+    std::ifstream stat("/proc/self/stat");
+    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    const size_t comm_end = text.rfind(')');  // the command name may contain spaces
+    if (comm_end == std::string::npos) return -1;
+    std::istringstream fields(text.substr(comm_end + 2));
+    std::string field;
+    for (int i = 3; i <= 22 && fields >> field; ++i) {
+    }  // field 22: start time, in ticks
+    timespec boot{};
+    clock_gettime(CLOCK_BOOTTIME, &boot);
+    const double started = std::stod(field) / static_cast<double>(sysconf(_SC_CLK_TCK));
+    return (boot.tv_sec + boot.tv_nsec * 1e-9 - started) * 1e3;
+}
+
+// Peak resident memory since the last reset (Linux: VmHWM, reset through clear_refs).
+void reset_peak_rss() { std::ofstream("/proc/self/clear_refs") << "5"; }
+double peak_rss_mb() {
+    std::ifstream status("/proc/self/status");
+    std::string line;
+    while (std::getline(status, line)) {
+        if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
+    }
+    return -1;
+}
+
+double percentile(std::vector<double> v, double q) {
+    if (v.empty()) return 0;
+    std::sort(v.begin(), v.end());
+    return v[static_cast<size_t>(std::min(q * v.size(), v.size() - 1.0))];
+}
+
+double round2(double x) { return std::round(x * 100) / 100; }
+
+// CPU seconds of every thread of the process (the UI thread, the core's workers and Mesa's
+// rasterizer threads): on a loaded machine, a steadier measure of a frame's work than wall time.
+double process_cpu_seconds() {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return u.ru_utime.tv_sec + u.ru_stime.tv_sec + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1e-6;
+}
+
+// Hover, press, sweep the slider left and right, release: one mouse state per drag frame.
+SimulatedMouse slider_drag_at(const std::array<float, 4>& rect, int k, int count) {
+    const float y = rect[1] + rect[3] / 2;
+    const float x =
+        rect[0] + rect[2] * (0.5f + 0.35f * static_cast<float>(std::sin(2 * M_PI * k / 60.0)));
+    return {ImVec2(x, y), k > 0 && k < count - 1};
+}
+
+Json bench_entry(Shell& shell, GLFWwindow* window, DamageRenderer& damage, const std::string& panel,
+                 int frames, double& first_frame_ms) {
+    constexpr int kWarmup = 5;  // the load's first recompute is not steady state
+    constexpr double kDt = 1.0 / 60;
+    const int drag_start = frames / 2;
+    std::optional<std::array<float, 4>> slider;
+    std::vector<double> frame_ms, shell_ms, damaged;
+    const long mismatches_before = damage.stats().verify_mismatches;
+    reset_peak_rss();
+    double last = glfwGetTime(), cpu_start = 0;
+    for (int f = 0; f < kWarmup + frames; ++f) {
+        glfwPollEvents();
+        int fb_w = 0, fb_h = 0;
+        glfwGetFramebufferSize(window, &fb_w, &fb_h);
+        const int k = f - kWarmup;
+        if (k == 0) cpu_start = process_cpu_seconds();
+        if (k == drag_start) slider = previous_widget_rect(bench_slider(panel));
+        SimulatedMouse mouse{ImVec2(-FLT_MAX, -FLT_MAX), false};
+        if (slider && k >= drag_start)
+            mouse = slider_drag_at(*slider, k - drag_start, frames - drag_start);
+        const double compute = render_frame(shell, window, damage, fb_w, fb_h, kDt, f, &mouse);
+        const double now = glfwGetTime();
+        if (first_frame_ms < 0) first_frame_ms = milliseconds_since_process_start();
+        if (k >= 0) {
+            frame_ms.push_back((now - last) * 1e3);
+            shell_ms.push_back(compute * 1e3);
+            damaged.push_back(damage.stats().fraction);
+        }
+        last = now;
+    }
+    return Json{{"p50_ms", round2(percentile(frame_ms, 0.50))},
+                {"p95_ms", round2(percentile(frame_ms, 0.95))},
+                {"p99_ms", round2(percentile(frame_ms, 0.99))},
+                {"compute_ms", round2(percentile(shell_ms, 0.50))},
+                {"compute_p95_ms", round2(percentile(shell_ms, 0.95))},
+                {"cpu_ms_per_frame", round2((process_cpu_seconds() - cpu_start) * 1e3 / frames)},
+                {"peak_rss_mb", round2(peak_rss_mb())},
+                {"redrawn_fraction", round2(percentile(damaged, 0.5))},
+                {"verify_mismatched_pixels", damage.stats().verify_mismatches - mismatches_before},
+                {"frames", frames},
+                {"input", slider ? std::string("drag ") + bench_slider(panel) : "none"}};
+}
+
+int run_bench(Shell& shell, GLFWwindow* window, const AppConfig& config) {
+    record_widgets(true);
+    glfwSwapInterval(0);  // time the work, not the display's refresh
+    std::vector<std::string> panels = shell.panel_ids();
+    if (!config.bench_panel.empty()) panels = {config.bench_panel};
+    Json entries = Json::object();
+    double first_frame_ms = -1;
+    DamageRenderer damage;
+    try {
+        for (const std::string& panel : panels) {
+            for (const bool heavy : {false, true}) {
+                if (!shell.load_for_bench(panel, heavy)) continue;
+                entries[heavy ? panel + ":heavy" : panel] =
+                    bench_entry(shell, window, damage, panel, config.frames, first_frame_ms);
+            }
+        }
+    } catch (const UserError& e) {
+        std::cerr << "genlab: " << e.what() << "\n";
+        return 2;
+    }
+    int fb_w = 0, fb_h = 0;
+    glfwGetFramebufferSize(window, &fb_w, &fb_h);
+    const Json out{{"size", std::to_string(fb_w) + "x" + std::to_string(fb_h)},
+                   {"first_frame_ms", round2(first_frame_ms)},
+                   {"panels", entries}};
+    std::cout << out.dump(2) << std::endl;
     return 0;
 }
 
@@ -798,6 +993,7 @@ int run_app(const AppConfig& config) {
     GlfwSession glfw_session;
     const bool offscreen = !config.screenshot.empty();
     Settings settings = config.persist ? load_settings() : Settings{};
+    if (config.bench) settings.window_width = config.width, settings.window_height = config.height;
     glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
     glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 3);
     glfwWindowHint(GLFW_OPENGL_PROFILE, GLFW_OPENGL_CORE_PROFILE);
@@ -830,7 +1026,9 @@ int run_app(const AppConfig& config) {
         ImGuiSession imgui(
             window, config.persist ? (config_dir() / "imgui.ini").string() : std::string(), scale);
         Shell shell(config, window);
-        status = offscreen ? run_screenshot(shell, config) : run_interactive(shell, window);
+        status = offscreen      ? run_screenshot(shell, config)
+                 : config.bench ? run_bench(shell, window, config)
+                                : run_interactive(shell, window);
     }
     glfwDestroyWindow(window);  // after ImGui has unhooked its callbacks from it
     return status;

@@ -21,6 +21,8 @@ struct AppConfig {
     std::string startup_note;  // shown in the status line (e.g. a session that failed to load)
     std::string screenshot;    // render `frames` frames offscreen, write this PNG, exit
     int width = 1600, height = 1000, frames = 4;
+    bool bench = false;       // time `frames` frames per bench entry, print JSON, exit
+    std::string bench_panel;  // "" = every panel
 };
 
 // Returns the process exit status: 0, or 1 when no window/GL 3.3 context can be made.

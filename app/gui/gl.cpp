@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <unordered_map>
 
 namespace genlab {
 
@@ -68,6 +69,7 @@ void RenderTarget::resize(int width, int height) {
     height_ = height;
     glBindTexture(GL_TEXTURE_2D, texture_);
     glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, width, height, 0, GL_RGBA, GL_UNSIGNED_BYTE, nullptr);
+    note_texture_written(texture_);
     glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_LINEAR);
     glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_LINEAR);
     glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
@@ -84,7 +86,23 @@ void RenderTarget::resize(int width, int height) {
     }
 }
 
+namespace {
+std::unordered_map<GLuint, std::uint64_t>& texture_versions() {
+    static std::unordered_map<GLuint, std::uint64_t> versions;
+    return versions;
+}
+std::uint64_t g_texture_writes = 0;
+}  // namespace
+
+std::uint64_t texture_version(GLuint texture) {
+    const auto it = texture_versions().find(texture);
+    return it == texture_versions().end() ? 0 : it->second;
+}
+
+void note_texture_written(GLuint texture) { texture_versions()[texture] = ++g_texture_writes; }
+
 BoundTarget::BoundTarget(const RenderTarget& target) {
+    note_texture_written(target.texture());
     glGetIntegerv(GL_FRAMEBUFFER_BINDING, &previous_fbo_);
     glGetIntegerv(GL_VIEWPORT, previous_viewport_);
     glBindFramebuffer(GL_FRAMEBUFFER, target.framebuffer());

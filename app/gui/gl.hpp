@@ -59,6 +59,12 @@ Image read_framebuffer(int width, int height);
 
 int max_texture_size();
 
+// Content versions of textures that are drawn into (render targets): bumped whenever a target
+// is (re)allocated or bound for drawing, so the damage tracker (damage.hpp) knows that what
+// shows the texture must be redrawn even though its draw commands did not change.
+std::uint64_t texture_version(GLuint texture);
+void note_texture_written(GLuint texture);
+
 // The first GL error since the last call, as text ("" when none); for logs and tests.
 std::string gl_error_text();
 

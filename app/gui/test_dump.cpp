@@ -19,6 +19,14 @@ Json& widgets() {
     return w;
 }
 
+Json& previous_widgets() {
+    static Json w = Json::object();
+    return w;
+}
+
+bool g_record_widgets = false;
+bool recording() { return dump_dir() != nullptr || g_record_widgets; }
+
 Json& values() {
     static Json v = Json::object();
     return v;
@@ -28,8 +36,19 @@ Json& values() {
 
 bool test_dump_enabled() { return dump_dir() != nullptr; }
 
+void record_widgets(bool on) { g_record_widgets = on; }
+
+std::optional<std::array<float, 4>> previous_widget_rect(const std::string& prefix) {
+    const auto& w = previous_widgets().get_ref<const Json::object_t&>();  // a std::map
+    const auto it = w.lower_bound(prefix);
+    if (it == w.end() || it->first.compare(0, prefix.size(), prefix) != 0) return std::nullopt;
+    const Json& r = it->second;
+    return std::array<float, 4>{r[0].get<float>(), r[1].get<float>(), r[2].get<float>(),
+                                r[3].get<float>()};
+}
+
 void mark_rect(const std::string& id, ImVec2 min, ImVec2 max) {
-    if (!dump_dir()) return;
+    if (!recording()) return;
     widgets()[id] = {min.x, min.y, max.x - min.x, max.y - min.y};
 }
 
@@ -38,17 +57,22 @@ void mark_value(const std::string& id, const Json& value) {
 }
 
 void mark_item(const std::string& id) {
-    if (!dump_dir()) return;
+    if (!recording()) return;
     mark_rect(id, ImGui::GetItemRectMin(), ImGui::GetItemRectMax());
 }
 
 void write_test_dump(int frame, const Json& extra) {
-    if (!dump_dir()) return;
+    if (!dump_dir()) {
+        previous_widgets() = std::move(widgets());
+        widgets() = Json::object();
+        return;
+    }
     static std::string last;
     Json doc = extra;
     doc["widgets"] = widgets();
     doc["values"] = values();
     const std::string body = doc.dump();
+    previous_widgets() = std::move(widgets());
     widgets() = Json::object();
     values() = Json::object();
     if (body == last) return;

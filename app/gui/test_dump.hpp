@@ -9,6 +9,8 @@
 
 #include <imgui.h>
 
+#include <array>
+#include <optional>
 #include <string>
 
 #include "panel_model.hpp"
@@ -19,7 +21,14 @@ bool test_dump_enabled();
 void mark_item(const std::string& id);  // the last ImGui item's rectangle
 void mark_rect(const std::string& id, ImVec2 min, ImVec2 max);
 void mark_value(const std::string& id, const Json& value);  // e.g. a canvas's world view
-// Writes ui.json when anything differs from the last write.
+// Writes ui.json when anything differs from the last write. Call once per frame: it also
+// ends the frame's widget record (see previous_widget_rect).
 void write_test_dump(int frame, const Json& extra);
+
+// Bench mode records rectangles without a dump folder, to find the widgets it drags.
+void record_widgets(bool on);
+// The first widget (in id order) whose id starts with `prefix`, as it was in the previous
+// frame: {x, y, width, height} in window pixels.
+std::optional<std::array<float, 4>> previous_widget_rect(const std::string& prefix);
 
 }  // namespace genlab

@@ -465,7 +465,6 @@ class KlView : public PanelView {
             ImGui::TableHeadersRow();
             for (int i = 0; i < kFits; ++i) {
                 if (!fit_active(i)) continue;
-                const kl::Fit& f = fits_[i];
                 ImGui::TableNextRow();
                 ImGui::TableNextColumn();
                 ImGui::TextColored(

@@ -37,14 +37,28 @@ int parse_cli(int argc, char** argv, Options& out) {
     auto* set_opt = app.add_option("--set", sets, "KEY=VALUE, e.g. receptive_field.kernel=5")
                         ->allow_extra_args(false);
     app.add_option("--screenshot", out.screenshot, "Render, write this PNG, and exit");
-    auto* size_opt = app.add_option("--size", size, "Screenshot size WxH (default 1600x1000)");
-    auto* frames_opt = app.add_option("--frames", out.frames, "Frames to render first (default 4)")
-                           ->check(CLI::Range(1, kMaxFrames));
+    auto* size_opt =
+        app.add_option("--size", size, "Screenshot or bench size WxH (default 1600x1000)");
+    auto* frames_opt =
+        app.add_option("--frames", out.frames,
+                       "Frames to render: before the screenshot (default " +
+                           std::to_string(kScreenshotFrames) + "), or per bench entry (default " +
+                           std::to_string(kBenchFrames) + ")")
+            ->check(CLI::Range(1, kMaxFrames));
     app.add_option("--report", out.report, "Write the panel's results as JSON ('-': stdout)");
-    size_opt->needs(app.get_option("--screenshot"));
-    frames_opt->needs(app.get_option("--screenshot"));
+    auto* bench_opt = app.add_flag(
+        "--bench", out.bench,
+        "Time the real render loop on every panel's default and heavy preset (or --panel's) and "
+        "print JSON");
+    for (const char* other : {"--screenshot", "--report", "--load", "--set"})
+        bench_opt->excludes(app.get_option(other));
     try {
         app.parse(argc, argv);
+        if ((*size_opt || *frames_opt) && out.screenshot.empty() && !out.bench) {
+            throw UserError(std::string(*size_opt ? "--size" : "--frames") +
+                            " needs --screenshot or --bench");
+        }
+        if (out.frames == 0) out.frames = out.bench ? kBenchFrames : kScreenshotFrames;
         if (*panel_opt) {
             if (!find_panel_model(panel)) {
                 throw UserError("--panel '" + panel + "': expected one of " + panel_ids_joined());

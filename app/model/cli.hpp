@@ -2,6 +2,7 @@
 //
 //   genlab [--panel P] [--load FILE]... [--set KEY=VALUE]... [--screenshot OUT.png
 //          [--size WxH] [--frames N]] [--report OUT.json|-] [--help] [--version]
+//   genlab --bench [--panel P] [--frames N] [--size WxH]   (frame times as JSON on stdout)
 #pragma once
 
 #include <optional>
@@ -23,15 +24,18 @@ struct Options {
     std::string screenshot;
     int width = 1600;
     int height = 1000;
-    int frames = 4;
+    int frames = 0;      // 0: the mode's default (kScreenshotFrames, kBenchFrames)
     std::string report;  // "-" is stdout
+    bool bench = false;
 
-    // --report and --screenshot start from the defaults and never touch the session.
-    bool reproducible() const { return !screenshot.empty() || !report.empty(); }
+    // --report, --screenshot and --bench start from the defaults and never touch the session.
+    bool reproducible() const { return !screenshot.empty() || !report.empty() || bench; }
 };
 
 constexpr int kMaxImageSide = 8192;
 constexpr int kMaxFrames = 10000;
+constexpr int kScreenshotFrames = 4;
+constexpr int kBenchFrames = 240;  // per bench entry: half animating, half dragging a slider
 
 // Returns an exit code when the process should stop now (help, version: 0; bad arguments:
 // 2, after printing one line to stderr), or -1 to go on with `out` filled.
