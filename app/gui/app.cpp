@@ -811,7 +811,7 @@ double render_frame(Shell& shell, GLFWwindow* window, DamageRenderer& damage, in
 }
 
 int run_interactive(Shell& shell, GLFWwindow* window) {
-    DamageRenderer damage;
+    DamageRenderer damage(reinterpret_cast<const char*>(glGetString(GL_RENDERER)));
     double last = glfwGetTime();
     int frame = 0, settle = 3;
     while (!glfwWindowShouldClose(window)) {
@@ -960,7 +960,7 @@ int run_bench(Shell& shell, GLFWwindow* window, const AppConfig& config) {
     if (!config.bench_panel.empty()) panels = {config.bench_panel};
     Json entries = Json::object();
     double first_frame_ms = -1;
-    DamageRenderer damage;
+    DamageRenderer damage(reinterpret_cast<const char*>(glGetString(GL_RENDERER)));
     try {
         for (const std::string& panel : panels) {
             for (const bool heavy : {false, true}) {

@@ -13,8 +13,11 @@
 // whole. Each damaged rectangle is cleared and every command is replayed clipped to it, so the
 // result is pixel-identical to a full redraw (tests check this with GENLAB_TEST_VERIFY_DAMAGE).
 //
+// Where the previous frame is kept: Mesa's software rasterizers keep the window's back buffer
+// across swaps, so it is drawn into directly; elsewhere an offscreen image is kept and copied.
+//
 // Usage (after ImGui::Render()):
-//   DamageRenderer damage;
+//   DamageRenderer damage(reinterpret_cast<const char*>(glGetString(GL_RENDERER)));
 //   damage.render(ImGui::GetDrawData(), fb_w, fb_h, clear_colour);  // ends bound to FBO 0
 #pragma once
 
@@ -36,7 +39,9 @@ struct DamageStats {
 
 class DamageRenderer {
   public:
-    DamageRenderer();
+    // `gl_renderer`: glGetString(GL_RENDERER), which decides where the kept frame lives.
+    // GENLAB_DAMAGE=off|offscreen|direct overrides (off: every frame is drawn whole).
+    explicit DamageRenderer(const char* gl_renderer);
     ~DamageRenderer();
     void render(ImDrawData* data, int fb_width, int fb_height, ImVec4 clear);
     // The next frame redraws everything (after anything that bypasses draw lists).
@@ -49,10 +54,15 @@ class DamageRenderer {
     void remember(const ImDrawData& data);
     void draw_clipped(ImDrawData* data, const std::vector<ImVec4>& rects, ImVec4 clear);
     void verify(ImDrawData* data, ImVec4 clear);
+    void present(int fb_width, int fb_height);
 
-    RenderTarget image_;
+    enum class Mode { Direct, Offscreen, Off };
+    Mode mode_ = Mode::Offscreen;
+    int fb_width_ = 0, fb_height_ = 0;
+    RenderTarget image_;                       // Offscreen mode: the kept frame
     std::unique_ptr<RenderTarget> reference_;  // verify mode: a full redraw to compare with
     std::unique_ptr<Snapshot> previous_;
+    unsigned int copy_program_ = 0, copy_vao_ = 0;
     bool full_ = true, verify_ = false;
     DamageStats stats_;
 };
