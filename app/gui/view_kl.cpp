@@ -181,7 +181,7 @@ class KlView : public PanelView {
 
     void draw(const FrameInfo&) override {
         if (playing_) {
-            advance_fits(params_.iterations_per_frame);
+            advance_fits_within(params_.iterations_per_frame, kFitBudgetPerFrame);
             ++frames_fitting_;
             if (all_done()) playing_ = false;
         }
@@ -251,6 +251,16 @@ class KlView : public PanelView {
             const int left = params_.options.iterations - fits_[i].iterations;
             kl::fit_steps(params_.target, fits_[i], adam_[i], objective_of(i, params_),
                           params_.options, *quad_, std::min(steps, left));
+        }
+    }
+
+    // Up to `steps` iterations, stopping early once `budget` is spent, so a costly setting (2-D,
+    // many modes, a JS fit) re-fits over several frames instead of freezing the window.
+    void advance_fits_within(int steps, std::chrono::duration<double> budget) {
+        const auto started = std::chrono::steady_clock::now();
+        for (int done = 0; done < steps && !all_done(); ++done) {
+            advance_fits(1);
+            if (std::chrono::steady_clock::now() - started > budget) break;
         }
     }
 
@@ -889,6 +899,8 @@ class KlView : public PanelView {
     TableRow table_[kFits];
     int dragging_mode_ = -1;
     int frames_fitting_ = 0;
+    // Fitting's share of a 60 Hz frame; the rest is drawing.
+    static constexpr std::chrono::milliseconds kFitBudgetPerFrame{8};
     WorldRect home_;          // the main plot's home view
     int target_version_ = 0;  // bumped whenever p changes
     kl::Vec mc_theta_;
