@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <memory>
+#include <optional>
 
 #include "canvas.hpp"
 #include "gan_model.hpp"
@@ -84,6 +85,13 @@ std::vector<Vec2> decimated(const Plane& plane, const gan::Trajectory& t, int up
     for (int k = 0; k < n; k += stride) pts.push_back(project(plane, t.states[k]));
     pts.push_back(project(plane, t.states[n - 1]));
     return pts;
+}
+
+// Where a trajectory is after `upto` steps (its last kept state up to there).
+std::optional<Vec2> state_at(const Plane& plane, const gan::Trajectory& t, int upto) {
+    const int n = std::min(upto / std::max(1, t.keep_every) + 1, static_cast<int>(t.states.size()));
+    if (n <= 0) return std::nullopt;
+    return project(plane, t.states[n - 1]);
 }
 
 // Min and max of the finite values, padded; a flat or empty series gets a unit range.
@@ -559,25 +567,34 @@ class GanView : public PanelView {
         const std::string title = is_left ? reference_title() : chosen_title();
         ImGui::BeginGroup();
         ImGui::TextUnformatted(title.c_str());
-        std::vector<std::vector<Vec2>> extra_pts;
+        // Extra trajectories are drawn whole, once, into the cached layer; Play moves a dot
+        // along each. Redrawing hundreds of growing polylines every frame of the animation cost
+        // ~100 ms per frame (CPU tessellation plus rasterizing the whole layer again).
+        std::vector<Vec2> extra_heads;
         const int upto = is_left ? reference_steps(shown_) : shown_;
+        const int all_steps = is_left ? reference_steps(params_.steps) : params_.steps;
         const int per_extra =
             std::clamp(kExtraPointsBudget / std::max<int>(1, extra.size()), 40, kMaxDrawnPoints);
-        for (const auto& t : extra) extra_pts.push_back(decimated(plane, t, upto, per_extra));
+        for (const auto& t : extra) {
+            if (const auto head = state_at(plane, t, upto)) extra_heads.push_back(*head);
+        }
         const std::vector<Vec2> main_pts = decimated(plane, main, upto);
         const Vec2 start = project(plane, params_.start);
         const Vec2 eq = project(plane, gan::equilibrium(sim));
         const double max_speed = field.max_speed;
         const auto field_copy = std::make_shared<const FieldPicture>(field);
-        // Anything that changes the cached layer changes this number.
-        const std::uint64_t layer_version =
-            (field_version_ * 1000003u + extras_version_) * 1000003u +
-            static_cast<std::uint64_t>(upto);
+        // Two cached layers, each re-rendered only when its number changes: the field (with a
+        // slider drag) and the extra trajectories (when they are recomputed, after the drag).
+        const std::uint64_t field_version = field_version_;
+        const std::uint64_t extras_version =
+            (extras_version_ * 1000003u + static_cast<std::uint64_t>(all_steps)) * 1000003u +
+            std::hash<std::string>{}(params_.plane);
         canvas.draw(
             ImVec2(size.x, size.y - ImGui::GetFrameHeightWithSpacing()),
-            [field_copy, extra_pts, main_pts, start, eq, max_speed, layer_version](Canvas& c) {
-                // The field and the extra trajectories change rarely: one cached texture.
-                c.cached_layer("background", layer_version, [&](Canvas& c) {
+            // `extra` is this view's member: it outlives the canvas that keeps this for exports.
+            [field_copy, extras = &extra, plane, all_steps, per_extra, extra_heads, main_pts, start,
+             eq, max_speed, field_version, extras_version](Canvas& c) {
+                c.cached_layer("field", field_version, [&](Canvas& c) {
                     for (const auto& line : field_copy->streamlines) {
                         c.polyline(line, kStreamline, 1.0f);
                     }
@@ -586,11 +603,15 @@ class GanView : public PanelView {
                                 colormap_color(kSpeedColormap, 0.15 + 0.7 * a.speed / max_speed),
                                 1.2f);
                     }
-                    for (const auto& pts : extra_pts) {
-                        c.polyline(pts, kExtraTrajectory, 1.0f);
-                        if (!pts.empty()) c.point(pts.back(), kExtraTrajectory, 3);
-                    }
                 });
+                if (!extras->empty()) {
+                    c.cached_layer("extras", extras_version, [&](Canvas& c) {
+                        for (const auto& t : *extras)
+                            c.polyline(decimated(plane, t, all_steps, per_extra), kExtraTrajectory,
+                                       1.0f);
+                    });
+                }
+                for (const Vec2& head : extra_heads) c.point(head, kExtraTrajectory, 3);
                 c.polyline(main_pts, kMainTrajectory, 2.5f);
                 if (!main_pts.empty()) c.point(main_pts.back(), kMainTrajectory, 4);
                 c.point(start, IM_COL32_WHITE, 7);
