@@ -376,7 +376,9 @@ struct Canvas::CachedLayer {
     std::uint64_t version = 0;
     WorldRect view{0, 0, 0, 0};
     ImVec2 size{0, 0};
-    bool valid = false;
+    bool seen = false;   // version/view/size hold the last frame's
+    bool valid = false;  // the texture shows them
+    int changes_in_a_row = 0;
 };
 
 namespace {
@@ -426,11 +428,23 @@ void Canvas::cached_layer(const std::string& name, std::uint64_t version, const 
     // Rendered at framebuffer resolution, so HiDPI screens stay sharp.
     const float fb_scale = std::max(1.0f, ImGui::GetIO().DisplayFramebufferScale.x);
     const ImVec2 size(std::round(plot_max_.x - plot_min_.x), std::round(plot_max_.y - plot_min_.y));
-    const bool stale = !layer.valid || layer.version != version || layer.size.x != size.x ||
-                       layer.size.y != size.y || layer.view.x0 != view_.x0 ||
-                       layer.view.x1 != view_.x1 || layer.view.y0 != view_.y0 ||
-                       layer.view.y1 != view_.y1;
-    if (stale && size.x >= 1 && size.y >= 1) {
+    const bool changed = !layer.seen || layer.version != version || layer.size.x != size.x ||
+                         layer.size.y != size.y || layer.view.x0 != view_.x0 ||
+                         layer.view.x1 != view_.x1 || layer.view.y0 != view_.y0 ||
+                         layer.view.y1 != view_.y1;
+    layer.changes_in_a_row = changed ? layer.changes_in_a_row + 1 : 0;
+    layer.version = version;
+    layer.view = view_;
+    layer.size = size;
+    layer.seen = true;
+    if (layer.changes_in_a_row >= 2) {
+        // Changing every frame (a drag, an animation): a texture would be redrawn each frame
+        // and then blended over the whole plot as well. Drawn directly until it settles.
+        layer.valid = false;
+        content(*this);
+        return;
+    }
+    if ((changed || !layer.valid) && size.x >= 1 && size.y >= 1) {
         layer.target.resize(static_cast<int>(size.x * fb_scale),
                             static_cast<int>(size.y * fb_scale));
         ImDrawList list(ImGui::GetDrawListSharedData());
@@ -449,9 +463,6 @@ void Canvas::cached_layer(const std::string& name, std::uint64_t version, const 
         plot_min_ = saved_min;
         plot_max_ = saved_max;
         render_list(list, layer.target, ImVec4(0, 0, 0, 0));
-        layer.version = version;
-        layer.view = view_;
-        layer.size = size;
         layer.valid = true;
     }
     if (!layer.valid) return;

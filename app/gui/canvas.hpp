@@ -129,7 +129,9 @@ class Canvas {
     void image(unsigned int gl_texture, Vec2 a, Vec2 b);  // a: min corner, b: max corner
     // Draws `content` through a cached texture of the plot area, re-rendered only when
     // `version` or the view changes. Hundreds of curves or a dense field then cost one
-    // textured quad per frame. Exports draw `content` directly, at full resolution.
+    // textured quad per frame. Exports draw `content` directly, at full resolution, and so
+    // does a frame whose layer changed in the previous frame too (it is being dragged or
+    // animated: caching would only add a pass).
     void cached_layer(const std::string& name, std::uint64_t version, const Content& content);
     ImDrawList* draw_list() const { return dl_; }
 
