@@ -806,7 +806,12 @@ double render_frame(Shell& shell, GLFWwindow* window, DamageRenderer& damage, in
     glViewport(0, 0, fb_w, fb_h);
     shell.after_render(fb_w, fb_h);
     glfwSwapBuffers(window);
-    write_test_dump(frame, test_dump_enabled() ? shell.test_dump_extra(fb_w, fb_h) : Json());
+    Json extra;
+    if (test_dump_enabled()) {
+        extra = shell.test_dump_extra(fb_w, fb_h);
+        extra["damage_mismatched_pixels"] = damage.stats().verify_mismatches;
+    }
+    write_test_dump(frame, extra);
     return shell_seconds;
 }
 
