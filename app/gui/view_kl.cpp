@@ -140,15 +140,8 @@ class KlView : public PanelView {
     void set_state(const Json& s) override {
         params_ = kl_params_from_json(s);
         rebuild_quadrature();
-        // A loaded state shows its finished fits at once (within a second; a slower setting
-        // goes on fitting live), and edits then re-fit live.
         restart_fits();
-        const auto started = std::chrono::steady_clock::now();
-        while (!all_done() &&
-               std::chrono::steady_clock::now() - started < std::chrono::seconds(1)) {
-            advance_fits(200);
-        }
-        playing_ = !all_done();
+        fits_pending_ = true;  // finished when the panel is first used, not at every load
         scene_dirty_ = density_dirty_ = true;
         ++target_version_;
         home_ = home_view();  // fixed while editing, so nothing moves under the pointer
@@ -166,20 +159,38 @@ class KlView : public PanelView {
     bool wants_frames() const override { return playing_ && !all_done(); }
 
     void set_playing(bool playing) override {
+        finish_pending_fits();
         if (playing && all_done()) restart_fits();
         playing_ = playing;
     }
     void step() override {
+        finish_pending_fits();
         playing_ = false;
         if (all_done()) restart_fits();
         advance_fits(1);
     }
     void reset() override {
+        fits_pending_ = false;
         restart_fits();
         playing_ = false;
     }
 
+    // A loaded state shows its finished fits at once (within a second; a slower setting goes
+    // on fitting live), and edits then re-fit live. Done on first use, so starting the app or
+    // loading a session does not fit panels nobody is looking at.
+    void finish_pending_fits() {
+        if (!fits_pending_) return;
+        fits_pending_ = false;
+        const auto started = std::chrono::steady_clock::now();
+        while (!all_done() &&
+               std::chrono::steady_clock::now() - started < std::chrono::seconds(1)) {
+            advance_fits(200);
+        }
+        playing_ = !all_done();
+    }
+
     void draw(const FrameInfo&) override {
+        finish_pending_fits();
         if (playing_) {
             advance_fits_within(params_.iterations_per_frame, kFitBudgetPerFrame);
             ++frames_fitting_;
@@ -899,6 +910,7 @@ class KlView : public PanelView {
     TableRow table_[kFits];
     int dragging_mode_ = -1;
     int frames_fitting_ = 0;
+    bool fits_pending_ = false;
     // Fitting's share of a 60 Hz frame; the rest is drawing.
     static constexpr std::chrono::milliseconds kFitBudgetPerFrame{8};
     WorldRect home_;          // the main plot's home view
