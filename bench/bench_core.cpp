@@ -85,34 +85,17 @@ void smoke_rf_paths(benchmark::State& st) { run_rf_paths(st, 16, 4); }
 
 }  // namespace
 
-BENCHMARK(flow_push)
-    ->Arg(1)
-    ->Arg(4)
-    ->Arg(16)
-    ->Unit(benchmark::kMillisecond)
-    ->Complexity(benchmark::oN)
-    ->UseRealTime();
-BENCHMARK(gan_rk4)
-    ->Arg(1)
-    ->Arg(4)
-    ->Arg(16)
-    ->Unit(benchmark::kMillisecond)
-    ->Complexity(benchmark::oN)
-    ->UseRealTime();
-BENCHMARK(kl_reverse_fit)
-    ->Arg(1)
-    ->Arg(4)
-    ->Arg(16)
-    ->Unit(benchmark::kMillisecond)
-    ->Complexity(benchmark::oN)
-    ->UseRealTime();
-BENCHMARK(rf_paths)
-    ->Arg(1)
-    ->Arg(4)
-    ->Arg(16)
-    ->Unit(benchmark::kMillisecond)
-    ->Complexity(benchmark::oN)
-    ->UseRealTime();
+// The scaling series: multipliers 1, 4, 16, wall time (the kernels use both cores), and
+// Google Benchmark's least-squares fit of time = c·N with its RMS error.
+void series(benchmark::internal::Benchmark* b) {
+    b->Arg(1)->Arg(4)->Arg(16)->Unit(benchmark::kMillisecond)->Complexity(benchmark::oN);
+    b->UseRealTime();
+}
+
+BENCHMARK(flow_push)->Apply(series);
+BENCHMARK(gan_rk4)->Apply(series);
+BENCHMARK(kl_reverse_fit)->Apply(series);
+BENCHMARK(rf_paths)->Apply(series);
 
 BENCHMARK(smoke_flow_push)->Unit(benchmark::kMicrosecond);
 BENCHMARK(smoke_gan_rk4)->Unit(benchmark::kMicrosecond);

@@ -43,9 +43,10 @@ enum class System { Dirac, Bilinear };
 enum class Loss { Saturating, NonSaturating };
 enum class Method { Flow, Simultaneous, Alternating };
 
-// Size dimension(system): 2 or 3. At most 3 entries, held inline (no heap): a trajectory's
-// thousands of states are then one allocation, not one each.
-using State = Eigen::Matrix<double, Eigen::Dynamic, 1, Eigen::ColMajor, 3, 1>;
+// Size dimension(system): 2 or 3, held inline (no heap): a trajectory's thousands of states
+// are then one allocation, not one each. Room for 4, not 3: with AVX, GCC sees Eigen's (dead)
+// 4-wide packet path on a 3-slot buffer and warns -Warray-bounds at every norm().
+using State = Eigen::Matrix<double, Eigen::Dynamic, 1, Eigen::ColMajor, 4, 1>;
 using Complex = std::complex<double>;
 
 struct Params {
