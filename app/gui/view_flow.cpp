@@ -497,24 +497,33 @@ class FlowView : public PanelView {
         const int k = static_cast<int>(std::floor(scrub_));
         const double t = playing_ ? scrub_ - k : 0;
         const int upto = playing_ ? std::min(k, layer_count()) : params_.layers_shown();
-        std::vector<std::vector<Vec2>> lines;
-        const auto at = [&](double a, double b) {
-            const flow::Vec2 z = s.base_mean + flow::Vec2(a * s.base_std[0], b * s.base_std[1]);
-            flow::Vec2 x = flow::push(s, z, nullptr, upto);
-            if (t > 0 && upto < layer_count())
-                x = (1 - t) * x + t * flow::forward(s.layers[upto], x);
-            return to_vec2(x);
+        // Every line point through the core's batch push (flow::push_batch) at once.
+        const auto base = [&](double a, double b) {
+            return flow::Vec2(s.base_mean + flow::Vec2(a * s.base_std[0], b * s.base_std[1]));
         };
+        Eigen::Matrix2Xd z(2, 2 * kGridLines * kGridPoints);
+        int col = 0;
         for (int dir = 0; dir < 2; ++dir) {
             for (int i = 0; i < kGridLines; ++i) {
                 const double a = -kGridSpan + 2 * kGridSpan * i / (kGridLines - 1);
-                std::vector<Vec2> line;
                 for (int j = 0; j < kGridPoints; ++j) {
                     const double b = -kGridSpan + 2 * kGridSpan * j / (kGridPoints - 1);
-                    line.push_back(dir == 0 ? at(a, b) : at(b, a));
+                    z.col(col++) = dir == 0 ? base(a, b) : base(b, a);
                 }
-                lines.push_back(std::move(line));
             }
+        }
+        const Eigen::Matrix2Xd pushed = flow::push_batch(s, z, nullptr, upto);
+        std::vector<std::vector<Vec2>> lines;
+        col = 0;
+        for (int line = 0; line < 2 * kGridLines; ++line) {
+            std::vector<Vec2> pts;
+            for (int j = 0; j < kGridPoints; ++j, ++col) {
+                flow::Vec2 x = pushed.col(col);
+                if (t > 0 && upto < layer_count())
+                    x = (1 - t) * x + t * flow::forward(s.layers[upto], x);
+                pts.push_back(to_vec2(x));
+            }
+            lines.push_back(std::move(pts));
         }
         return lines;
     }
@@ -533,14 +542,16 @@ class FlowView : public PanelView {
         const int n = kDetCells;
         std::vector<Vec2> corners((n + 1) * (n + 1));
         std::vector<double> signed_det(n * n);
+        Eigen::Matrix2Xd zc(2, (n + 1) * (n + 1));
         for (int i = 0; i <= n; ++i) {
             for (int j = 0; j <= n; ++j) {
-                const flow::Vec2 z =
+                zc.col(i * (n + 1) + j) =
                     s.base_mean + flow::Vec2((-kGridSpan + 2 * kGridSpan * i / n) * s.base_std[0],
                                              (-kGridSpan + 2 * kGridSpan * j / n) * s.base_std[1]);
-                corners[i * (n + 1) + j] = to_vec2(flow::push(s, z));
             }
         }
+        const Eigen::Matrix2Xd xc = flow::push_batch(s, zc);
+        for (int c = 0; c < xc.cols(); ++c) corners[c] = to_vec2(xc.col(c));
         DetMesh m;
         m.lo = INFINITY;
         m.hi = -INFINITY;
@@ -619,9 +630,13 @@ class FlowView : public PanelView {
             std::vector<Vec2> pts;
             if (params_.showing("samples")) {
                 const flow::Stack s = shown_stack();
-                for (const flow::Vec2& e : base_normals(params_.samples)) {
-                    pts.push_back(to_vec2(flow::push(s, s.base_mean + e.cwiseProduct(s.base_std))));
-                }
+                const std::vector<flow::Vec2> normals = base_normals(params_.samples);
+                Eigen::Matrix2Xd z(2, static_cast<Eigen::Index>(normals.size()));
+                for (size_t i = 0; i < normals.size(); ++i)
+                    z.col(static_cast<Eigen::Index>(i)) =
+                        s.base_mean + normals[i].cwiseProduct(s.base_std);
+                const Eigen::Matrix2Xd x = flow::push_batch(s, z);
+                for (Eigen::Index i = 0; i < x.cols(); ++i) pts.push_back(to_vec2(x.col(i)));
             }
             samples_ = std::make_shared<const std::vector<Vec2>>(std::move(pts));
             cached_version_ = layer_version;

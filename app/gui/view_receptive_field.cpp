@@ -362,7 +362,7 @@ class RfView : public PanelView {
         }
         int n = params_.stack.size;
         ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9);
-        if (ImGui::SliderInt("grid n", &n, 1, rf::kMaxSize, "%d", ImGuiSliderFlags_AlwaysClamp)) {
+        if (ImGui::SliderInt("grid n", &n, 1, kRfMaxSize, "%d", ImGuiSliderFlags_AlwaysClamp)) {
             set_size(n);
         }
         mark_item("rf.size");
@@ -441,7 +441,7 @@ class RfView : public PanelView {
             edit_layer_ = std::min(edit_layer_, layer_count() - 1);
             dirty_ = true;
         }
-        ImGui::BeginDisabled(layer_count() >= rf::kMaxLayers);
+        ImGui::BeginDisabled(layer_count() >= kRfMaxLayers);
         if (ImGui::Button("+ add layer (B)")) {
             masks.push_back(
                 rf::make_mask(rf::MaskKind::B, params_.stack.kernel, params_.stack.order));

@@ -117,14 +117,14 @@ Json RfModel::defaults() const {
 RfParams rf_params_from_json(const Json& state) {
     Fields f(state, kPanel);
     RfParams p;
-    p.stack.size = static_cast<int>(f.integer("size", 1, rf::kMaxSize));
+    p.stack.size = static_cast<int>(f.integer("size", 1, kRfMaxSize));
     p.stack.kernel = static_cast<int>(f.integer("kernel", 1, rf::kMaxKernel));
     if (p.stack.kernel % 2 == 0) f.fail("kernel", "one of 1, 3, 5, 7, 9");
     p.stack.order = order_from(f.word("order", kOrders));
     // "masks=A" on the command line is a one-layer stack, not an error.
     const Json masks = f.at("masks").is_string() ? Json::array({f.at("masks")}) : f.at("masks");
-    if (!masks.is_array() || masks.empty() || masks.size() > rf::kMaxLayers) {
-        f.fail("masks", "a list of 1 to " + std::to_string(rf::kMaxLayers) +
+    if (!masks.is_array() || masks.empty() || masks.size() > kRfMaxLayers) {
+        f.fail("masks", "a list of 1 to " + std::to_string(kRfMaxLayers) +
                             " masks, input first, each \"A\", \"B\", \"none\" or a k×k 0/1 matrix");
     }
     for (size_t l = 0; l < masks.size(); ++l) {

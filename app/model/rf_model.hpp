@@ -11,6 +11,11 @@
 
 namespace genlab {
 
+// The app's limits, below the core's (rf::kMaxSize, rf::kMaxLayers): a 128×128 map still
+// draws its grid lines and takes clicks at ~5 px a cell, and 16 layers fit the layer list.
+constexpr int kRfMaxSize = 128;
+constexpr int kRfMaxLayers = 16;
+
 struct RfParams {
     rf::Stack stack;
     // Each layer's named kind (Custom for a drawn mask). Kept beside the matrices because at

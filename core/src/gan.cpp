@@ -2,6 +2,8 @@
 #include "genlab/gan.hpp"
 
 #include "check.hpp"
+#include "parallel.hpp"
+#include "vecmath.hpp"
 
 #include <Eigen/Eigenvalues>
 #include <algorithm>
@@ -10,7 +12,6 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
-#include <thread>
 
 namespace genlab::gan {
 
@@ -99,31 +100,112 @@ Eigen::MatrixXd critic_projector(System system) {
     return proj;
 }
 
-State step_unchecked(const Params& p, const State& x) {
+//-----------------------------------------------------------------------------
+// The lane kernel: N states at once as structure-of-arrays (x0, x1, x2) = (ψ0, ψ1, θ) or
+// (d, g, unused). step(), integrate() and integrate_batch() all run it, so they agree to the
+// bit; every lane takes the same packet code whatever N (fixed-size arrays, N even: no
+// scalar tail), which is what makes a lane's result independent of its block.
+//-----------------------------------------------------------------------------
+
+template <int N>
+using Lanes = Eigen::Array<double, N, 1>;
+
+template <int N>
+struct LaneState {
+    Lanes<N> x0, x1, x2;
+};
+
+// velocity_unchecked on every lane, σ by vecmath::sigmoid.
+template <int N>
+LaneState<N> velocity_lanes(const Params& p, const LaneState<N>& x) {
+    LaneState<N> v;
+    if (p.system == System::Bilinear) {
+        v.x0 = x.x1;
+        v.x1 = -x.x0;
+        v.x2.setZero();
+        return v;
+    }
+    const Lanes<N> c = x.x0 * x.x2 + x.x1;  // C(θ) = ψ0·θ + ψ1
+    const Lanes<N> s = vecmath::sigmoid(c);
+    v.x0 = -x.x2 * s - p.gamma * x.x0;
+    v.x1 = vecmath::sigmoid(-x.x1) - s;
+    // σ(−C) computed directly rather than as 1 − s, which loses everything once s ≈ 1.
+    v.x2 = p.loss == Loss::Saturating ? Lanes<N>(x.x0 * s) : Lanes<N>(x.x0 * vecmath::sigmoid(-c));
+    return v;
+}
+
+// x + a·v, componentwise.
+template <int N>
+LaneState<N> axpy(const LaneState<N>& x, double a, const LaneState<N>& v) {
+    return {x.x0 + a * v.x0, x.x1 + a * v.x1, x.x2 + a * v.x2};
+}
+
+// One step of p.method (see gan.hpp), written in the same operation order as the
+// single-state forms in step_jacobian_unchecked.
+template <int N>
+LaneState<N> step_lanes(const Params& p, const LaneState<N>& x) {
     const double h = p.lr;
     switch (p.method) {
         case Method::Flow: {
-            const State k1 = velocity_unchecked(p, x);
-            const State k2 = velocity_unchecked(p, x + 0.5 * h * k1);
-            const State k3 = velocity_unchecked(p, x + 0.5 * h * k2);
-            const State k4 = velocity_unchecked(p, x + h * k3);
-            return x + (h / 6.0) * (k1 + 2.0 * k2 + 2.0 * k3 + k4);
+            const LaneState<N> k1 = velocity_lanes(p, x);
+            const LaneState<N> k2 = velocity_lanes(p, axpy(x, 0.5 * h, k1));
+            const LaneState<N> k3 = velocity_lanes(p, axpy(x, 0.5 * h, k2));
+            const LaneState<N> k4 = velocity_lanes(p, axpy(x, h, k3));
+            const double w = h / 6.0;
+            return {x.x0 + w * (k1.x0 + 2.0 * k2.x0 + 2.0 * k3.x0 + k4.x0),
+                    x.x1 + w * (k1.x1 + 2.0 * k2.x1 + 2.0 * k3.x1 + k4.x1),
+                    x.x2 + w * (k1.x2 + 2.0 * k2.x2 + 2.0 * k3.x2 + k4.x2)};
         }
         case Method::Simultaneous:
-            return x + h * velocity_unchecked(p, x);
+            return axpy(x, h, velocity_lanes(p, x));
         case Method::Alternating: {
-            const int nc = critic_dimension(p.system);
-            const int ng = dimension(p.system) - nc;
-            State y = x;
+            // Each critic step sees the critic it just produced and the old generator; then
+            // one generator step with the updated critic. Dirac: critic (x0, x1), generator
+            // x2; bilinear: critic x0, generator x1.
+            const bool dirac = p.system == System::Dirac;
+            LaneState<N> y = x;
             for (int k = 0; k < p.n_critic; ++k) {
-                // Each critic step sees the critic it just produced and the old generator.
-                y.head(nc) += h * velocity_unchecked(p, y).head(nc);
+                const LaneState<N> v = velocity_lanes(p, y);
+                y.x0 += h * v.x0;
+                if (dirac) y.x1 += h * v.x1;
             }
-            y.tail(ng) += h * velocity_unchecked(p, y).tail(ng);
+            const LaneState<N> v = velocity_lanes(p, y);
+            if (dirac)
+                y.x2 += h * v.x2;
+            else
+                y.x1 += h * v.x1;
             return y;
         }
     }
     return x;
+}
+
+template <int N>
+void load_lane(LaneState<N>& x, int lane, const State& s) {
+    x.x0(lane) = s(0);
+    x.x1(lane) = s(1);
+    x.x2(lane) = s.size() == 3 ? s(2) : 0.0;
+}
+
+State lane_state(const double* x0, const double* x1, const double* x2, int lane, int dim) {
+    State s(dim);
+    s(0) = x0[lane];
+    s(1) = x1[lane];
+    if (dim == 3) s(2) = x2[lane];
+    return s;
+}
+
+// Single states run in a block of kSingleLanes: 8 doubles is one packet even with AVX-512,
+// so a lane here takes exactly the packet code of a lane in a 64-lane batch block (a 2-lane
+// block would use 2-wide packets, whose exp may round differently).
+constexpr int kSingleLanes = 8;
+
+State step_unchecked(const Params& p, const State& x) {
+    LaneState<kSingleLanes> lanes;
+    // Padding: the same state in every lane, so nothing non-finite appears.
+    for (int i = 0; i < kSingleLanes; ++i) load_lane(lanes, i, x);
+    const LaneState<kSingleLanes> y = step_lanes(p, lanes);
+    return lane_state(y.x0.data(), y.x1.data(), y.x2.data(), 0, dimension(p.system));
 }
 
 Eigen::MatrixXd step_jacobian_unchecked(const Params& p, const State& x) {
@@ -166,30 +248,65 @@ Eigen::MatrixXd step_jacobian_unchecked(const Params& p, const State& x) {
     return id;
 }
 
-bool runaway(const State& x) { return !x.allFinite() || x.norm() > kRunawayNorm; }
+// Runs `m` ≤ N trajectories (starts[0..m)) in the lanes of one block, into out[0..m).
+// A lane stops at the first non-finite or runaway state (norm > kRunawayNorm; NaN fails the
+// comparison), which is not stored; the block stops when every lane has. Lanes past m hold a
+// copy of starts[0] and are never read.
+template <int N>
+void integrate_lanes(const Params& p, const State* starts, int m, int steps, int keep_every,
+                     Trajectory* out) {
+    const int dim = dimension(p.system);
+    LaneState<N> x;
+    for (int i = 0; i < N; ++i) load_lane(x, i, starts[i < m ? i : 0]);
+    Eigen::Array<bool, N, 1> alive = Eigen::Array<bool, N, 1>::Constant(false);
+    for (int i = 0; i < m; ++i) {
+        alive(i) = true;
+        Trajectory& t = out[i];
+        t.keep_every = keep_every;
+        t.states.reserve(static_cast<size_t>(steps / keep_every) + 2);
+        t.states.push_back(starts[i]);
+    }
+    const auto finish = [&](int i, int last_step) {
+        Trajectory& t = out[i];
+        t.steps = last_step;
+        if (t.steps % keep_every != 0)  // always the last state
+            t.states.push_back(lane_state(x.x0.data(), x.x1.data(), x.x2.data(), i, dim));
+    };
+    int alive_count = m;
+    for (int k = 1; k <= steps && alive_count > 0; ++k) {
+        const LaneState<N> next = step_lanes(p, x);
+        const Eigen::Array<bool, N, 1> ok =
+            (next.x0 * next.x0 + next.x1 * next.x1 + next.x2 * next.x2).sqrt() <= kRunawayNorm;
+        if (!(ok || !alive).all()) {
+            for (int i = 0; i < m; ++i) {
+                if (!alive(i) || ok(i)) continue;
+                out[i].diverged = true;
+                out[i].diverged_at = k;
+                finish(i, k - 1);  // x still holds step k − 1 here
+                alive(i) = false;
+                --alive_count;
+            }
+        }
+        x = next;  // dead lanes go on computing garbage, never read
+        if (k % keep_every == 0) {
+            for (int i = 0; i < m; ++i)
+                if (alive(i))
+                    out[i].states.push_back(
+                        lane_state(x.x0.data(), x.x1.data(), x.x2.data(), i, dim));
+        }
+    }
+    for (int i = 0; i < m; ++i)
+        if (alive(i)) finish(i, steps);
+}
 
-// integrate() after its arguments were checked: integrate_batch checks once, up front, so
-// that no worker thread has anything to throw.
+// integrate() after its arguments were checked.
 Trajectory integrate_unchecked(const Params& p, const State& start, int steps, int keep_every) {
     Trajectory t;
-    t.keep_every = keep_every;
-    t.states.reserve(static_cast<size_t>(steps / keep_every) + 2);
-    t.states.push_back(start);
-    State current = start;
-    for (int k = 1; k <= steps; ++k) {
-        State next = step_unchecked(p, current);
-        if (runaway(next)) {
-            t.diverged = true;
-            t.diverged_at = k;
-            break;
-        }
-        current = std::move(next);
-        t.steps = k;
-        if (k % keep_every == 0) t.states.push_back(current);
-    }
-    if (t.steps % keep_every != 0) t.states.push_back(current);  // always the last state
+    integrate_lanes<kSingleLanes>(p, &start, 1, steps, keep_every, &t);
     return t;
 }
+
+constexpr int kBatchLanes = 64;  // trajectories per block of integrate_batch
 
 void require_steps(int steps, int keep_every) {
     require(steps >= 0, "gan.steps must be >= 0 (got " + std::to_string(steps) + ")");
@@ -286,39 +403,14 @@ std::vector<Trajectory> integrate_batch(const Params& p, const std::vector<State
     }
 
     std::vector<Trajectory> out(starts.size());
-    // Each trajectory depends only on its own start, so the split cannot change any result;
-    // contiguous chunks just keep each worker on its own slice of `out`.
-    const unsigned hw = std::max(1u, std::thread::hardware_concurrency());
-    const size_t workers = std::min<size_t>({2, hw, starts.size()});
-    if (workers <= 1) {
-        for (size_t i = 0; i < starts.size(); ++i)
-            out[i] = integrate_unchecked(p, starts[i], steps, keep_every);
-        return out;
-    }
-
-    const size_t chunk = (starts.size() + workers - 1) / workers;
-    std::vector<std::exception_ptr> errors(workers);
-    std::vector<std::thread> threads;
-    threads.reserve(workers);
-    for (size_t w = 0; w < workers; ++w) {
-        const size_t lo = w * chunk;
-        const size_t hi = std::min(starts.size(), lo + chunk);
-        threads.emplace_back([&, w, lo, hi] {
-            // Arguments were checked above; this only catches allocation failure, which must
-            // not escape a thread (std::terminate).
-            try {
-                for (size_t i = lo; i < hi; ++i) {
-                    out[i] = integrate_unchecked(p, starts[i], steps, keep_every);
-                }
-            } catch (...) {
-                errors[w] = std::current_exception();
-            }
-        });
-    }
-    for (std::thread& t : threads) t.join();
-    for (const std::exception_ptr& e : errors) {
-        if (e) std::rethrow_exception(e);
-    }
+    const int n = static_cast<int>(starts.size());
+    const int blocks = (n + kBatchLanes - 1) / kBatchLanes;
+    parallel::for_blocks(blocks, [&](int b) {
+        const int lo = b * kBatchLanes;
+        integrate_lanes<kBatchLanes>(p, &starts[static_cast<size_t>(lo)],
+                                     std::min(kBatchLanes, n - lo), steps, keep_every,
+                                     &out[static_cast<size_t>(lo)]);
+    });
     return out;
 }
 

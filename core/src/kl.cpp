@@ -11,6 +11,8 @@
 #include "genlab/kl.hpp"
 
 #include "check.hpp"
+#include "parallel.hpp"
+#include "vecmath.hpp"
 
 #include <Eigen/Cholesky>
 #include <Eigen/Eigenvalues>
@@ -123,6 +125,73 @@ constexpr double kNegligibleNats = 40.0;
 //   y2 = u2/l22, y1 = (u1 − l21·y2)/l11.
 // Every step flips sign exactly under x → −x, m → −m, so a mixture symmetric about 0 gives an
 // exactly even log p and an exactly odd ∇ log p (two components: the sums just commute).
+// Points are evaluated in chunks of kChunk as fixed-size arrays (packets, no scalar tail: the
+// last chunk is padded), kChunksPerBlock chunks per parallel block. Each point's result
+// depends only on the point, never on the chunk or the thread that held it.
+constexpr int kChunk = 64;
+constexpr int kChunksPerBlock = 4;
+using Chunk = Eigen::Array<double, kChunk, 1>;
+using ChunkMask = Eigen::Array<bool, kChunk, 1>;
+
+template <int D, bool Grad>
+void mixture_eval_chunk(const std::vector<Chol>& comps, const double* inv11, const double* inv22,
+                        const Chunk& x1, const Chunk& x2, Chunk& logp, Chunk& g1, Chunk& g2) {
+    const int K = static_cast<int>(comps.size());
+    Chunk a[kMaxComponents], u1[kMaxComponents], u2[kMaxComponents];
+    Chunk mx = Chunk::Constant(-std::numeric_limits<double>::infinity());
+    for (int k = 0; k < K; ++k) {
+        const Chol& c = comps[k];
+        u1[k] = (x1 - c.m1) * inv11[k];
+        Chunk q = u1[k] * u1[k];
+        if constexpr (D == 2) {
+            // (x2 − m2) − l21·u1 rather than x2 − (m2 + l21·u1): see the sign note above.
+            u2[k] = ((x2 - c.m2) - c.l21 * u1[k]) * inv22[k];
+            q += u2[k] * u2[k];
+        }
+        a[k] = c.log_norm - 0.5 * q;
+        mx = (a[k] > mx).select(a[k], mx);
+    }
+    // t = Σ exp(a_k − max) over all but one leader (whose term is exactly 1): kept apart
+    // from the 1 so log p = max + log1p(t) keeps t's digits when t is tiny.
+    Chunk t = Chunk::Zero(), d1 = Chunk::Zero(), d2 = Chunk::Zero();
+    ChunkMask leader_taken = ChunkMask::Constant(false);
+    // Two components (the common case): the leader's exp is exp(0) = 1, so one exp of the
+    // smaller a_k − max serves both, the same value the general loop would compute.
+    Chunk e_other;
+    if (K == 2) e_other = (a[0].min(a[1]) - mx).exp();
+    for (int k = 0; k < K; ++k) {
+        const Chunk delta = a[k] - mx;
+        const ChunkMask skip = delta < -kNegligibleNats;
+        const ChunkMask leader = (delta == 0) && !leader_taken;
+        leader_taken = leader_taken || leader;
+        // A chunk where every term is negligible skips the exp (the select below would drop
+        // it anyway: the skip changes no value).
+        if (skip.all()) continue;
+        const Chunk e = K == 2 ? e_other : Chunk(delta.exp());
+        t += (skip || leader).select(0.0, e);
+        if constexpr (Grad) {
+            const Chunk w = skip.select(0.0, leader.select(1.0, e));
+            if constexpr (D == 1) {
+                d1 -= w * (u1[k] * inv11[k]);
+            } else {
+                const Chunk y2 = u2[k] * inv22[k];
+                d2 -= w * y2;
+                d1 -= w * ((u1[k] - comps[k].l21 * y2) * inv11[k]);
+            }
+        }
+    }
+    // Below 1e-4 the series t − t²/2 + t³/3 is exact to ~t⁴/4.
+    const Chunk series = t * (1 - t * (0.5 - t / 3));
+    // As with the exp above, a chunk where no point needs the log skips it.
+    const ChunkMask tiny = t < 1e-4;
+    logp = tiny.all() ? Chunk(mx + series) : Chunk(mx + tiny.select(series, vecmath::log1p(t)));
+    if constexpr (Grad) {
+        const Chunk s = 1 + t;
+        g1 = d1 / s;
+        if constexpr (D == 2) g2 = d2 / s;
+    }
+}
+
 template <int D, bool Grad>
 void mixture_eval_impl(const std::vector<Chol>& comps, const Array& x1, const Array& x2,
                        Array& logp, Array* g1, Array* g2) {
@@ -138,52 +207,24 @@ void mixture_eval_impl(const std::vector<Chol>& comps, const Array& x1, const Ar
         g1->resize(n);
         if constexpr (D == 2) g2->resize(n);
     }
-    double a[kMaxComponents], u1[kMaxComponents], u2[kMaxComponents];
-    for (Eigen::Index i = 0; i < n; ++i) {
-        double mx = -std::numeric_limits<double>::infinity();
-        for (int k = 0; k < K; ++k) {
-            const Chol& c = comps[k];
-            u1[k] = (x1(i) - c.m1) * inv11[k];
-            double q = u1[k] * u1[k];
-            if constexpr (D == 2) {
-                // (x2 − m2) − l21·u1 rather than x2 − (m2 + l21·u1): see the sign note above.
-                u2[k] = ((x2(i) - c.m2) - c.l21 * u1[k]) * inv22[k];
-                q += u2[k] * u2[k];
-            }
-            a[k] = c.log_norm - 0.5 * q;
-            mx = std::max(mx, a[k]);
-        }
-        // t = Σ exp(a_k − max) over all but one leader (whose term is exactly 1): kept apart
-        // from the 1 so log p = max + log1p(t) keeps t's digits when t is tiny.
-        double t = 0, d1 = 0, d2 = 0;
-        bool leader = false;
-        for (int k = 0; k < K; ++k) {
-            const double delta = a[k] - mx;
-            if (delta < -kNegligibleNats) continue;
-            double e = 1.0;
-            if (delta == 0 && !leader)
-                leader = true;
-            else
-                t += (e = std::exp(delta));
+    const Eigen::Index chunks = (n + kChunk - 1) / kChunk;
+    const int blocks = static_cast<int>((chunks + kChunksPerBlock - 1) / kChunksPerBlock);
+    parallel::for_blocks(blocks, [&](int b) {
+        const Eigen::Index first = static_cast<Eigen::Index>(b) * kChunksPerBlock;
+        for (Eigen::Index c = first; c < std::min(chunks, first + kChunksPerBlock); ++c) {
+            const Eigen::Index lo = c * kChunk;
+            const Eigen::Index m = std::min<Eigen::Index>(kChunk, n - lo);
+            Chunk cx1 = Chunk::Zero(), cx2 = Chunk::Zero(), lp, cg1, cg2;
+            cx1.head(m) = x1.segment(lo, m);
+            if constexpr (D == 2) cx2.head(m) = x2.segment(lo, m);
+            mixture_eval_chunk<D, Grad>(comps, inv11, inv22, cx1, cx2, lp, cg1, cg2);
+            logp.segment(lo, m) = lp.head(m);
             if constexpr (Grad) {
-                if constexpr (D == 1) {
-                    d1 -= e * (u1[k] * inv11[k]);
-                } else {
-                    const double y2 = u2[k] * inv22[k];
-                    d2 -= e * y2;
-                    d1 -= e * ((u1[k] - comps[k].l21 * y2) * inv11[k]);
-                }
+                g1->segment(lo, m) = cg1.head(m);
+                if constexpr (D == 2) g2->segment(lo, m) = cg2.head(m);
             }
         }
-        // Below 1e-4 the series t − t²/2 + t³/3 is exact to ~t⁴/4 and spares the log call at
-        // the many nodes where the second mode is a distant tail.
-        logp(i) = mx + (t < 1e-4 ? t * (1 - t * (0.5 - t / 3)) : std::log1p(t));
-        if constexpr (Grad) {
-            const double s = 1 + t;
-            (*g1)(i) = d1 / s;
-            if constexpr (D == 2) (*g2)(i) = d2 / s;
-        }
-    }
+    });
 }
 
 // log p at the points (x1, x2) (x2 unread in 1-D) and, if g1 is given, ∇x log p into (g1, g2).
@@ -571,7 +612,9 @@ class Evaluator {
         lq_ = q.log_norm - 0.5 * zz_;
         lse_ = log_add_exp(lp_, lq_);
         const double on_q = wsum(w_, kLog2 + lq_ - lse_);
-        const double value = 0.5 * (on_p + on_q);
+        // JS lies in [0, log 2]; the sums' rounding (it depends on the SIMD width) can land an
+        // ulp outside, e.g. for disjoint supports. NaN passes through std::min/max unchanged.
+        const double value = std::min(std::max(0.5 * (on_p + on_q), 0.0), kLog2);
         if (!grad) return value;
         grad_log_q_on_q_grid(q);
         r_ = (lp_ - lse_).exp();

@@ -17,15 +17,55 @@ namespace {
 // input cell it reads, (r + di, c + dj), is generated before (r, c).
 bool offset_is_earlier(int di, int dj, Order order) { return is_earlier({di, dj}, {0, 0}, order); }
 
-// Adds `out` shifted by the kernel offset (di, dj) into `in`: in(r + di, c + dj) += out(r, c),
-// keeping only in-bounds cells (zero padding contributes no path).
-void scatter_shifted(const Counts& out, int di, int dj, Counts& in) {
-    const int n = static_cast<int>(out.rows());
-    const int rows = n - std::abs(di);
-    const int cols = n - std::abs(dj);
-    if (rows <= 0 || cols <= 0) return;
-    in.block(std::max(di, 0), std::max(dj, 0), rows, cols) +=
-        out.block(std::max(-di, 0), std::max(-dj, 0), rows, cols);
+// A box of rows [r0, r1] and columns [c0, c1] (inclusive).
+struct Box {
+    int r0, r1, c0, c1;
+    int rows() const { return r1 - r0 + 1; }
+    int cols() const { return c1 - c0 + 1; }
+};
+
+// The rows and columns of in-box cells a layer's kept offsets read: out(r, c) feeds
+// in(r + di, c + dj), so the input box is the output box widened by the offsets' range,
+// clipped to the map.
+Box input_box(const Box& out, const Mask& mask, int n) {
+    const int h = static_cast<int>(mask.rows()) / 2;
+    int di_lo = h, di_hi = -h, dj_lo = h, dj_hi = -h;
+    for (int i = 0; i < mask.rows(); ++i)
+        for (int j = 0; j < mask.cols(); ++j)
+            if (mask(i, j)) {
+                di_lo = std::min(di_lo, i - h), di_hi = std::max(di_hi, i - h);
+                dj_lo = std::min(dj_lo, j - h), dj_hi = std::max(dj_hi, j - h);
+            }
+    if (di_lo > di_hi) return out;  // an empty mask: nothing reaches, keep the box
+    return {std::max(0, out.r0 + di_lo), std::min(n - 1, out.r1 + di_hi),
+            std::max(0, out.c0 + dj_lo), std::min(n - 1, out.c1 + dj_hi)};
+}
+
+// in(r + di, c + dj) += out(r, c) for every kept offset, on the boxes only: `out` holds the
+// cells of box ob, `in` those of ib. Cells pushed off the map (zero padding) carry no path.
+void scatter_layer(const Counts& out, const Box& ob, const Mask& mask, const Box& ib, Counts& in) {
+    const int h = static_cast<int>(mask.rows()) / 2;
+    for (int i = 0; i < mask.rows(); ++i) {
+        for (int j = 0; j < mask.cols(); ++j) {
+            if (!mask(i, j)) continue;
+            const int di = i - h, dj = j - h;
+            // Target rows r + di for r in [ob.r0, ob.r1], kept inside ib.
+            const int tr0 = std::max(ob.r0 + di, ib.r0), tr1 = std::min(ob.r1 + di, ib.r1);
+            const int tc0 = std::max(ob.c0 + dj, ib.c0), tc1 = std::min(ob.c1 + dj, ib.c1);
+            if (tr0 > tr1 || tc0 > tc1) continue;
+            in.block(tr0 - ib.r0, tc0 - ib.c0, tr1 - tr0 + 1, tc1 - tc0 + 1) +=
+                out.block(tr0 - di - ob.r0, tc0 - dj - ob.c0, tr1 - tr0 + 1, tc1 - tc0 + 1);
+        }
+    }
+}
+
+// The cells of `box` where counts > 0 (counts holds the box), row-major in map coordinates.
+std::vector<Cell> nonzero_in_box(const Counts& counts, const Box& box) {
+    std::vector<Cell> cells;
+    for (int r = 0; r < box.rows(); ++r)
+        for (int c = 0; c < box.cols(); ++c)
+            if (counts(r, c) > 0) cells.push_back({box.r0 + r, box.c0 + c});
+    return cells;
 }
 
 }  // namespace
@@ -128,23 +168,22 @@ Analysis analyze(const Stack& s, Cell pixel) {
     a.layer_paths.resize(layers);
 
     // Walk from the output back to the input: the counts at layer l's input are the counts
-    // at its output scattered through every kept kernel offset.
-    Counts out = Counts::Zero(n, n);
-    out(pixel.row, pixel.col) = 1.0;
+    // at its output scattered through every kept kernel offset. Only the box that can reach
+    // the pixel is computed; the rest of each n×n output is zero.
+    Box ob{pixel.row, pixel.row, pixel.col, pixel.col};
+    Counts out = Counts::Ones(1, 1);
+    a.layers.resize(layers);
     for (int l = layers - 1; l >= 0; --l) {
-        Counts in = Counts::Zero(n, n);
-        for (int i = 0; i < s.kernel; ++i) {
-            for (int j = 0; j < s.kernel; ++j) {
-                if (s.masks[l](i, j)) scatter_shifted(out, i - h, j - h, in);
-            }
-        }
-        a.layer_paths[l] = in;
+        const Box ib = input_box(ob, s.masks[l], n);
+        Counts in = Counts::Zero(ib.rows(), ib.cols());
+        scatter_layer(out, ob, s.masks[l], ib, in);
+        a.layer_paths[l] = Counts::Zero(n, n);
+        a.layer_paths[l].block(ib.r0, ib.c0, ib.rows(), ib.cols()) = in;
+        a.layers[l] = nonzero_in_box(in, ib);
         out = std::move(in);
+        ob = ib;
     }
     a.paths = a.layer_paths[0];
-
-    a.layers.reserve(layers);
-    for (const Counts& c : a.layer_paths) a.layers.push_back(nonzero_cells(c));
     a.cells = a.layers[0];
 
     // Without masks, L layers of a k×k kernel reach a (2·L·h + 1)² square, clipped.

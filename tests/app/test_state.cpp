@@ -88,8 +88,8 @@ TEST(ApplySet, BadKeysAndValuesNameTheKeyAndTheAllowedValues) {
     EXPECT_TRUE(mentions(e, "masks")) << e;  // lists what is allowed
     e = error_of([&] { apply_set(s, "receptive_field.order=sideways"); });
     EXPECT_TRUE(mentions(e, "top-down | bottom-up")) << e;
-    e = error_of([&] { apply_set(s, "receptive_field.size=65"); });
-    EXPECT_TRUE(mentions(e, "[1, 64]")) << e;
+    e = error_of([&] { apply_set(s, "receptive_field.size=129"); });
+    EXPECT_TRUE(mentions(e, "[1, 128]")) << e;
     e = error_of([&] { apply_set(s, "receptive_field.size=2.5"); });
     EXPECT_TRUE(mentions(e, "receptive_field.size")) << e;
     e = error_of([&] { apply_set(s, "receptive_field.pixel=9,1"); });

@@ -57,9 +57,13 @@ struct Stack {
     std::vector<Mask> masks;  // input first; 1 ≤ count ≤ kMaxLayers, each k×k
 };
 
-constexpr int kMaxSize = 64;
+// The core's limits. analyze() only works on the box the pixel can reach, so its cost grows
+// with layers and kernel, not with n (beyond an O(L·n²) fill of the full-size outputs). The
+// app uses smaller limits of its own (kRfMaxSize, kRfMaxLayers in app/model/rf_model.hpp),
+// set by what a canvas and a layer list can show.
+constexpr int kMaxSize = 512;
 constexpr int kMaxKernel = 9;
-constexpr int kMaxLayers = 12;
+constexpr int kMaxLayers = 64;
 
 //-----------------------------------------------------------------------------
 // [SECTION] Masks and generation order
@@ -101,8 +105,9 @@ struct Analysis {
     std::vector<Cell> unmasked_reach;
 };
 
-// Validates, then propagates path counts backward from the pixel, one layer at a time.
-// Cost: O(L · n² · k²).
+// Validates, then propagates path counts backward from the pixel, one layer at a time, over
+// the bounding box of the cells that can reach it (it grows by the kept kernel offsets per
+// layer). Cost: O(Σ_l box_l · kept cells) + O(L · n²) to fill the full-size outputs.
 Analysis analyze(const Stack& stack, Cell pixel);
 
 // The cells where counts > 0, row-major.

@@ -1,0 +1,105 @@
+// genlab_bench: the four core kernels the panels run, at fixed sizes (issue 6, BENCHMARKS.md).
+//   flow_push       512² base grid through 16 layers (planar/radial): positions + log|det J|
+//   gan_rk4         1000 dirac trajectories (γ = 0.3) × 1000 RK4 steps (lr = 0.05)
+//   kl_reverse_fit  1-D reverse-KL fit, 2048-point quadrature, 2000 Adam steps
+//   rf_paths        path counts for one pixel, 128×128 grid, 16 layers, 5×5 masks (A then B)
+// Each has a scaling series: the argument is the size multiplier (1, 4, 16) and the complexity
+// fit is over the work size N (points, trajectories, quadrature nodes, grid cells).
+// smoke_* runs the same code at tiny sizes: ctest runs it so the bench never rots.
+#include "workloads.hpp"
+
+#include <benchmark/benchmark.h>
+
+#include <cmath>
+#include <stdexcept>
+
+namespace gb = genlab::bench;
+using namespace genlab;
+
+namespace {
+
+void run_flow_push(benchmark::State& state, int n) {
+    const flow::Stack s = gb::flow_stack(16);
+    const Eigen::Matrix2Xd z = gb::flow_grid(n);
+    Eigen::VectorXd log_det;
+    for (auto _ : state) {
+        Eigen::Matrix2Xd x = flow::push_batch(s, z, &log_det);
+        benchmark::DoNotOptimize(x.data());
+        benchmark::DoNotOptimize(log_det.data());
+    }
+    if (!log_det.allFinite()) state.SkipWithError("non-finite log|det J|");
+    state.SetComplexityN(z.cols());
+    state.counters["points"] = static_cast<double>(z.cols());
+}
+
+void run_gan_rk4(benchmark::State& state, int trajectories, int steps) {
+    const gan::Params p = gb::gan_params();
+    const std::vector<gan::State> starts = gb::gan_starts(trajectories);
+    // The panel's extra trajectories keep ~1000 states (view_gan.cpp's extra_keep).
+    const int keep = std::max(1, steps / 1000);
+    for (auto _ : state) {
+        std::vector<gan::Trajectory> t = gan::integrate_batch(p, starts, steps, keep);
+        benchmark::DoNotOptimize(t.data());
+        if (t.back().steps != steps) state.SkipWithError("a trajectory diverged");
+    }
+    state.SetComplexityN(trajectories);
+}
+
+void run_kl_fit(benchmark::State& state, int nodes, int iterations) {
+    const kl::Mixture p = gb::kl_target();
+    const kl::Quadrature quad(1, nodes);
+    const kl::FitOptions o = gb::kl_options(iterations);
+    for (auto _ : state) {
+        kl::Fit f = kl::fit(p, gb::kl_start(), kl::Objective::Reverse, o, quad);
+        benchmark::DoNotOptimize(f.q.mean.data());
+        if (f.iterations != iterations) state.SkipWithError("the fit stopped early");
+    }
+    state.SetComplexityN(nodes);
+}
+
+void run_rf_paths(benchmark::State& state, int n, int layers) {
+    const rf::Stack s = gb::rf_stack(n, layers);
+    for (auto _ : state) {
+        rf::Analysis a = rf::analyze(s, gb::rf_pixel(n));
+        benchmark::DoNotOptimize(a.paths.data());
+    }
+    state.SetComplexityN(static_cast<int64_t>(n) * n);
+}
+
+// Size multipliers 1, 4, 16 (work N ×1, ×4, ×16).
+void flow_push(benchmark::State& st) {
+    run_flow_push(st, 512 * static_cast<int>(std::lround(std::sqrt(st.range(0)))));
+}
+void gan_rk4(benchmark::State& st) { run_gan_rk4(st, 1000 * static_cast<int>(st.range(0)), 1000); }
+void kl_reverse_fit(benchmark::State& st) {
+    run_kl_fit(st, 2048 * static_cast<int>(st.range(0)), 2000);
+}
+void rf_paths(benchmark::State& st) {
+    run_rf_paths(st, 128 * static_cast<int>(std::lround(std::sqrt(st.range(0)))), 16);
+}
+
+void smoke_flow_push(benchmark::State& st) { run_flow_push(st, 16); }
+void smoke_gan_rk4(benchmark::State& st) { run_gan_rk4(st, 8, 50); }
+void smoke_kl_reverse_fit(benchmark::State& st) { run_kl_fit(st, 64, 20); }
+void smoke_rf_paths(benchmark::State& st) { run_rf_paths(st, 16, 4); }
+
+}  // namespace
+
+// The scaling series: multipliers 1, 4, 16, wall time (the kernels use both cores), and
+// Google Benchmark's least-squares fit of time = c·N with its RMS error.
+void series(benchmark::internal::Benchmark* b) {
+    b->Arg(1)->Arg(4)->Arg(16)->Unit(benchmark::kMillisecond)->Complexity(benchmark::oN);
+    b->UseRealTime();
+}
+
+BENCHMARK(flow_push)->Apply(series);
+BENCHMARK(gan_rk4)->Apply(series);
+BENCHMARK(kl_reverse_fit)->Apply(series);
+BENCHMARK(rf_paths)->Apply(series);
+
+BENCHMARK(smoke_flow_push)->Unit(benchmark::kMicrosecond);
+BENCHMARK(smoke_gan_rk4)->Unit(benchmark::kMicrosecond);
+BENCHMARK(smoke_kl_reverse_fit)->Unit(benchmark::kMicrosecond);
+BENCHMARK(smoke_rf_paths)->Unit(benchmark::kMicrosecond);
+
+BENCHMARK_MAIN();
