@@ -231,8 +231,14 @@ void Canvas::draw(ImVec2 size, const Content& content) {
 }
 
 void Canvas::draw_frame_with(const Content& content) {
-    dl_->AddRectFilled(origin_, ImVec2(origin_.x + size_.x, origin_.y + size_.y),
-                       IM_COL32(255, 255, 255, 255));
+    // White margins around the (opaque) plot background: never two fills on one pixel, as
+    // every filled pixel costs a software rasterizer ~13 ns.
+    const ImVec2 end(origin_.x + size_.x, origin_.y + size_.y);
+    const ImU32 white = IM_COL32(255, 255, 255, 255);
+    dl_->AddRectFilled(origin_, ImVec2(end.x, plot_min_.y), white);
+    dl_->AddRectFilled(ImVec2(origin_.x, plot_max_.y), end, white);
+    dl_->AddRectFilled(ImVec2(origin_.x, plot_min_.y), ImVec2(plot_min_.x, plot_max_.y), white);
+    dl_->AddRectFilled(ImVec2(plot_max_.x, plot_min_.y), ImVec2(end.x, plot_max_.y), white);
     dl_->AddRectFilled(plot_min_, plot_max_, kBackground);
     if (axes_shown_) draw_axes();
     dl_->PushClipRect(plot_min_, plot_max_, true);

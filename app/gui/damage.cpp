@@ -270,7 +270,7 @@ std::vector<ImVec4> DamageRenderer::find_damage(const ImDrawData& data) const {
                       everything);
     }
     sink.rects.erase(std::remove_if(sink.rects.begin(), sink.rects.end(), empty), sink.rects.end());
-    std::vector<ImVec4> rects = merge_rects(sink.rects, 4);
+    std::vector<ImVec4> rects = merge_rects(sink.rects, 8);
     float total = 0;
     for (const ImVec4& r : rects) total += area(r);
     if (total > 0.6f * area(everything)) return {everything};  // one pass is cheaper
