@@ -759,6 +759,7 @@ int run_interactive(Shell& shell, GLFWwindow* window) {
         if (g_events != events_before) settle = 3;
         int fb_w = 0, fb_h = 0;
         glfwGetFramebufferSize(window, &fb_w, &fb_h);
+        test_override_framebuffer(fb_w, fb_h);
         if (fb_w <= 0 || fb_h <= 0) {  // minimized: nothing to draw into
             glfwWaitEventsTimeout(0.5);
             continue;

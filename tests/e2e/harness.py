@@ -355,6 +355,25 @@ class App:
         return self.returncode
 
 
+def cpu_seconds(pid):
+    """User + system CPU time of a process, from /proc/<pid>/stat."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rss_kib(pid):
+    """Resident set size (VmRSS) in KiB, or None once the process is gone."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
 def run_cli(args, env_extra=None, display=None, timeout=60, binary=None):
     """Run the app to completion (--help/--report/--screenshot). DISPLAY is unset
     unless given, so headless modes are proven not to need X. Returns
