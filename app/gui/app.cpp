@@ -352,6 +352,7 @@ class Shell {
                     {"panel", state_.value("panel", "")},
                     {"state", state()},
                     {"last_export", last_export_},
+                    {"export_folder", settings_.export_folder},
                     {"last_error", last_error_},
                     {"playing", const_cast<Shell*>(this)->active().playing()},
                     {"help_shown", show_help_}};
@@ -760,7 +761,9 @@ int run_interactive(Shell& shell, GLFWwindow* window) {
         int fb_w = 0, fb_h = 0;
         glfwGetFramebufferSize(window, &fb_w, &fb_h);
         test_override_framebuffer(fb_w, fb_h);
-        if (fb_w <= 0 || fb_h <= 0) {  // minimized: nothing to draw into
+        // Minimized: nothing to draw into. X11 keeps an iconified window's size, so without
+        // the attribute a playing panel would go on drawing (and using a core) unseen.
+        if (fb_w <= 0 || fb_h <= 0 || glfwGetWindowAttrib(window, GLFW_ICONIFIED)) {
             glfwWaitEventsTimeout(0.5);
             continue;
         }

@@ -157,6 +157,34 @@ def _send_wm_delete(display, wid):
         x.XCloseDisplay(dpy)
 
 
+def set_iconified(display, wid, iconic):
+    """Minimizes or restores a window the way a window manager does (Xvfb has none): sets the
+    ICCCM WM_STATE property to IconicState (3) or NormalState (1), and unmaps or maps the
+    window. GLFW reads WM_STATE for GLFW_ICONIFIED. Returns False if libX11 is missing."""
+    try:
+        x = ctypes.CDLL("libX11.so.6")
+    except OSError:
+        return False
+    vp, ul = ctypes.c_void_p, ctypes.c_ulong
+    x.XOpenDisplay.restype, x.XOpenDisplay.argtypes = vp, [ctypes.c_char_p]
+    x.XInternAtom.restype, x.XInternAtom.argtypes = ul, [vp, ctypes.c_char_p, ctypes.c_int]
+    x.XChangeProperty.argtypes = [vp, ul, ul, ul, ctypes.c_int, ctypes.c_int, vp, ctypes.c_int]
+    x.XMapWindow.argtypes = x.XUnmapWindow.argtypes = [vp, ul]
+    x.XFlush.argtypes = x.XCloseDisplay.argtypes = [vp]
+    dpy = x.XOpenDisplay(display.encode())
+    if not dpy:
+        return False
+    try:
+        wm_state = x.XInternAtom(dpy, b"WM_STATE", 0)
+        data = (ctypes.c_long * 2)(3 if iconic else 1, 0)  # state, icon window (None)
+        x.XChangeProperty(dpy, wid, wm_state, wm_state, 32, 0, ctypes.byref(data), 2)  # Replace
+        (x.XUnmapWindow if iconic else x.XMapWindow)(dpy, wid)
+        x.XFlush(dpy)
+        return True
+    finally:
+        x.XCloseDisplay(dpy)
+
+
 class App:
     """Runs the app under an XServer (or display string) in test mode.
     stdout/stderr go to files in the temp dir and are printed if the `with`

@@ -12,7 +12,8 @@ import tempfile
 import time
 import unittest
 
-from harness import App, XServer, count_distinct_colors, cpu_seconds, read_png, run_cli
+from harness import (App, HarnessError, XServer, count_distinct_colors, cpu_seconds, read_png,
+                     run_cli, set_iconified)
 
 PRESETS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "assets", "presets")
 
@@ -31,11 +32,22 @@ def non_finite(obj, path="$"):
 
 
 class GuiFaults(unittest.TestCase):
-    def start(self, *args, screen=(1600, 1000), env_extra=None, ready="toolbar.play"):
-        x = XServer(*screen)
-        x.__enter__()
-        self.addCleanup(x.__exit__, None, None, None)
-        app = App(x, args=list(args), env_extra=env_extra)
+    @classmethod
+    def setUpClass(cls):
+        # One roomy screen for all: the drag test moves the window to leave space around it.
+        cls.x = XServer(2400, 1600)
+        cls.x.__enter__()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.x.__exit__(None, None, None)
+
+    def start(self, *args, env_extra=None, ready="toolbar.play"):
+        """Starts the app (after ending any earlier one of this test: one window at a time)."""
+        for earlier in getattr(self, "_apps", []):
+            earlier.terminate()
+        app = App(self.x, args=list(args), env_extra=env_extra)
+        self._apps = getattr(self, "_apps", []) + [app]
         app.__enter__()
         self.addCleanup(app.__exit__, None, None, None)
         # Tabs have no size in the first frame: wait for a laid-out frame before clicking.
@@ -43,9 +55,9 @@ class GuiFaults(unittest.TestCase):
                     timeout=60)
         return app
 
-    def assert_sane(self, app, ui, panel):
+    def assert_sane(self, app, ui, panel, reload=True):
         """The app runs, drew without GL errors, and its state, views and colorbars are finite
-        and accepted by the model (saved and reloaded through the CLI)."""
+        and (unless reload is False) accepted by the model: saved, and reloaded by the CLI."""
         self.assertIsNone(app.proc.poll(), "the app exited")
         self.assertEqual(ui["gl_errors"], 0)
         self.assertEqual(non_finite(ui["state"][panel]), [], "non-finite state")
@@ -54,6 +66,8 @@ class GuiFaults(unittest.TestCase):
         self.assertEqual(bad, [], "non-finite view or colorbar range")
         for k, (lo, hi) in ((k, v) for k, v in ui["values"].items() if k.startswith("colorbar.")):
             self.assertLessEqual(lo, hi, k)
+        if not reload:
+            return
         session = os.path.join(app.config_dir, "session.json")
         before = os.path.getmtime(session) if os.path.exists(session) else None
         app.key("ctrl+s")
@@ -68,20 +82,35 @@ class GuiFaults(unittest.TestCase):
         other = "kl" if panel != "kl" else "gan"
         for target in (other, panel):
             # A tab takes a click only after a frame in which it was hovered (ImGui's
-            # AllowItemOverlap rule); while a panel animates, frames can be slower than the
-            # harness's usual 50 ms pause, so hover for half a second first.
-            x, y, w, h = app.widget("tab." + target)
-            app.move(x + w / 2, y + h / 2, settle=0.5)
-            app._xdo("click", 1)
-            app.wait_ui(lambda ui: ui["panel"] == target, timeout=10)
+            # AllowItemOverlap rule). While a panel animates on a busy machine a frame can take
+            # longer than any fixed pause, so the click is repeated until seen, within 30 s.
+            deadline = time.monotonic() + 30
+            while True:
+                x, y, w, h = app.widget("tab." + target)
+                app.move(x + w / 2, y + h / 2, settle=0.5)
+                app._xdo("click", 1)
+                try:
+                    app.wait_ui(lambda ui: ui["panel"] == target, timeout=3)
+                    break
+                except HarnessError:
+                    if time.monotonic() > deadline:
+                        raise
+
+    def start_endless_animation(self, env_extra=None):
+        """The KL panel fitting one iteration a frame for 100,000 iterations with no tolerance:
+        it animates (and draws every frame) for as long as any test needs."""
+        app = self.start("--panel", "kl", "--set", "kl.iterations=100000", "--set",
+                         "kl.tolerance=0", "--set", "kl.iterations_per_frame=1",
+                         env_extra=env_extra)
+        app.wait_ui(lambda ui: ui["playing"])
+        return app
 
     # -- window sizes ------------------------------------------------------------------------
     def test_minimized_framebuffer_skips_rendering_and_recovers(self):
         # X cannot give a window a 0x0 framebuffer (GLFW on X11 keeps the size while
         # iconified), so the test hook makes the frame loop see one while SIGUSR1 toggles it.
-        app = self.start("--panel", "gan", env_extra={"GENLAB_TEST_FORCE_FRAMEBUFFER": "0x0"})
-        app.click_widget("toolbar.play")
-        app.wait_ui(lambda ui: ui["playing"])
+        app = self.start_endless_animation(
+            env_extra={"GENLAB_TEST_FORCE_FRAMEBUFFER": "0x0"})
         pid = app.proc.pid
         os.kill(pid, signal.SIGUSR1)  # "minimize"
         time.sleep(0.7)
@@ -91,23 +120,41 @@ class GuiFaults(unittest.TestCase):
         os.kill(pid, signal.SIGUSR1)  # "restore"
         ui = app.wait_ui(lambda ui: ui["forced_framebuffer_loops"] > 0)
         # A playing panel neither draws nor spins while there is nothing to draw into: it
-        # waits for events (0.5 s at most). Drawing this panel takes ~25 % of a core here,
-        # a busy loop 100 %; skipping takes ~0.
+        # waits for events (0.5 s at most). Drawing takes a large part of a core, a busy
+        # loop all of it; skipping takes ~0.
         self.assertLess((cpu1 - cpu0) / (t1 - t0), 0.08)
         self.assertGreaterEqual(ui["forced_framebuffer_loops"], 3)
         self.assertLess(ui["forced_framebuffer_loops"], 15)
         self.assertEqual(ui["framebuffer"], ui["window"])
+        self.assertTrue(ui["playing"])
         self.assert_answers_clicks(app)
-        self.assert_sane(app, app.wait_ui(), "gan")
+        self.assert_sane(app, app.wait_ui(), "kl", reload=False)  # a report runs every iteration
+
+    def test_iconified_window_stops_drawing_and_comes_back(self):
+        # What a window manager does on minimize (WM_STATE = Iconic, unmapped). X11 keeps the
+        # framebuffer size then, so the loop must also look at GLFW_ICONIFIED.
+        app = self.start_endless_animation()
+        self.assertTrue(set_iconified(app.display, app.window_id(), True), "no libX11")
+        time.sleep(0.7)
+        cpu0, t0 = cpu_seconds(app.proc.pid), time.monotonic()
+        time.sleep(2.5)
+        busy = (cpu_seconds(app.proc.pid) - cpu0) / (time.monotonic() - t0)
+        set_iconified(app.display, app.window_id(), False)
+        self.assertLess(busy, 0.08)  # drawing unseen took a large part of a core
+        self.assertTrue(app.wait_ui()["playing"])  # still running after the restore
+        self.assert_answers_clicks(app)
+        self.assert_sane(app, app.wait_ui(), "kl", reload=False)  # a report runs every iteration
 
     # -- the pointer leaves the window mid-drag ---------------------------------------------------
     def drag_out(self, app, x0, y0, outside, button=1):
         """Presses at window point (x0, y0), drags 30 px within the canvas, then moves through
         each screen point of `outside` (beyond every edge of the window) and releases at the
         last one."""
-        app.move(x0, y0)
+        # Pauses long enough that the app draws a frame between the move, the press and the
+        # next move even when busy: merged into one frame, the press would land 10 px off.
+        app.move(x0, y0, settle=0.4)
         app._xdo("mousedown", button)
-        time.sleep(0.15)
+        time.sleep(0.4)
         for i in range(1, 4):
             app.move(x0 + 10 * i, y0 + 7 * i, settle=0.1)
         for sx, sy in outside:
@@ -133,7 +180,7 @@ class GuiFaults(unittest.TestCase):
         ]
         for panel, extra, grab, part in cases:
             with self.subTest(panel):
-                app = self.start("--panel", panel, *extra, screen=(2400, 1600))
+                app = self.start("--panel", panel, *extra)
                 app._xdo("windowmove", app.window_id(), 400, 300)
                 time.sleep(0.3)
                 canvas = {"gan": "gan.phase", "kl": "kl.main", "flow": "flow.canvas",
@@ -192,10 +239,11 @@ class GuiFaults(unittest.TestCase):
                 if not app.wait_ui()["playing"]:
                     app.click_widget("toolbar.play")
                 if marker:  # the run stops with "diverged at step k"
-                    ui = app.wait_ui(lambda ui: marker in ui["widgets"] and not ui["playing"],
-                                     timeout=30)
+                    t0 = time.monotonic()
+                    ui = app.wait_ui(lambda ui: marker in ui["widgets"] and not ui["playing"]
+                                     and time.monotonic() - t0 > 1, timeout=60)
                 else:
-                    time.sleep(3)
+                    time.sleep(1.5)
                     ui = app.wait_ui()
                 # The state is never silently altered by a run that blew up (the flow's Play
                 # walks "upto", the shown layer, on purpose).
@@ -278,13 +326,25 @@ class GuiFaults(unittest.TestCase):
                 undo()
 
     def set_export_folder(self, app, folder):
+        """Types `folder` into the Export menu's field (again, if a busy frame lost keys) and
+        leaves the menu open."""
         app.click_widget("toolbar.export")
         app.wait_widget("export.folder")
-        app.click_widget("export.folder")
-        app.key("ctrl+a")
-        app.type_text(folder)
-        app.key("Return")
-        time.sleep(0.2)
+        for _ in range(3):
+            app.click_widget("export.folder")
+            time.sleep(0.3)
+            app.key("ctrl+a")
+            # ImGui drops characters typed while Ctrl is down, and the app holds a chord's
+            # releases until a frame has run: let a frame pass before typing.
+            time.sleep(0.5)
+            app.type_text(folder)
+            app.key("Return")
+            try:
+                app.wait_ui(lambda ui: ui["export_folder"] == folder, timeout=5)
+                return
+            except HarnessError:
+                pass
+        self.fail(f"could not type the export folder; it reads {app.ui['export_folder']!r}")
 
     def try_exports(self, app, items):
         """Clicks each export item; returns the last_error after each."""
