@@ -58,31 +58,51 @@ void on_event_enter(GLFWwindow*, int) { ++g_events; }
 // ImGui 1.86's GLFW backend writes io.KeysDown straight from the callback, so a press and a
 // release that arrive in the same poll (fast typing, xdotool, remote desktops) cancel out
 // before any frame sees them. Once a key goes down in a batch, every later release of that
-// batch is held back until a frame has run: chords like Ctrl+E stay whole.
-struct KeyEvent {
+// batch is held back until a frame has run: chords like Ctrl+E stay whole. Everything after
+// a held release waits with it, in order: keys and characters typed right after Ctrl+A would
+// otherwise reach ImGui while Ctrl still looks down (ImGui drops such characters, and takes
+// the keys as shortcuts: Ctrl+Y, Ctrl+Z...).
+struct InputEvent {
     GLFWwindow* window;
     int key, scancode, action, mods;
+    unsigned int codepoint;  // a character event when nonzero
 };
-std::vector<KeyEvent> g_held_releases;
+std::vector<InputEvent> g_held_events;
 bool g_pressed_this_frame = false;
 
 void on_key_deferring_fast_releases(GLFWwindow* w, int key, int scancode, int action, int mods) {
     ++g_events;
-    if (action == GLFW_PRESS) g_pressed_this_frame = true;
-    if (action == GLFW_RELEASE && g_pressed_this_frame) {
-        g_held_releases.push_back({w, key, scancode, action, mods});
+    if (!g_held_events.empty() || (action == GLFW_RELEASE && g_pressed_this_frame)) {
+        g_held_events.push_back({w, key, scancode, action, mods, 0});
         return;
     }
+    if (action == GLFW_PRESS) g_pressed_this_frame = true;
     ImGui_ImplGlfw_KeyCallback(w, key, scancode, action, mods);
 }
 
-// After a frame: deliver the held releases, so the next frame sees the keys go up.
+void on_char_after_held_releases(GLFWwindow* w, unsigned int codepoint) {
+    ++g_events;
+    if (!g_held_events.empty()) {
+        g_held_events.push_back({w, 0, 0, 0, 0, codepoint});
+        return;
+    }
+    ImGui_ImplGlfw_CharCallback(w, codepoint);
+}
+
+// After a frame: deliver all that was held, in order, before the next frame. Keys pressed
+// and released among them cancel out (their characters still arrive): better than being
+// taken as Ctrl shortcuts, and the text is never delayed by more than a frame.
 void release_held_keys() {
-    std::vector<KeyEvent> held;
-    held.swap(g_held_releases);
+    std::vector<InputEvent> held;
+    held.swap(g_held_events);
     g_pressed_this_frame = false;
-    for (const KeyEvent& e : held)
-        ImGui_ImplGlfw_KeyCallback(e.window, e.key, e.scancode, e.action, e.mods);
+    for (const InputEvent& e : held) {
+        if (e.codepoint) {
+            ImGui_ImplGlfw_CharCallback(e.window, e.codepoint);
+        } else {
+            ImGui_ImplGlfw_KeyCallback(e.window, e.key, e.scancode, e.action, e.mods);
+        }
+    }
     if (!held.empty()) ++g_events;  // the release needs a frame of its own
 }
 
@@ -694,8 +714,10 @@ struct ImGuiSession {
         setup_fonts(scale);
         setup_style(scale);
         ImGui_ImplGlfw_InitForOpenGL(window, true);
-        // Replaces ImGui's key callback (which still chains to ours) with the deferring one.
+        // Replaces ImGui's key and char callbacks (which still chain to ours) with the deferring
+        // ones.
         glfwSetKeyCallback(window, on_key_deferring_fast_releases);
+        glfwSetCharCallback(window, on_char_after_held_releases);
         ImGui_ImplOpenGL3_Init("#version 330 core");
     }
     ~ImGuiSession() {
