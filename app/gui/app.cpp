@@ -101,6 +101,8 @@ void release_held_keys() {
             ImGui_ImplGlfw_CharCallback(e.window, e.codepoint);
         } else {
             ImGui_ImplGlfw_KeyCallback(e.window, e.key, e.scancode, e.action, e.mods);
+            // A key left down here must stay down until a frame has seen it.
+            if (e.action == GLFW_PRESS) g_pressed_this_frame = true;
         }
     }
     if (!held.empty()) ++g_events;  // the release needs a frame of its own
