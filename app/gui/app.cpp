@@ -55,7 +55,8 @@ std::string g_glfw_error;
 int g_events = 0;  // bumped by every input/window event: the idle loop sleeps until one comes
 
 void on_glfw_error(int, const char* description) { g_glfw_error = description ? description : ""; }
-void on_event_window(GLFWwindow*) { ++g_events; }
+bool g_refresh_requested = false;  // the window system lost the window's contents
+void on_event_window(GLFWwindow*) { ++g_events, g_refresh_requested = true; }
 void on_event_size(GLFWwindow*, int, int) { ++g_events; }
 void on_event_pos(GLFWwindow*, double, double) { ++g_events; }
 void on_event_button(GLFWwindow*, int, int, int) { ++g_events; }
@@ -67,31 +68,53 @@ void on_event_enter(GLFWwindow*, int) { ++g_events; }
 // ImGui 1.86's GLFW backend writes io.KeysDown straight from the callback, so a press and a
 // release that arrive in the same poll (fast typing, xdotool, remote desktops) cancel out
 // before any frame sees them. Once a key goes down in a batch, every later release of that
-// batch is held back until a frame has run: chords like Ctrl+E stay whole.
-struct KeyEvent {
+// batch is held back until a frame has run: chords like Ctrl+E stay whole. Everything after
+// a held release waits with it, in order: keys and characters typed right after Ctrl+A would
+// otherwise reach ImGui while Ctrl still looks down (ImGui drops such characters, and takes
+// the keys as shortcuts: Ctrl+Y, Ctrl+Z...).
+struct InputEvent {
     GLFWwindow* window;
     int key, scancode, action, mods;
+    unsigned int codepoint;  // a character event when nonzero
 };
-std::vector<KeyEvent> g_held_releases;
+std::vector<InputEvent> g_held_events;
 bool g_pressed_this_frame = false;
 
 void on_key_deferring_fast_releases(GLFWwindow* w, int key, int scancode, int action, int mods) {
     ++g_events;
-    if (action == GLFW_PRESS) g_pressed_this_frame = true;
-    if (action == GLFW_RELEASE && g_pressed_this_frame) {
-        g_held_releases.push_back({w, key, scancode, action, mods});
+    if (!g_held_events.empty() || (action == GLFW_RELEASE && g_pressed_this_frame)) {
+        g_held_events.push_back({w, key, scancode, action, mods, 0});
         return;
     }
+    if (action == GLFW_PRESS) g_pressed_this_frame = true;
     ImGui_ImplGlfw_KeyCallback(w, key, scancode, action, mods);
 }
 
-// After a frame: deliver the held releases, so the next frame sees the keys go up.
+void on_char_after_held_releases(GLFWwindow* w, unsigned int codepoint) {
+    ++g_events;
+    if (!g_held_events.empty()) {
+        g_held_events.push_back({w, 0, 0, 0, 0, codepoint});
+        return;
+    }
+    ImGui_ImplGlfw_CharCallback(w, codepoint);
+}
+
+// After a frame: deliver all that was held, in order, before the next frame. Keys pressed
+// and released among them cancel out (their characters still arrive): better than being
+// taken as Ctrl shortcuts, and the text is never delayed by more than a frame.
 void release_held_keys() {
-    std::vector<KeyEvent> held;
-    held.swap(g_held_releases);
+    std::vector<InputEvent> held;
+    held.swap(g_held_events);
     g_pressed_this_frame = false;
-    for (const KeyEvent& e : held)
-        ImGui_ImplGlfw_KeyCallback(e.window, e.key, e.scancode, e.action, e.mods);
+    for (const InputEvent& e : held) {
+        if (e.codepoint) {
+            ImGui_ImplGlfw_CharCallback(e.window, e.codepoint);
+        } else {
+            ImGui_ImplGlfw_KeyCallback(e.window, e.key, e.scancode, e.action, e.mods);
+            // A key left down here must stay down until a frame has seen it.
+            if (e.action == GLFW_PRESS) g_pressed_this_frame = true;
+        }
+    }
     if (!held.empty()) ++g_events;  // the release needs a frame of its own
 }
 
@@ -389,6 +412,7 @@ class Shell {
                     {"panel", state_.value("panel", "")},
                     {"state", state()},
                     {"last_export", last_export_},
+                    {"export_folder", settings_.export_folder},
                     {"last_error", last_error_},
                     {"playing", const_cast<Shell*>(this)->active().playing()},
                     {"help_shown", show_help_}};
@@ -730,8 +754,10 @@ struct ImGuiSession {
         setup_fonts(scale);
         setup_style(scale);
         ImGui_ImplGlfw_InitForOpenGL(window, true);
-        // Replaces ImGui's key callback (which still chains to ours) with the deferring one.
+        // Replaces ImGui's key and char callbacks (which still chain to ours) with the deferring
+        // ones.
         glfwSetKeyCallback(window, on_key_deferring_fast_releases);
+        glfwSetCharCallback(window, on_char_after_held_releases);
         ImGui_ImplOpenGL3_Init("#version 330 core");
     }
     ~ImGuiSession() {
@@ -831,10 +857,15 @@ int run_interactive(Shell& shell, GLFWwindow* window) {
         if (g_events != events_before) settle = 3;
         int fb_w = 0, fb_h = 0;
         glfwGetFramebufferSize(window, &fb_w, &fb_h);
-        if (fb_w <= 0 || fb_h <= 0) {  // minimized: nothing to draw into
+        test_override_framebuffer(fb_w, fb_h);
+        // Minimized: nothing to draw into. X11 keeps an iconified window's size, so without
+        // the attribute a playing panel would go on drawing (and using a core) unseen.
+        if (fb_w <= 0 || fb_h <= 0 || glfwGetWindowAttrib(window, GLFW_ICONIFIED)) {
             glfwWaitEventsTimeout(0.5);
+            damage.invalidate();  // what the kept frame shows is not to be trusted afterwards
             continue;
         }
+        if (g_refresh_requested) damage.invalidate(), g_refresh_requested = false;
         const double now = glfwGetTime();
         render_frame(shell, window, damage, fb_w, fb_h,
                      frame == 0 ? 0.0 : std::min(now - last, 0.25), frame);

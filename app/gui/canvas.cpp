@@ -219,6 +219,7 @@ void Canvas::draw(ImVec2 size, const Content& content) {
     layout(origin, size);
     handle_input();
     mark_value("view." + id_, {view_.x0, view_.y0, view_.x1, view_.y1});
+    if (colorbar_) mark_value("colorbar." + id_, {colorbar_->vmin, colorbar_->vmax});
     draw_frame_with(content);
     if (auto w = hover_world()) {
         const std::string readout = (x_axis_.format ? x_axis_.format(w->x) : format_number(w->x)) +

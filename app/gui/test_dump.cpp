@@ -1,5 +1,9 @@
 #include "test_dump.hpp"
 
+#include <glad/gl.h>
+
+#include <csignal>
+#include <cstdio>
 #include <cstdlib>
 
 #include "errors.hpp"
@@ -31,6 +35,12 @@ Json& values() {
     static Json v = Json::object();
     return v;
 }
+
+int g_gl_errors = 0;
+volatile std::sig_atomic_t g_force_framebuffer = 0;  // toggled by SIGUSR1
+long g_forced_loops = 0;
+
+void toggle_forced_framebuffer(int) { g_force_framebuffer = !g_force_framebuffer; }
 
 }  // namespace
 
@@ -68,7 +78,10 @@ void write_test_dump(int frame, const Json& extra) {
         return;
     }
     static std::string last;
+    for (GLenum e = glGetError(); e != GL_NO_ERROR; e = glGetError()) ++g_gl_errors;
     Json doc = extra;
+    doc["gl_errors"] = g_gl_errors;
+    doc["forced_framebuffer_loops"] = g_forced_loops;
     doc["widgets"] = widgets();
     doc["values"] = values();
     const std::string body = doc.dump();
@@ -83,6 +96,20 @@ void write_test_dump(int frame, const Json& extra) {
     } catch (const UserError&) {
         // A test harness that removed its folder is not the user's problem.
     }
+}
+
+void test_override_framebuffer(int& width, int& height) {
+    static int forced_w = -1, forced_h = -1;
+    static const bool enabled = [] {
+        const char* spec = std::getenv("GENLAB_TEST_FORCE_FRAMEBUFFER");
+        if (!spec || std::sscanf(spec, "%dx%d", &forced_w, &forced_h) != 2) return false;
+        std::signal(SIGUSR1, toggle_forced_framebuffer);
+        return true;
+    }();
+    if (!enabled || !g_force_framebuffer) return;
+    width = forced_w;
+    height = forced_h;
+    ++g_forced_loops;
 }
 
 }  // namespace genlab

@@ -1,5 +1,8 @@
 // Atomic and exclusive writes, bounded reads, and auto-named export paths.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -28,6 +31,25 @@ std::string slurp(const fs::path& p) {
 
 size_t entries(const fs::path& dir) {
     return static_cast<size_t>(std::distance(fs::directory_iterator(dir), {}));
+}
+
+// Sets or clears the immutable flag (chattr +i), which stops even root from creating files
+// in a folder; false where the filesystem or the capabilities do not allow it.
+bool set_immutable(const fs::path& dir, bool on) {
+    const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+    if (fd < 0) return false;
+    int flags = 0;
+    bool ok = ::ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0;
+    flags = on ? (flags | FS_IMMUTABLE_FL) : (flags & ~FS_IMMUTABLE_FL);
+    ok = ok && ::ioctl(fd, FS_IOC_SETFLAGS, &flags) == 0;
+    ::close(fd);
+    return ok;
+}
+
+// Makes `dir` read-only for this process: mode bits, or as root the immutable flag.
+bool make_read_only(const fs::path& dir) {
+    if (geteuid() != 0) return chmod(dir.c_str(), 0555) == 0;
+    return set_immutable(dir, true);
 }
 
 }  // namespace
@@ -60,12 +82,12 @@ TEST(Files, ExclusiveWriteNeverOverwrites) {
 TEST(Files, WritesIntoMissingOrReadOnlyFoldersFailCleanly) {
     TempDir d;
     EXPECT_THROW(write_file_exclusive(d.path / "missing" / "a.png", "x"), UserError);
-    if (geteuid() != 0) {  // root ignores permissions
-        fs::create_directory(d.path / "ro");
-        chmod((d.path / "ro").c_str(), 0555);
-        EXPECT_THROW(write_file_exclusive(d.path / "ro" / "a.png", "x"), UserError);
-        EXPECT_EQ(entries(d.path / "ro"), 0u);
-    }
+    fs::create_directory(d.path / "ro");
+    if (!make_read_only(d.path / "ro")) GTEST_SKIP() << "cannot make a read-only folder here";
+    EXPECT_THROW(write_file_exclusive(d.path / "ro" / "a.png", "x"), UserError);
+    EXPECT_THROW(write_file_atomic(d.path / "ro" / "s.json", "x"), UserError);
+    EXPECT_EQ(entries(d.path / "ro"), 0u);
+    if (geteuid() == 0) set_immutable(d.path / "ro", false);  // or it cannot be removed
 }
 
 TEST(Files, BoundedReadRefusesLargeAndMissingFiles) {

@@ -122,39 +122,65 @@ class XServer:
         self.log.close()
 
 
+def _with_x11(display, action):
+    """Opens `display` with libX11 (via ctypes, declaring the calls used here), returns
+    action(x, dpy) and closes it again; False when libX11 or the display is missing."""
+    try:
+        x = ctypes.CDLL("libX11.so.6")
+    except OSError:
+        return False
+    vp, ul, i = ctypes.c_void_p, ctypes.c_ulong, ctypes.c_int
+    x.XOpenDisplay.restype, x.XOpenDisplay.argtypes = vp, [ctypes.c_char_p]
+    x.XInternAtom.restype, x.XInternAtom.argtypes = ul, [vp, ctypes.c_char_p, i]
+    x.XSendEvent.argtypes = [vp, ul, i, ctypes.c_long, vp]
+    x.XChangeProperty.argtypes = [vp, ul, ul, ul, i, i, vp, i]
+    x.XMapWindow.argtypes = x.XUnmapWindow.argtypes = [vp, ul]
+    x.XFlush.argtypes = x.XCloseDisplay.argtypes = [vp]
+    dpy = x.XOpenDisplay(display.encode())
+    if not dpy:
+        return False
+    try:
+        result = action(x, dpy)
+        x.XFlush(dpy)
+        return result
+    finally:
+        x.XCloseDisplay(dpy)
+
+
 def _send_wm_delete(display, wid):
     """Ask a window to close like a title-bar X click (ClientMessage
     WM_PROTOCOLS/WM_DELETE_WINDOW), which GLFW turns into glfwWindowShouldClose.
     Done via ctypes+libX11 because Debian 12's xdotool (3.20160805) has no
     `windowquit`, and its `windowclose` is XDestroyWindow, which kills a GLFW
     app with a BadDrawable X error (exit 1, no clean shutdown)."""
-    try:
-        x = ctypes.CDLL("libX11.so.6")
-    except OSError:
-        return False
     vp, ul = ctypes.c_void_p, ctypes.c_ulong
-    x.XOpenDisplay.restype, x.XOpenDisplay.argtypes = vp, [ctypes.c_char_p]
-    x.XInternAtom.restype, x.XInternAtom.argtypes = ul, [vp, ctypes.c_char_p, ctypes.c_int]
-    x.XSendEvent.argtypes = [vp, ul, ctypes.c_int, ctypes.c_long, vp]
-    x.XFlush.argtypes = x.XCloseDisplay.argtypes = [vp]
 
     class XClientMessageEvent(ctypes.Structure):  # padded to sizeof(XEvent)
         _fields_ = [("type", ctypes.c_int), ("serial", ul), ("send_event", ctypes.c_int),
                     ("display", vp), ("window", ul), ("message_type", ul),
                     ("format", ctypes.c_int), ("l", ctypes.c_long * 5), ("pad", ctypes.c_long * 12)]
 
-    dpy = x.XOpenDisplay(display.encode())
-    if not dpy:
-        return False
-    try:
+    def send(x, dpy):
         ev = XClientMessageEvent(type=33, window=wid, format=32,  # 33 = ClientMessage
                                  message_type=x.XInternAtom(dpy, b"WM_PROTOCOLS", 0))
         ev.l[0] = x.XInternAtom(dpy, b"WM_DELETE_WINDOW", 0)
-        ok = x.XSendEvent(dpy, wid, 0, 0, ctypes.byref(ev)) != 0
-        x.XFlush(dpy)
-        return ok
-    finally:
-        x.XCloseDisplay(dpy)
+        return x.XSendEvent(dpy, wid, 0, 0, ctypes.byref(ev)) != 0
+
+    return _with_x11(display, send)
+
+
+def set_iconified(display, wid, iconic):
+    """Minimizes or restores a window the way a window manager does (Xvfb has none): sets the
+    ICCCM WM_STATE property to IconicState (3) or NormalState (1), and unmaps or maps the
+    window. GLFW reads WM_STATE for GLFW_ICONIFIED. Returns False if libX11 is missing."""
+    def change(x, dpy):
+        wm_state = x.XInternAtom(dpy, b"WM_STATE", 0)
+        data = (ctypes.c_long * 2)(3 if iconic else 1, 0)  # state, icon window (None)
+        x.XChangeProperty(dpy, wid, wm_state, wm_state, 32, 0, ctypes.byref(data), 2)  # Replace
+        (x.XUnmapWindow if iconic else x.XMapWindow)(dpy, wid)
+        return True
+
+    return _with_x11(display, change)
 
 
 class App:
@@ -353,6 +379,25 @@ class App:
                 self.proc.wait()
         self.returncode = self.proc.returncode
         return self.returncode
+
+
+def cpu_seconds(pid):
+    """User + system CPU time of a process, from /proc/<pid>/stat."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rss_kib(pid):
+    """Resident set size (VmRSS) in KiB, or None once the process is gone."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
 
 
 def run_cli(args, env_extra=None, display=None, timeout=60, binary=None):

@@ -46,8 +46,11 @@ class GanGui(unittest.TestCase):
         self.app.wait_ui(lambda ui: "gan.phase" in ui["widgets"] and "view.gan.phase" in ui["values"])
 
     def report(self):
-        self.app.key("ctrl+s")
+        # The previous save's file goes first, or a slow Ctrl+S would let it be read instead.
         session = os.path.join(self.app.config_dir, "session.json")
+        if os.path.exists(session):
+            os.remove(session)
+        self.app.key("ctrl+s")
         self.app.wait_ui(lambda ui: os.path.exists(session))
         rc, out, err = run_cli(["--load", session, "--report", "-"])
         self.assertEqual(rc, 0, err)
