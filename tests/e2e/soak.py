@@ -22,10 +22,10 @@ from harness import App, HarnessError, XServer, cpu_seconds, rss_kib  # noqa: E4
 
 PRESETS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "assets", "presets")
 HEAVY = {
-    "receptive_field": "rf_deep_stack.json",
+    "receptive_field": "rf_heavy_deep_stack.json",
     "gan": "gan_heavy_200_trajectories.json",
     "flow": "flow_heavy_16_layers.json",
-    "kl": "kl_2d_two_modes.json",
+    "kl": "kl_heavy_2d_three_modes.json",
 }
 
 
