@@ -289,15 +289,10 @@ void integrate_lanes(const Params& p, const State* starts, int m, int steps, int
         }
         x = next;  // dead lanes go on computing garbage, never read
         if (k % keep_every == 0) {
-            // Written in place (no temporary State): with keep_every = 1 this runs for every
-            // lane and step, a quarter of the kernel's instructions before.
-            for (int i = 0; i < m; ++i) {
-                if (!alive(i)) continue;
-                State& s = out[i].states.emplace_back(dim);
-                s(0) = x.x0(i);
-                s(1) = x.x1(i);
-                if (dim == 3) s(2) = x.x2(i);
-            }
+            for (int i = 0; i < m; ++i)
+                if (alive(i))
+                    out[i].states.push_back(
+                        lane_state(x.x0.data(), x.x1.data(), x.x2.data(), i, dim));
         }
     }
     for (int i = 0; i < m; ++i)
