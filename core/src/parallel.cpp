@@ -2,7 +2,7 @@
 //
 // Why persistent and spinning: a KL fit runs ~2000 short parallel loops (a few µs each); a
 // thread started per loop, or a condition-variable wake-up per loop, would cost more than the
-// loop. Workers poll for ~1 ms after each loop, then sleep on a condition variable.
+// loop. Workers poll for a few tens of µs after each loop, then sleep on a condition variable.
 //
 // Claiming: one 64-bit ticket holds (generation, block count, next block). A thread claims a
 // block with a compare-exchange on it, so a late worker can never claim a block of a loop
@@ -31,7 +31,10 @@ namespace genlab::parallel {
 
 namespace {
 
-constexpr int kSpinPolls = 1 << 13;  // ~1 ms of pause instructions before a worker sleeps
+// ~20-50 µs of pause instructions before a worker sleeps: long enough for the back-to-back
+// loops of a fit (a few µs apart), short enough not to burn a core the GUI's software GL
+// (llvmpipe) and the rest of the frame need.
+constexpr int kSpinPolls = 1 << 9;
 constexpr std::uint64_t kField = (1u << 20) - 1;  // blocks and next: 20 bits each
 
 std::uint64_t make_ticket(std::uint64_t gen, std::uint64_t blocks, std::uint64_t next) {
