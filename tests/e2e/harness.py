@@ -38,6 +38,19 @@ def genlab_bin():
     return path
 
 
+# What ASan, LSan and UBSan print when they find something (scripts/sanitize.sh runs these
+# tests against a sanitized genlab). The run aborts there, but a test that expects a failing
+# exit code, or stops the app with SIGTERM, would not notice: the harness fails it instead.
+SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error: ",
+                     "SUMMARY: UndefinedBehaviorSanitizer")
+
+
+def sanitizer_report(text):
+    """The sanitizer report in a process's stderr, or None."""
+    at = min((text.find(m) for m in SANITIZER_MARKERS if m in text), default=-1)
+    return None if at < 0 else text[at:at + 6000]
+
+
 def _fresh_env(tmp, display=None, extra=None):
     """Environment with private HOME/XDG dirs under tmp; DISPLAY only if given."""
     env = {k: v for k, v in os.environ.items()
@@ -49,6 +62,11 @@ def _fresh_env(tmp, display=None, extra=None):
         os.makedirs(env[var], exist_ok=True)
     if display:
         env["DISPLAY"] = display
+    # Sanitizer runs (scripts/sanitizer-env.sh) keep Mesa's driver loaded in the app: Mesa
+    # dlcloses it at exit, and LeakSanitizer would then call everything the driver's globals
+    # still point to a leak from an "<unknown module>" that no suppression can name.
+    if os.environ.get("GENLAB_SANITIZE_PRELOAD"):
+        env["LD_PRELOAD"] = os.environ["GENLAB_SANITIZE_PRELOAD"]
     env.update(extra or {})
     return env
 
@@ -184,12 +202,16 @@ class App:
         self.terminate()
         self._out.close()
         self._err.close()
-        if exc_type is not None:
+        with open(os.path.join(self.tmp, "stderr.log"), "rb") as f:
+            report = sanitizer_report(f.read().decode(errors="replace"))
+        if exc_type is not None or report:
             sys.stderr.write(self.logs())
         if os.environ.get("GENLAB_E2E_KEEP"):
             sys.stderr.write(f"[harness] kept {self.tmp}\n")
         else:
             shutil.rmtree(self.tmp, ignore_errors=True)
+        if report and exc_type is None:
+            raise HarnessError("the app's sanitizer found a bug:\n" + report)
 
     def logs(self):
         """Captured stdout/stderr plus last ui.json frame, for failure messages."""
@@ -364,6 +386,9 @@ def run_cli(args, env_extra=None, display=None, timeout=60, binary=None):
         env = _fresh_env(tmp, getattr(display, "display", display), env_extra)
         r = subprocess.run([binary or genlab_bin(), *args], env=env,
                            stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout)
+        report = sanitizer_report(r.stderr)
+        if report:
+            raise HarnessError(f"genlab {' '.join(args)}: the sanitizer found a bug:\n{report}")
         return r.returncode, r.stdout, r.stderr
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
