@@ -26,5 +26,5 @@ cp tests/fuzz/regressions/* "$corpus"/ 2>/dev/null || true
 source scripts/sanitizer-env.sh
 echo "fuzz: ${seconds}s of $bin_dir/fuzz_state on $corpus (findings go to $findings/)"
 exec "$bin_dir/fuzz_state" "$corpus" -dict=tests/fuzz/state.dict -max_total_time="$seconds" \
-  -timeout=10 -rss_limit_mb=2048 -max_len=8192 -print_final_stats=1 \
+  -timeout=30 -rss_limit_mb=2048 -max_len=8192 -print_final_stats=1 \
   -artifact_prefix="$findings/"

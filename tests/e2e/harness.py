@@ -22,6 +22,13 @@ from collections import namedtuple
 
 WINDOW_TITLE = "GenLab"
 
+# The sanitizer build (scripts/sanitize.sh) renders several times slower. Its runs set
+# GENLAB_E2E_TIME_SCALE so that the pauses this harness makes like a person (the settle after
+# a move, a click's hold, a drag's steps) and its waiting budgets stretch with the frame
+# time: ImGui 1.86 samples input once per frame, so a press, a move and a release that land
+# in one slow frame are not the gesture the test meant. What the app computes is not scaled.
+TIME_SCALE = max(1.0, float(os.environ.get("GENLAB_E2E_TIME_SCALE", "1")))
+
 
 class HarnessError(RuntimeError):
     """Raised for anything the harness itself cannot do (with diagnostics)."""
@@ -234,6 +241,7 @@ class App:
 
     def wait_ui(self, predicate=None, timeout=20):
         """Poll ui.json until predicate(ui) holds; fails fast if the app died."""
+        timeout *= TIME_SCALE
         deadline = time.monotonic() + timeout
         while True:
             ui = self.read_ui()
@@ -274,11 +282,16 @@ class App:
         """Window-relative pointer move; the pause lets the app render a frame
         with the new hover position before a button event arrives."""
         self._xdo("mousemove", "--window", self.window_id(), int(round(x)), int(round(y)))
-        time.sleep(settle)
+        time.sleep(settle * TIME_SCALE)
 
     def click(self, x, y, button=1):
         self.move(x, y)
-        self._xdo("click", button)
+        if TIME_SCALE == 1.0:
+            self._xdo("click", button)
+        else:  # a press and a release in separate (slow) frames
+            self._xdo("mousedown", button)
+            time.sleep(0.05 * TIME_SCALE)
+            self._xdo("mouseup", button)
 
     def click_widget(self, wid, dx=0.5, dy=0.5, button=1):
         x, y, w, h = self.widget(wid)
@@ -289,7 +302,7 @@ class App:
         happened: ImGui 1.86 samples buttons once per frame), move in steps, release."""
         self.move(x0, y0)
         self._xdo("mousedown", button)
-        time.sleep(hold)
+        time.sleep(hold * TIME_SCALE)
         for i in range(1, steps + 1):
             self.move(x0 + (x1 - x0) * i / steps, y0 + (y1 - y0) * i / steps, settle=delay)
         self._xdo("mouseup", button)

@@ -63,10 +63,14 @@ Json cheap_copy(const Json& state) {
     clamp("kl", "iterations_per_frame", 100);
     clamp("flow", "samples", 100);
     clamp("flow", "resolution", 16);
-    const Json& extra = state.at("gan").at("extra_starts");
-    if (extra.is_array() && extra.size() > 2) {
-        patch["gan"]["extra_starts"] = Json(extra.begin(), extra.begin() + 2);
-    }
+    const auto first = [&](const char* panel, const char* key, size_t most) {
+        const Json& list = state.at(panel).at(key);
+        if (list.is_array() && list.size() > most) {
+            patch[panel][key] = Json(list.begin(), list.begin() + most);
+        }
+    };
+    first("gan", "extra_starts", 2);
+    first("flow", "layers", 4);  // the report's mass is a fixed 256x256 grid through each
     Json cheap = state;
     merge_document(cheap, patch, "the fuzzer's cost cap");
     return cheap;
