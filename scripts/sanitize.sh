@@ -9,5 +9,8 @@ cd "$(dirname "$0")/.."
 cmake --preset sanitize >/dev/null
 cmake --build --preset sanitize -j"$(nproc 2>/dev/null || echo 2)"
 source scripts/sanitizer-env.sh
+# The sanitized app renders several times slower: the e2e harness stretches its waits and
+# its person-like pauses by this factor (tests/e2e/harness.py, TIME_SCALE).
+export GENLAB_E2E_TIME_SCALE=${GENLAB_E2E_TIME_SCALE:-4}
 cd build-sanitize
 ctest --output-on-failure --timeout 900 "$@"

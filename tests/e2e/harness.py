@@ -23,10 +23,11 @@ from collections import namedtuple
 WINDOW_TITLE = "GenLab"
 
 # The sanitizer build (scripts/sanitize.sh) renders several times slower. Its runs set
-# GENLAB_E2E_TIME_SCALE so that the pauses this harness makes like a person (the settle after
-# a move, a click's hold, a drag's steps) and its waiting budgets stretch with the frame
-# time: ImGui 1.86 samples input once per frame, so a press, a move and a release that land
-# in one slow frame are not the gesture the test meant. What the app computes is not scaled.
+# GENLAB_E2E_TIME_SCALE: the harness's waiting budgets and the pauses it makes like a person
+# (the settle after a move, a click's hold, a drag's hold, a popup's settling) stretch by that
+# factor. ImGui 1.86 samples input once per frame, so a press, a move and a release that land
+# in one slow frame are not the gesture the test meant; and ui.json is only rewritten when it
+# changes, so the harness cannot count frames instead. Assertions are not changed.
 TIME_SCALE = max(1.0, float(os.environ.get("GENLAB_E2E_TIME_SCALE", "1")))
 
 
@@ -288,7 +289,7 @@ class App:
         self.move(x, y)
         if TIME_SCALE == 1.0:
             self._xdo("click", button)
-        else:  # a press and a release in separate (slow) frames
+        else:  # the press and the release in separate (slow) frames
             self._xdo("mousedown", button)
             time.sleep(0.05 * TIME_SCALE)
             self._xdo("mouseup", button)
@@ -308,17 +309,19 @@ class App:
         self._xdo("mouseup", button)
 
     def wait_widget(self, widget_id, timeout=20):
-        """Waits until `widget_id` is dumped at the same rectangle twice, 0.15 s apart: a popup's
-        first frame lays items out provisionally, and a click there can miss."""
-        deadline = time.time() + timeout
+        """Waits until `widget_id` is dumped at the same rectangle twice, 0.15 s apart (times
+        TIME_SCALE): a popup's first frame lays items out provisionally, and a click there can
+        miss."""
+        deadline = time.time() + timeout * TIME_SCALE
         last = None
         while time.time() < deadline:
-            ui = self.wait_ui(lambda ui: widget_id in ui["widgets"], timeout=max(0.1, deadline - time.time()))
+            ui = self.wait_ui(lambda ui: widget_id in ui["widgets"],
+                              timeout=max(0.1, (deadline - time.time()) / TIME_SCALE))
             rect = ui["widgets"][widget_id]
             if rect == last:
                 return rect
             last = rect
-            time.sleep(0.15)
+            time.sleep(0.15 * TIME_SCALE)
         raise HarnessError(f"widget {widget_id!r} did not settle within {timeout}s\n" + self.logs())
 
     def export_from_menu(self, item, timeout=20):
