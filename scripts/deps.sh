@@ -11,6 +11,9 @@ PACKAGES=(
   libcli11-dev fonts-dejavu-core
   # tests
   libgtest-dev libgmock-dev libbenchmark-dev python3
+  # the sanitizer build and the fuzzer (scripts/sanitize.sh, scripts/fuzz.sh): clang 14 with
+  # its ASan/UBSan/libFuzzer runtimes, and llvm-symbolizer for readable stacks
+  clang-14 libclang-rt-14-dev llvm-14
   # headless GL and end-to-end tests: Xvfb with Mesa llvmpipe, X input from xdotool
   xvfb xauth xdotool x11-utils libgl1-mesa-dri libglx-mesa0
 )

@@ -1013,6 +1013,7 @@ int run_bench(Shell& shell, GLFWwindow* window, const AppConfig& config) {
     glfwGetFramebufferSize(window, &fb_w, &fb_h);
     const Json out{{"size", std::to_string(fb_w) + "x" + std::to_string(fb_h)},
                    {"first_frame_ms", round2(first_frame_ms)},
+                   {"gl_renderer", reinterpret_cast<const char*>(glGetString(GL_RENDERER))},
                    {"panels", entries}};
     std::cout << out.dump(2) << std::endl;
     return 0;

@@ -52,6 +52,18 @@ Json merged_panel(const PanelModel& model, const Json& current, const Json& patc
     }
 }
 
+// Command-line text is raw bytes, but a JSON string (the state, a report, and every error
+// message that quotes a value) must be UTF-8: nlohmann::json throws a type_error when it
+// writes one that is not, far from the input that caused it. So --set checks its text here.
+void require_utf8(const std::string& text, const std::string& what) {
+    try {
+        (void)Json(text).dump();
+    } catch (const Json::type_error&) {
+        throw UserError(what + " is not valid UTF-8 text; write it as plain (UTF-8) text, e.g. " +
+                        "gan.gamma=0.5");
+    }
+}
+
 const PanelModel& require_panel(const std::string& id, const std::string& origin) {
     const PanelModel* model = find_panel_model(id);
     if (!model) {
@@ -134,6 +146,7 @@ void load_file_into(Json& state, const std::string& path) {
 }
 
 Json parse_set_value(const std::string& text) {
+    require_utf8(text, "--set VALUE");
     if (text.empty()) return Json("");
     if (text.front() == '[' || text.front() == '{') {
         return parse_document(text, "the value '" + text + "'");
@@ -164,6 +177,7 @@ Json parse_set_value(const std::string& text) {
 }
 
 void apply_set(Json& state, const std::string& assignment) {
+    require_utf8(assignment, "--set KEY=VALUE");
     const size_t eq = assignment.find('=');
     if (eq == std::string::npos || eq == 0) {
         throw UserError("--set '" + assignment + "': expected KEY=VALUE, e.g. gan.gamma=0.5");

@@ -77,6 +77,26 @@ TEST(ApplySet, CustomMaskMatrixEqualToANamedMaskIsStoredByName) {
     EXPECT_TRUE(s["receptive_field"]["masks"][0].is_array());
 }
 
+// Found by the fuzzer (tests/fuzz/regressions/set-invalid-utf8): a --set word that is not
+// UTF-8 made the error message's value.dump() throw nlohmann's type_error, not a UserError.
+TEST(ApplySet, TextThatIsNotUtf8IsAUserErrorAndChangesNothing) {
+    Json s = default_state();
+    const Json before = s;
+    for (const std::string bad :
+         {"receptive_field.order=\xd5", "receptive_field.masks=A,\xff\xfe", "gan.\xc3=1",
+          "kl.optimizer=ad\xe2\x82"
+          "am"}) {
+        const std::string e = error_of([&] { apply_set(s, bad); });
+        EXPECT_TRUE(mentions(e, "not valid UTF-8")) << bad << ": " << e;
+        EXPECT_EQ(s, before) << bad;
+    }
+    EXPECT_TRUE(
+        mentions(error_of([] { parse_set_value("a,\xd5"); }), "--set VALUE is not valid UTF-8"));
+    apply_set(s, "receptive_field.order=bottom-up");  // UTF-8 text still works
+    EXPECT_EQ(s["receptive_field"]["order"], "bottom-up");
+    EXPECT_EQ(parse_set_value("\xc3\xa9t\xc3\xa9"), Json("\xc3\xa9t\xc3\xa9"));  // "été"
+}
+
 TEST(ApplySet, BadKeysAndValuesNameTheKeyAndTheAllowedValues) {
     Json s = default_state();
     const Json before = s;

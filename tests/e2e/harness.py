@@ -22,6 +22,14 @@ from collections import namedtuple
 
 WINDOW_TITLE = "GenLab"
 
+# The sanitizer build (scripts/sanitize.sh) renders several times slower. Its runs set
+# GENLAB_E2E_TIME_SCALE: the harness's waiting budgets and the pauses it makes like a person
+# (the settle after a move, a click's hold, a drag's hold, a popup's settling) stretch by that
+# factor. ImGui 1.86 samples input once per frame, so a press, a move and a release that land
+# in one slow frame are not the gesture the test meant; and ui.json is only rewritten when it
+# changes, so the harness cannot count frames instead. Assertions are not changed.
+TIME_SCALE = max(1.0, float(os.environ.get("GENLAB_E2E_TIME_SCALE", "1")))
+
 
 class HarnessError(RuntimeError):
     """Raised for anything the harness itself cannot do (with diagnostics)."""
@@ -38,6 +46,19 @@ def genlab_bin():
     return path
 
 
+# What ASan, LSan and UBSan print when they find something (scripts/sanitize.sh runs these
+# tests against a sanitized genlab). The run aborts there, but a test that expects a failing
+# exit code, or stops the app with SIGTERM, would not notice: the harness fails it instead.
+SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error: ",
+                     "SUMMARY: UndefinedBehaviorSanitizer")
+
+
+def sanitizer_report(text):
+    """The sanitizer report in a process's stderr, or None."""
+    at = min((text.find(m) for m in SANITIZER_MARKERS if m in text), default=-1)
+    return None if at < 0 else text[at:at + 6000]
+
+
 def _fresh_env(tmp, display=None, extra=None):
     """Environment with private HOME/XDG dirs under tmp; DISPLAY only if given."""
     env = {k: v for k, v in os.environ.items()
@@ -49,6 +70,11 @@ def _fresh_env(tmp, display=None, extra=None):
         os.makedirs(env[var], exist_ok=True)
     if display:
         env["DISPLAY"] = display
+    # Sanitizer runs (scripts/sanitizer-env.sh) keep Mesa's driver loaded in the app: Mesa
+    # dlcloses it at exit, and LeakSanitizer would then call everything the driver's globals
+    # still point to a leak from an "<unknown module>" that no suppression can name.
+    if os.environ.get("GENLAB_SANITIZE_PRELOAD"):
+        env["LD_PRELOAD"] = os.environ["GENLAB_SANITIZE_PRELOAD"]
     env.update(extra or {})
     return env
 
@@ -210,12 +236,16 @@ class App:
         self.terminate()
         self._out.close()
         self._err.close()
-        if exc_type is not None:
+        with open(os.path.join(self.tmp, "stderr.log"), "rb") as f:
+            report = sanitizer_report(f.read().decode(errors="replace"))
+        if exc_type is not None or report:
             sys.stderr.write(self.logs())
         if os.environ.get("GENLAB_E2E_KEEP"):
             sys.stderr.write(f"[harness] kept {self.tmp}\n")
         else:
             shutil.rmtree(self.tmp, ignore_errors=True)
+        if report and exc_type is None:
+            raise HarnessError("the app's sanitizer found a bug:\n" + report)
 
     def logs(self):
         """Captured stdout/stderr plus last ui.json frame, for failure messages."""
@@ -238,6 +268,7 @@ class App:
 
     def wait_ui(self, predicate=None, timeout=20):
         """Poll ui.json until predicate(ui) holds; fails fast if the app died."""
+        timeout *= TIME_SCALE
         deadline = time.monotonic() + timeout
         while True:
             ui = self.read_ui()
@@ -278,11 +309,16 @@ class App:
         """Window-relative pointer move; the pause lets the app render a frame
         with the new hover position before a button event arrives."""
         self._xdo("mousemove", "--window", self.window_id(), int(round(x)), int(round(y)))
-        time.sleep(settle)
+        time.sleep(settle * TIME_SCALE)
 
     def click(self, x, y, button=1):
         self.move(x, y)
-        self._xdo("click", button)
+        if TIME_SCALE == 1.0:
+            self._xdo("click", button)
+        else:  # the press and the release in separate (slow) frames
+            self._xdo("mousedown", button)
+            time.sleep(0.05 * TIME_SCALE)
+            self._xdo("mouseup", button)
 
     def click_widget(self, wid, dx=0.5, dy=0.5, button=1):
         x, y, w, h = self.widget(wid)
@@ -293,23 +329,25 @@ class App:
         happened: ImGui 1.86 samples buttons once per frame), move in steps, release."""
         self.move(x0, y0)
         self._xdo("mousedown", button)
-        time.sleep(hold)
+        time.sleep(hold * TIME_SCALE)
         for i in range(1, steps + 1):
             self.move(x0 + (x1 - x0) * i / steps, y0 + (y1 - y0) * i / steps, settle=delay)
         self._xdo("mouseup", button)
 
     def wait_widget(self, widget_id, timeout=20):
-        """Waits until `widget_id` is dumped at the same rectangle twice, 0.15 s apart: a popup's
-        first frame lays items out provisionally, and a click there can miss."""
-        deadline = time.time() + timeout
+        """Waits until `widget_id` is dumped at the same rectangle twice, 0.15 s apart (times
+        TIME_SCALE): a popup's first frame lays items out provisionally, and a click there can
+        miss."""
+        deadline = time.time() + timeout * TIME_SCALE
         last = None
         while time.time() < deadline:
-            ui = self.wait_ui(lambda ui: widget_id in ui["widgets"], timeout=max(0.1, deadline - time.time()))
+            ui = self.wait_ui(lambda ui: widget_id in ui["widgets"],
+                              timeout=max(0.1, (deadline - time.time()) / TIME_SCALE))
             rect = ui["widgets"][widget_id]
             if rect == last:
                 return rect
             last = rect
-            time.sleep(0.15)
+            time.sleep(0.15 * TIME_SCALE)
         raise HarnessError(f"widget {widget_id!r} did not settle within {timeout}s\n" + self.logs())
 
     def export_from_menu(self, item, timeout=20):
@@ -409,6 +447,9 @@ def run_cli(args, env_extra=None, display=None, timeout=60, binary=None):
         env = _fresh_env(tmp, getattr(display, "display", display), env_extra)
         r = subprocess.run([binary or genlab_bin(), *args], env=env,
                            stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout)
+        report = sanitizer_report(r.stderr)
+        if report:
+            raise HarnessError(f"genlab {' '.join(args)}: the sanitizer found a bug:\n{report}")
         return r.returncode, r.stdout, r.stderr
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -273,6 +273,25 @@ class AppPlumbingTest(unittest.TestCase):
                                display=self.xs, binary=sys.executable)
         self.assertEqual(out.strip(), self.xs.display)
 
+    def test_a_sanitizer_report_fails_the_run_whatever_the_exit_code(self):
+        # A sanitized genlab that hits a bug while a test expects "exit 2 on bad input" must
+        # not pass: the report in stderr fails it (scripts/sanitize.sh).
+        report = ("import sys; sys.stderr.write('==1==ERROR: AddressSanitizer: "
+                  "heap-use-after-free on address 0x1\\n'); sys.exit(2)")
+        with self.assertRaisesRegex(H.HarnessError, "sanitizer found a bug:\n.*heap-use-after-free"):
+            H.run_cli(["-c", report], binary=sys.executable)
+        ubsan = "import sys; sys.stderr.write('x.cpp:5:30: runtime error: 1e+20 is outside')"
+        with self.assertRaisesRegex(H.HarnessError, "runtime error: 1e\\+20"):
+            H.run_cli(["-c", ubsan], binary=sys.executable)
+        with self.assertRaisesRegex(H.HarnessError, "sanitizer found a bug"):
+            with H.App(self.xs, ["-c", report + "; import time; time.sleep(30)"],
+                       binary=sys.executable) as app:
+                time.sleep(0.5)
+        self.assertFalse(os.path.exists(app.tmp))
+        rc, _, err = H.run_cli(["-c", "import sys; sys.stderr.write('no error here'); sys.exit(2)"],
+                               binary=sys.executable)
+        self.assertEqual((rc, err), (2, "no error here"))
+
     @unittest.skipUnless(_have("xev"), "xev (x11-utils) not installed")
     def test_input_against_real_x_client(self):
         """xev titled GenLab echoes events: checks window-relative coordinates."""
