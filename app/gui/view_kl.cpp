@@ -266,12 +266,23 @@ class KlView : public PanelView {
     }
 
     // Up to `steps` iterations, stopping early once `budget` is spent, so a costly setting (2-D,
-    // many modes, a JS fit) re-fits over several frames instead of freezing the window.
+    // many modes, a JS fit) re-fits over several frames instead of freezing the window. A
+    // floor of work per frame (a quarter of the default setting's 200 iterations, in
+    // quadrature-node evaluations) keeps the default re-fitting within a few frames on a slow
+    // machine too.
     void advance_fits_within(int steps, std::chrono::duration<double> budget) {
         const auto started = std::chrono::steady_clock::now();
+        const int fits = fit_active(2) ? 3 : 2;
+        // Rough cost of one iteration: nodes × (modes + q) × fits, × dim² for the 2-D
+        // covariance algebra at each node.
+        const double per_iteration = static_cast<double>(quad_->size()) *
+                                     (params_.target.size() + 1) * fits * params_.dim * params_.dim;
+        constexpr double kDefaultPerIteration = 2048.0 * 3 * 2;  // 1-D, two modes, two fits
+        const int floor = static_cast<int>(
+            std::clamp(50 * kDefaultPerIteration / per_iteration, 1.0, static_cast<double>(steps)));
         for (int done = 0; done < steps && !all_done(); ++done) {
             advance_fits(1);
-            if (std::chrono::steady_clock::now() - started > budget) break;
+            if (done + 1 >= floor && std::chrono::steady_clock::now() - started > budget) break;
         }
     }
 
