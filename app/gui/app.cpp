@@ -788,7 +788,9 @@ int run_screenshot(Shell& shell, const AppConfig& config) {
         last = now;
         ImGui::Render();
         BoundTarget bind(target);
-        glClearColor(0.95f, 0.95f, 0.96f, 1);
+        // The main window draws no background: the clear colour is it, as in render_frame.
+        const ImVec4 bg = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];
+        glClearColor(bg.x, bg.y, bg.z, bg.w);
         glClear(GL_COLOR_BUFFER_BIT);
         ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
         // No swap ends these frames: without a finish, the driver keeps queueing them (and

@@ -79,6 +79,12 @@ CmdSnap snap_of(const ImDrawCmd& c) {
             c.VtxOffset, c.IdxOffset, c.ElemCount,    texture_version_of(c.TextureId)};
 }
 
+std::vector<CmdSnap> snaps_of(const ImDrawList& list) {
+    std::vector<CmdSnap> cmds;
+    for (const ImDrawCmd& c : list.CmdBuffer) cmds.push_back(snap_of(c));
+    return cmds;
+}
+
 ImVec4 intersect(ImVec4 a, ImVec4 b) {
     return ImVec4(std::max(a.x, b.x), std::max(a.y, b.y), std::min(a.z, b.z), std::min(a.w, b.w));
 }
@@ -127,8 +133,7 @@ void DamageRenderer::remember(const ImDrawData& data) {
         snap.owner = list._OwnerName ? list._OwnerName : "";
         snap.vtx.assign(list.VtxBuffer.begin(), list.VtxBuffer.end());
         snap.idx.assign(list.IdxBuffer.begin(), list.IdxBuffer.end());
-        snap.cmds.clear();
-        for (const ImDrawCmd& c : list.CmdBuffer) snap.cmds.push_back(snap_of(c));
+        snap.cmds = snaps_of(list);
     }
 }
 
@@ -143,22 +148,16 @@ struct DamageSink {
     void add(ImVec4 r) {
         if (!empty(r)) rects.push_back(r);
     }
-    void add_all(const std::vector<ImDrawVert>& vtx, const std::vector<ImDrawIdx>& idx,
-                 const std::vector<CmdSnap>& cmds) {
-        for (const CmdSnap& c : cmds) add_cmd(vtx.data(), idx.data(), c);
+    void add_all(const ImDrawVert* vtx, const ImDrawIdx* idx, const std::vector<CmdSnap>& cmds) {
+        for (const CmdSnap& c : cmds) add_cmd(vtx, idx, c);
     }
+    void add_all(const ListSnap& l) { add_all(l.vtx.data(), l.idx.data(), l.cmds); }
     void add_cmd(const ImDrawVert* vtx, const ImDrawIdx* idx, const CmdSnap& c) {
         if (c.callback) return;
         const Triangles t{vtx, idx + c.idx_offset, c.vtx_offset, c.elem_count / 3};
         add(intersect(c.clip, t.bounds(0, t.count)));
     }
 };
-
-std::vector<CmdSnap> snaps_of(const ImDrawList& list) {
-    std::vector<CmdSnap> cmds;
-    for (const ImDrawCmd& c : list.CmdBuffer) cmds.push_back(snap_of(c));
-    return cmds;
-}
 
 // The triangles of one command that differ: everything between the common prefix and suffix.
 void diff_command(const ListSnap& old_list, const CmdSnap& o, const ImDrawList& list,
@@ -242,8 +241,7 @@ std::vector<ImVec4> DamageRenderer::find_damage(const ImDrawData& data) const {
         const auto it = old_index.find(list._OwnerName ? list._OwnerName : "");
         const std::vector<CmdSnap> cmds = snaps_of(list);
         if (it == old_index.end() || matched[it->second]) {  // a new window
-            sink.add_all({list.VtxBuffer.begin(), list.VtxBuffer.end()},
-                         {list.IdxBuffer.begin(), list.IdxBuffer.end()}, cmds);
+            sink.add_all(list.VtxBuffer.Data, list.IdxBuffer.Data, cmds);
             continue;
         }
         // Windows that swapped places in the z-order change what covers what.
@@ -252,16 +250,15 @@ std::vector<ImVec4> DamageRenderer::find_damage(const ImDrawData& data) const {
         matched[it->second] = true;
         const ListSnap& old_list = prev->lists[it->second];
         if (old_list.cmds.size() != cmds.size()) {
-            sink.add_all(old_list.vtx, old_list.idx, old_list.cmds);
-            sink.add_all({list.VtxBuffer.begin(), list.VtxBuffer.end()},
-                         {list.IdxBuffer.begin(), list.IdxBuffer.end()}, cmds);
+            sink.add_all(old_list);
+            sink.add_all(list.VtxBuffer.Data, list.IdxBuffer.Data, cmds);
             continue;
         }
         for (size_t c = 0; c < cmds.size(); ++c)
             diff_command(old_list, old_list.cmds[c], list, cmds[c], sink);
     }
     for (size_t i = 0; i < prev->lists.size(); ++i) {  // windows that closed
-        if (!matched[i]) sink.add_all(prev->lists[i].vtx, prev->lists[i].idx, prev->lists[i].cmds);
+        if (!matched[i]) sink.add_all(prev->lists[i]);
     }
     // Whole pixels, one pixel of margin for rounding, inside the display.
     for (ImVec4& r : sink.rects) {

@@ -48,6 +48,14 @@ bool test_dump_enabled() { return dump_dir() != nullptr; }
 
 void record_widgets(bool on) { g_record_widgets = on; }
 
+namespace {
+// This frame's rectangles become the previous frame's (what previous_widget_rect reads).
+void end_widget_frame() {
+    previous_widgets() = std::move(widgets());
+    widgets() = Json::object();
+}
+}  // namespace
+
 std::optional<std::array<float, 4>> previous_widget_rect(const std::string& prefix) {
     const auto& w = previous_widgets().get_ref<const Json::object_t&>();  // a std::map
     const auto it = w.lower_bound(prefix);
@@ -73,8 +81,7 @@ void mark_item(const std::string& id) {
 
 void write_test_dump(int frame, const Json& extra) {
     if (!dump_dir()) {
-        previous_widgets() = std::move(widgets());
-        widgets() = Json::object();
+        end_widget_frame();
         return;
     }
     static std::string last;
@@ -85,8 +92,7 @@ void write_test_dump(int frame, const Json& extra) {
     doc["widgets"] = widgets();
     doc["values"] = values();
     const std::string body = doc.dump();
-    previous_widgets() = std::move(widgets());
-    widgets() = Json::object();
+    end_widget_frame();
     values() = Json::object();
     if (body == last) return;
     last = body;

@@ -75,11 +75,16 @@ std::string complex_text(const gan::Complex& c) {
 }
 
 // Every k-th state (and the last), so thousands of steps draw as a few hundred vertices.
+// How many of a trajectory's kept states cover its first `upto` steps (it kept one state in
+// keep_every: state index = step / keep_every).
+int kept_states_upto(const gan::Trajectory& t, int upto) {
+    return std::min(upto / std::max(1, t.keep_every) + 1, static_cast<int>(t.states.size()));
+}
+
 std::vector<Vec2> decimated(const Plane& plane, const gan::Trajectory& t, int upto,
                             int max_points = kMaxDrawnPoints) {
     std::vector<Vec2> pts;
-    // A trajectory that kept one state in keep_every: state index = step / keep_every.
-    const int n = std::min(upto / std::max(1, t.keep_every) + 1, static_cast<int>(t.states.size()));
+    const int n = kept_states_upto(t, upto);
     if (n <= 0) return pts;
     const int stride = std::max(1, n / std::max(2, max_points));
     for (int k = 0; k < n; k += stride) pts.push_back(project(plane, t.states[k]));
@@ -89,7 +94,7 @@ std::vector<Vec2> decimated(const Plane& plane, const gan::Trajectory& t, int up
 
 // Where a trajectory is after `upto` steps (its last kept state up to there).
 std::optional<Vec2> state_at(const Plane& plane, const gan::Trajectory& t, int upto) {
-    const int n = std::min(upto / std::max(1, t.keep_every) + 1, static_cast<int>(t.states.size()));
+    const int n = kept_states_upto(t, upto);
     if (n <= 0) return std::nullopt;
     return project(plane, t.states[n - 1]);
 }
