@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "colormap.hpp"
+#include "format.hpp"
 
 namespace genlab {
 
@@ -171,8 +172,5 @@ class Canvas {
 // "Nice" tick positions (1, 2, 5 × 10^k) covering [lo, hi] with about `target` ticks.
 std::vector<double> nice_ticks(double lo, double hi, int target, double min_step = 0,
                                double offset = 0);
-
-// Shortest text that reads back as the value (for ticks and readouts).
-std::string format_number(double value);
 
 }  // namespace genlab

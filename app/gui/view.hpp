@@ -1,12 +1,15 @@
-// PanelView: one panel's UI. The shell (app.cpp) owns the window, toolbar and export; a view
-// owns its UI state and draws the panel area. One file per view: view_<panel>.cpp.
+// PanelView: one panel's UI: widgets, input mapping and drawing. Everything else (parameters,
+// derived data, play/step/reset) lives in the panel's Scene (model/scene_<panel>.hpp), which
+// the view reads and edits through its setters. The shell (shell.cpp) owns the window,
+// toolbar and export. One file per view: view_<panel>.cpp.
 //
-// Usage (see view_receptive_field.cpp):
-//   class RfView : public PanelView {
-//       const PanelModel& model() const override;
-//       void set_state(const Json& s) override;  // normalized by the model
-//       Json state() const override;
+// Usage (see view_gan.cpp):
+//   class GanView : public PanelView {
+//       const PanelModel& model() const override { return scene_.model(); }
+//       Scene* scene() const override { return scene_.get(); }
+//       void set_state(const Json& s) override;   // scene_.set_state(s), then view resets
 //       void draw(const FrameInfo& frame) override;
+//       std::unique_ptr<GanScene> scene_ = std::make_unique<GanScene>();
 //   };
 #pragma once
 
@@ -15,6 +18,7 @@
 
 #include "canvas.hpp"
 #include "panel_model.hpp"
+#include "scene.hpp"
 
 namespace genlab {
 
@@ -27,6 +31,9 @@ class PanelView {
   public:
     virtual ~PanelView() = default;
     virtual const PanelModel& model() const = 0;
+    // The panel's scene (transitional: nullptr for a view not yet moved to one).
+    virtual Scene* scene() const { return nullptr; }
+    // Loads a normalized state into the scene and resets what the view keeps (plot homes).
     virtual void set_state(const Json& normalized) = 0;
     virtual Json state() const = 0;
     virtual void draw(const FrameInfo& frame) = 0;
@@ -35,16 +42,29 @@ class PanelView {
     // Lines for the F1 overlay, beyond the shared shortcuts.
     virtual std::vector<std::string> help_lines() const { return {}; }
 
-    // Transport: play / pause / step / reset of whatever evolves in the panel.
-    virtual void set_playing(bool playing) { playing_ = playing; }
-    bool playing() const { return playing_; }
+    // Transport: the scene's play / pause / step / reset.
+    virtual void set_playing(bool playing) {
+        if (Scene* s = scene()) return s->set_playing(playing);
+        playing_ = playing;
+    }
+    bool playing() const {
+        if (Scene* s = scene()) return s->playing();
+        return playing_;
+    }
     // Whether the next frame must come without waiting for input (something is moving).
-    virtual bool wants_frames() const { return playing_; }
-    virtual void step() {}
-    virtual void reset() {}
+    virtual bool wants_frames() const {
+        if (Scene* s = scene()) return s->wants_frames();
+        return playing_;
+    }
+    virtual void step() {
+        if (Scene* s = scene()) s->step();
+    }
+    virtual void reset() {
+        if (Scene* s = scene()) s->reset();
+    }
 
   protected:
-    bool playing_ = false;
+    bool playing_ = false;  // (transitional, for a view without a scene)
 };
 
 // Every view, in the same order as all_panel_models(). Add a panel here.

@@ -3,7 +3,7 @@
 //
 // Usage:
 //   Fields f(state, "receptive_field");
-//   int n = f.integer("size", 1, 64);
+//   int n = f.integer(rf_keys::size);
 //   std::string order = f.word("order", {"top-down", "bottom-up"});
 #pragma once
 
@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "errors.hpp"
+#include "keys.hpp"
 #include "panel_model.hpp"
 
 namespace genlab {
@@ -23,6 +24,9 @@ class Fields {
     long long integer(const std::string& key, long long lo, long long hi) const;
     double number(const std::string& key, double lo, double hi) const;
     bool boolean(const std::string& key) const;
+    // The same, with the range stated once in a key spec (keys.hpp).
+    double number(const NumberKey& key) const { return number(key.key, key.lo, key.hi); }
+    long long integer(const IntKey& key) const { return integer(key.key, key.lo, key.hi); }
     std::string word(const std::string& key, const std::vector<std::string>& allowed) const;
 
     // "<panel>.<key>"

@@ -5,10 +5,12 @@
 //       std::string id() const override { return "receptive_field"; }
 //       Json defaults() const override { ... }
 //       Json normalize(const Json& state) const override { ... }  // throws UserError
-//       Json report(const Json& state) const override { ... }
+//       std::unique_ptr<Scene> make_scene() const override;       // the panel's scene
 //   };
+//   Json numbers = model.report(state);  // a scene loaded with `state`, its report()
 #pragma once
 
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -16,6 +18,7 @@
 namespace genlab {
 
 using Json = nlohmann::json;
+class Scene;
 
 struct PanelModel {
     virtual ~PanelModel() = default;
@@ -26,10 +29,17 @@ struct PanelModel {
     // Checks every key's type and range and returns the canonical form. Throws UserError
     // naming "<panel>.<key>" and the allowed values.
     virtual Json normalize(const Json& state) const = 0;
-    // The panel's computed results: the "<panel>" object of a report.
-    virtual Json report(const Json& state) const = 0;
-    // The panel's numbers as CSV (header line first).
-    virtual std::string csv(const Json& state) const = 0;
+    // A scene with the defaults loaded: the panel's simulation, shared by the view and reports.
+    // (Transitional while issue 11 lands: nullptr for a panel not yet moved to a scene.)
+    virtual std::unique_ptr<Scene> make_scene() const;
+    // The numeric keys with their ranges and defaults (keys.hpp), as `genlab --keys` lists them.
+    virtual Json keys() const { return Json::array(); }
+
+    // The panel's computed results, the "<panel>" object of a report: a scene loaded with
+    // normalize(state), then its report(). The GUI's view reads the same scene type.
+    virtual Json report(const Json& state) const;
+    // The panel's numbers as CSV (header line first), from the scene the same way.
+    virtual std::string csv(const Json& state) const;
 };
 
 // Every panel, in selector order.

@@ -4,6 +4,7 @@
 #include "kl_model.hpp"
 #include "panel_model.hpp"
 #include "rf_model.hpp"
+#include "scene.hpp"
 
 namespace genlab {
 
@@ -14,6 +15,20 @@ const std::vector<const PanelModel*>& all_panel_models() {
     static const KlModel kl;
     static const std::vector<const PanelModel*> models = {&rf, &gan, &flow, &kl};
     return models;
+}
+
+std::unique_ptr<Scene> PanelModel::make_scene() const { return nullptr; }
+
+Json PanelModel::report(const Json& state) const {
+    const std::unique_ptr<Scene> scene = make_scene();
+    scene->set_state(normalize(state));
+    return scene->report();
+}
+
+std::string PanelModel::csv(const Json& state) const {
+    const std::unique_ptr<Scene> scene = make_scene();
+    scene->set_state(normalize(state));
+    return scene->csv();
 }
 
 const PanelModel* find_panel_model(const std::string& id) {
