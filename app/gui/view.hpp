@@ -41,6 +41,9 @@ class PanelView {
     virtual Canvas& main_canvas() = 0;
     // Lines for the F1 overlay, beyond the shared shortcuts.
     virtual std::vector<std::string> help_lines() const { return {}; }
+    // The widget id prefix (test_dump.hpp) of the slider `genlab --bench` drags: the panel's
+    // most-used one ("gan.gamma").
+    virtual std::string bench_slider() const { return ""; }
 
     // Transport: the scene's play / pause / step / reset.
     virtual void set_playing(bool playing) {
