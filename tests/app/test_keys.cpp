@@ -1,1 +1,113 @@
-// (being written: issue 11)
+// One source for every range and default (issue 11): each panel's numeric key specs
+// (keys.hpp) agree with the model's defaults, bound what loading accepts exactly, and are the
+// ranges the README's key tables print.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include "errors.hpp"
+#include "format.hpp"
+#include "panel_model.hpp"
+
+using namespace genlab;
+
+namespace {
+
+// "gan.lr" -> "lr"; "" for nested keys ("flow.layers[].a"), which the panel's own tests cover.
+std::string top_level_key(const PanelModel& model, const std::string& path) {
+    const std::string prefix = model.id() + ".";
+    if (path.rfind(prefix, 0) != 0) return "";
+    const std::string key = path.substr(prefix.size());
+    return key.find_first_of(".[") == std::string::npos ? key : "";
+}
+
+std::string error_of_normalizing(const PanelModel& model, const std::string& key,
+                                 const Json& value) {
+    Json state = model.defaults();
+    state[key] = value;
+    try {
+        model.normalize(state);
+    } catch (const UserError& e) {
+        return e.what();
+    }
+    return "";
+}
+
+std::string readme() {
+    std::ifstream in(GENLAB_SOURCE_DIR "/README.md");
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+// Just outside [lo, hi] for a key's kind: the next integer, or a relative step for numbers.
+double below(const Json& k) {
+    const double lo = k["min"].get<double>();
+    return k["kind"] == "integer" ? lo - 1 : lo - std::max(std::abs(lo) * 1e-6, 1e-12);
+}
+double above(const Json& k) {
+    const double hi = k["max"].get<double>();
+    return k["kind"] == "integer" ? hi + 1 : hi + std::max(std::abs(hi) * 1e-6, 1e-12);
+}
+
+}  // namespace
+
+TEST(KeySpecs, EveryPanelStatesItsNumericKeys) {
+    for (const PanelModel* model : all_panel_models()) {
+        EXPECT_GE(model->keys().size(), 2u) << model->id() << " lists no key specs";
+    }
+}
+
+TEST(KeySpecs, DefaultsAreTheModelsDefaultsAndInRange) {
+    for (const PanelModel* model : all_panel_models()) {
+        const Json defaults = model->defaults();
+        for (const Json& k : model->keys()) {
+            const std::string path = k["key"];
+            EXPECT_LE(k["min"].get<double>(), k["default"].get<double>()) << path;
+            EXPECT_LE(k["default"].get<double>(), k["max"].get<double>()) << path;
+            const std::string key = top_level_key(*model, path);
+            if (key.empty()) continue;
+            ASSERT_TRUE(defaults.contains(key)) << path << " is not a key of the defaults";
+            EXPECT_EQ(defaults[key].get<double>(), k["default"].get<double>()) << path;
+        }
+    }
+}
+
+TEST(KeySpecs, LoadingAcceptsExactlyTheSpecsRange) {
+    for (const PanelModel* model : all_panel_models()) {
+        for (const Json& k : model->keys()) {
+            const std::string path = k["key"];
+            const std::string key = top_level_key(*model, path);
+            if (key.empty()) continue;
+            EXPECT_EQ(error_of_normalizing(*model, key, k["min"]), "") << path << " at its min";
+            EXPECT_EQ(error_of_normalizing(*model, key, k["max"]), "") << path << " at its max";
+            for (double outside : {below(k), above(k)}) {
+                const std::string error = error_of_normalizing(*model, key, outside);
+                EXPECT_NE(error.find(path), std::string::npos)
+                    << path << " = " << outside << " gave: '" << error << "'";
+            }
+        }
+    }
+}
+
+TEST(KeySpecs, TheReadmeStatesEveryTopLevelRange) {
+    const std::string text = readme();
+    ASSERT_FALSE(text.empty());
+    for (const PanelModel* model : all_panel_models()) {
+        for (const Json& k : model->keys()) {
+            const std::string key = top_level_key(*model, k["key"]);
+            if (key.empty()) continue;
+            const std::string range =
+                k["kind"] == "integer"
+                    ? std::to_string(k["min"].get<long long>()) + "–" +
+                          std::to_string(k["max"].get<long long>())
+                    : format_number(k["min"].get<double>()) + "–" +
+                          format_number(k["max"].get<double>());
+            const std::string expected = "`" + key + "` (" + range;
+            EXPECT_NE(text.find(expected), std::string::npos)
+                << "README.md should say " << expected << "...) for " << k["key"];
+        }
+    }
+}
