@@ -25,8 +25,8 @@ std::string write_png(const std::string& path, const Image& image, bool overwrit
         return "could not encode a " + std::to_string(image.width) + "x" +
                std::to_string(image.height) + " PNG";
     try {
-        if (overwrite) {
-            write_file_atomic(path, bytes);
+        if (overwrite) {  // --screenshot: may be /dev/stdout or a FIFO
+            write_output(path, bytes);
         } else {
             write_file_exclusive(path, bytes);
         }

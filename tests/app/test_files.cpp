@@ -116,3 +116,85 @@ TEST(Files, ConfigDirFollowsXdg) {
     EXPECT_TRUE(fs::is_directory(d.path / "genlab"));
     unsetenv("XDG_CONFIG_HOME");
 }
+
+//-----------------------------------------------------------------------------
+// Special files (issue 20): never replaced, never read without bound, named in errors.
+//-----------------------------------------------------------------------------
+
+namespace {
+
+std::string error_of(const std::function<void()>& f) {
+    try {
+        f();
+    } catch (const UserError& e) {
+        return e.what();
+    }
+    return "";
+}
+
+bool mentions(const std::string& text, const std::string& part) {
+    return text.find(part) != std::string::npos;
+}
+
+}  // namespace
+
+TEST(SpecialFiles, ReadsNameWhatThePathIs) {
+    TempDir d;
+    fs::create_directory(d.path / "dir");
+    ASSERT_EQ(::mkfifo((d.path / "fifo").c_str(), 0600), 0);
+    fs::create_symlink(d.path / "loop_b", d.path / "loop_a");
+    fs::create_symlink(d.path / "loop_a", d.path / "loop_b");
+    EXPECT_TRUE(mentions(error_of([&] { read_file_bounded(d.path / "dir", 100); }),
+                         "is a directory"));
+    // A FIFO would block a plain open(2) forever: refused before any open.
+    EXPECT_TRUE(mentions(error_of([&] { read_file_bounded(d.path / "fifo", 100); }),
+                         "not a regular file (a FIFO)"));
+    EXPECT_TRUE(mentions(error_of([&] { read_file_bounded(d.path / "loop_a", 100); }),
+                         "symlink loop"));
+    EXPECT_TRUE(mentions(error_of([] { read_file_bounded("/dev/zero", 100); }),
+                         "not a regular file (a character device)"));
+    EXPECT_TRUE(mentions(error_of([] { read_file_bounded("/proc/self/status", 1 << 20); }),
+                         "/proc or /sys file"));
+    EXPECT_TRUE(mentions(error_of([&] { read_file_bounded(d.path / "nope", 100); }),
+                         "no such file"));
+    EXPECT_TRUE(mentions(error_of([] { read_file_bounded("", 100); }), "empty"));
+}
+
+TEST(SpecialFiles, AtomicWritesReplaceOnlyRegularFiles) {
+    TempDir d;
+    fs::create_directory(d.path / "dir");
+    ASSERT_EQ(::mkfifo((d.path / "fifo").c_str(), 0600), 0);
+    EXPECT_TRUE(mentions(error_of([&] { write_file_atomic(d.path / "dir", "x"); }),
+                         "it is a directory"));
+    EXPECT_TRUE(mentions(error_of([&] { write_file_atomic(d.path / "fifo", "x"); }),
+                         "it is a FIFO"));
+    EXPECT_TRUE(fs::is_fifo(d.path / "fifo"));  // still the FIFO, not a regular file
+    EXPECT_TRUE(fs::is_directory(d.path / "dir"));
+    EXPECT_TRUE(mentions(error_of([] { write_file_atomic("", "x"); }), "empty"));
+    EXPECT_TRUE(mentions(error_of([] { write_file_exclusive("", "x"); }), "empty"));
+    EXPECT_EQ(entries(d.path), 2u);  // no temp file left beside them
+}
+
+TEST(SpecialFiles, OutputsStreamToDevicesAndFifos) {
+    TempDir d;
+    write_output("/dev/null", "report");  // streamed: /dev/null stays a device
+    struct stat st {};
+    ASSERT_EQ(::stat("/dev/null", &st), 0);
+    EXPECT_TRUE(S_ISCHR(st.st_mode));
+    // A FIFO with a reader gets the bytes; without one, an error instead of a hang.
+    const fs::path fifo = d.path / "fifo";
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    EXPECT_TRUE(mentions(error_of([&] { write_output(fifo, "x"); }), "no reader"));
+    const int reader = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK);
+    ASSERT_GE(reader, 0);
+    write_output(fifo, "hello");
+    char buf[16] = {0};
+    EXPECT_EQ(::read(reader, buf, sizeof buf), 5);
+    EXPECT_EQ(std::string(buf), "hello");
+    ::close(reader);
+    EXPECT_TRUE(fs::is_fifo(fifo));
+    // A regular path is still written atomically.
+    write_output(d.path / "r.json", "{}");
+    EXPECT_EQ(slurp(d.path / "r.json"), "{}");
+    EXPECT_TRUE(mentions(error_of([&] { write_output(d.path, "x"); }), "it is a directory"));
+}
