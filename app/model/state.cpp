@@ -64,6 +64,69 @@ void require_utf8(const std::string& text, const std::string& what) {
     }
 }
 
+// A number token whose mantissa has a non-zero digit but which reads as 0 (1e-400): JSON
+// parsers silently give 0, which the user did not write. Exponent digits do not count.
+bool underflows_to_zero(const std::string& token) {
+    const size_t exponent = token.find_first_of("eE");
+    const std::string mantissa = token.substr(0, exponent);
+    if (mantissa.find_first_of("123456789") == std::string::npos) return false;
+    return std::strtod(token.c_str(), nullptr) == 0;
+}
+
+// The first number token outside strings that underflows, or "" (JSON text, any validity).
+std::string first_underflowing_number(const std::string& text) {
+    bool in_string = false;
+    for (size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (in_string) {
+            if (c == '\\') ++i;
+            else if (c == '"') in_string = false;
+            continue;
+        }
+        if (c == '"') {
+            in_string = true;
+        } else if (c == '-' || (c >= '0' && c <= '9')) {
+            const size_t end = text.find_first_not_of("0123456789+-.eE", i);
+            const std::string token = text.substr(i, end - i);
+            if (underflows_to_zero(token)) return token;
+            if (end == std::string::npos) break;
+            i = end - 1;
+        }
+    }
+    return "";
+}
+
+// JSON's number grammar: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+bool is_json_number(const std::string& t) {
+    size_t i = 0;
+    const auto digits = [&] {
+        const size_t from = i;
+        while (i < t.size() && t[i] >= '0' && t[i] <= '9') ++i;
+        return i > from;
+    };
+    if (i < t.size() && t[i] == '-') ++i;
+    if (i < t.size() && t[i] == '0') {
+        ++i;
+    } else if (!digits()) {
+        return false;
+    }
+    if (i < t.size() && t[i] == '.' && (++i, !digits())) return false;
+    if (i < t.size() && (t[i] == 'e' || t[i] == 'E')) {
+        ++i;
+        if (i < t.size() && (t[i] == '+' || t[i] == '-')) ++i;
+        if (!digits()) return false;
+    }
+    return i == t.size();
+}
+
+// Text that C's strtod reads as a number but JSON does not: hex, inf/nan, "+1", ".5", " 5".
+bool looks_numeric(const std::string& t) {
+    if (t.empty()) return false;
+    char* end = nullptr;
+    std::strtod(t.c_str(), &end);
+    return end != t.c_str() && t.find_first_not_of(" \t\r\n", end - t.c_str()) == std::string::npos;
+}
+
 const PanelModel& require_panel(const std::string& id, const std::string& origin) {
     const PanelModel* model = find_panel_model(id);
     if (!model) {
@@ -98,6 +161,11 @@ Json parse_document(const std::string& text, const std::string& origin) {
         }
         return true;
     };
+    if (const std::string tiny = first_underflowing_number(text); !tiny.empty()) {
+        throw UserError(origin + " has the number " + tiny +
+                        ", which is below the smallest double and would read as 0; write 0 or a "
+                        "number above 1e-300");
+    }
     try {
         return Json::parse(text, depth_guard);
     } catch (const Json::parse_error& e) {
@@ -165,14 +233,19 @@ Json parse_set_value(const std::string& text) {
     if (text == "true") return true;
     if (text == "false") return false;
     if (text == "null") return nullptr;
-    // A number only when the whole text is one: "3x" stays a word.
-    char* end = nullptr;
-    errno = 0;
-    const long long integer = std::strtoll(text.c_str(), &end, 10);
-    if (*end == '\0' && errno != ERANGE) return integer;
-    errno = 0;
-    const double real = std::strtod(text.c_str(), &end);
-    if (*end == '\0') return real;  // may be inf: caught as "not finite" on apply
+    // A number only when the whole text is one in JSON's grammar, as in files: "3x" stays a
+    // word, and what only C reads as a number (0x10, inf, " 5", +1, .5) is an error.
+    if (is_json_number(text)) {
+        if (std::isinf(std::strtod(text.c_str(), nullptr))) {
+            throw UserError("the value '" + text + "' is not finite: it overflows a double");
+        }
+        return parse_document(text, "the value '" + text + "'");
+    }
+    if (looks_numeric(text)) {
+        throw UserError("the value '" + text +
+                        "' is not a number as JSON writes them (decimal digits, no spaces, no "
+                        "hex, inf or nan), e.g. 0.25, -3 or 1e-3");
+    }
     return text;
 }
 
@@ -183,8 +256,13 @@ void apply_set(Json& state, const std::string& assignment) {
         throw UserError("--set '" + assignment + "': expected KEY=VALUE, e.g. gan.gamma=0.5");
     }
     const std::string key = assignment.substr(0, eq);
-    const Json value = parse_set_value(assignment.substr(eq + 1));
     const std::string origin = "--set " + key;
+    Json value;
+    try {
+        value = parse_set_value(assignment.substr(eq + 1));
+    } catch (const UserError& e) {
+        throw UserError(origin + ": " + e.what());
+    }
     if (key == "panel") {
         merge_document(state, Json{{"panel", value}}, origin);
         return;

@@ -197,3 +197,32 @@ TEST(DumpDocument, RefusesNonFiniteNumbers) {
     doc["receptive_field"]["size"] = std::nan("");
     EXPECT_THROW(dump_document(doc), UserError);
 }
+
+// Issue 20: --set numbers follow JSON's grammar, as files do, and errors name the key.
+TEST(SetValue, NumbersFollowJsonsGrammar) {
+    Json s = default_state();
+    const Json before = s;
+    for (const char* text : {"gan.lr=0x10", "gan.lr=0x1p-2", "gan.lr= 0.5", "gan.lr=0.5 ",
+                             "gan.lr=+0.5", "gan.lr=.5", "gan.lr=inf", "gan.lr=nan"}) {
+        const std::string e = error_of([&] { apply_set(s, text); });
+        EXPECT_TRUE(mentions(e, "--set gan.lr")) << text << ": " << e;
+        EXPECT_TRUE(mentions(e, "not a number as JSON writes them")) << text << ": " << e;
+    }
+    std::string e = error_of([&] { apply_set(s, "gan.lr=1e-400"); });
+    EXPECT_TRUE(mentions(e, "--set gan.lr")) << e;
+    EXPECT_TRUE(mentions(e, "would read as 0")) << e;
+    EXPECT_EQ(s, before);  // nothing applied
+    apply_set(s, "gan.lr=5e-2");
+    EXPECT_EQ(s["gan"]["lr"], Json(0.05));
+    EXPECT_EQ(parse_set_value("0x"), Json("0x"));  // a word, not a number C would half-read
+}
+
+TEST(ParseDocument, NumbersThatUnderflowAreErrors) {
+    const std::string e =
+        error_of([] { parse_document(R"({"gan": {"lr": 1e-400}})", "tiny.json"); });
+    EXPECT_TRUE(mentions(e, "tiny.json")) << e;
+    EXPECT_TRUE(mentions(e, "1e-400")) << e;
+    // Zeros written as zeros, exponents of any size on zero, and digits inside strings are fine.
+    EXPECT_NO_THROW(parse_document(R"({"a": 0.0, "b": 0e-999, "c": "1e-400", "d": 2.5e-310})",
+                                   "ok.json"));
+}
