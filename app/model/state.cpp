@@ -28,23 +28,28 @@ void require_all_finite(const Json& value, const std::string& where) {
     }
 }
 
-// Merges `patch` key by key onto a panel's current state, then normalizes the result.
-Json merged_panel(const PanelModel& model, const Json& current, const Json& patch,
-                  const std::string& origin) {
+// Checks a panel's patch before any value is used: an object of known keys, finite numbers.
+void check_patch(const PanelModel& model, const Json& patch, const std::string& origin) {
     if (!patch.is_object()) {
         throw UserError(origin + ": '" + model.id() + "' must be an object of keys (" +
                         allowed_keys(model.defaults()) + ")");
     }
     const Json defaults = model.defaults();
-    Json merged = current;
     for (auto it = patch.begin(); it != patch.end(); ++it) {
         if (!defaults.contains(it.key())) {
             throw UserError(origin + ": unknown key '" + model.id() + "." + it.key() +
                             "' (allowed: " + allowed_keys(defaults) + ")");
         }
         require_all_finite(it.value(), origin + ": '" + model.id() + "." + it.key() + "'");
-        merged[it.key()] = it.value();
     }
+}
+
+// Merges `patch` key by key onto a panel's current state, then normalizes the result.
+Json merged_panel(const PanelModel& model, const Json& current, const Json& patch,
+                  const std::string& origin) {
+    check_patch(model, patch, origin);
+    Json merged = current;
+    for (auto it = patch.begin(); it != patch.end(); ++it) merged[it.key()] = it.value();
     try {
         return model.normalize(merged);
     } catch (const UserError& e) {
@@ -181,11 +186,15 @@ Json parse_document(const std::string& text, const std::string& origin) {
     }
 }
 
-void merge_document(Json& state, const Json& document, const std::string& origin) {
+namespace {
+
+// The document's top-level shape: an object, a supported version, a known panel, known panel
+// keys. Calls `each_panel(model, patch)` for every panel it holds.
+template <typename EachPanel>
+void check_document(const Json& document, const std::string& origin, EachPanel each_panel) {
     if (!document.is_object()) {
         throw UserError(origin + " must hold a JSON object like {\"version\": 1, ...}");
     }
-    Json next = state;
     for (auto it = document.begin(); it != document.end(); ++it) {
         const std::string& key = it.key();
         if (key == "version") {
@@ -198,15 +207,81 @@ void merge_document(Json& state, const Json& document, const std::string& origin
             if (!it->is_string()) {
                 throw UserError(origin + ": 'panel' must be one of " + panel_ids_joined());
             }
-            next["panel"] = require_panel(it->get<std::string>(), origin).id();
+            require_panel(it->get<std::string>(), origin);
         } else if (key == "title" || key == "description") {
             // Preset metadata: shown in the GUI, not part of the state.
         } else {
-            const PanelModel& model = require_panel(key, origin);
-            next[key] = merged_panel(model, next[key], *it, origin);
+            each_panel(require_panel(key, origin), *it);
         }
     }
+}
+
+}  // namespace
+
+void merge_document(Json& state, const Json& document, const std::string& origin) {
+    Json next = state;
+    check_document(document, origin, [&](const PanelModel& model, const Json& patch) {
+        next[model.id()] = merged_panel(model, next[model.id()], patch, origin);
+    });
+    if (document.contains("panel")) next["panel"] = document["panel"];
     state = std::move(next);
+}
+
+void StateEdits::add_document(const Json& document, const std::string& origin) {
+    check_document(document, origin, [&](const PanelModel& model, const Json& patch) {
+        check_patch(model, patch, origin);
+        for (auto it = patch.begin(); it != patch.end(); ++it) {
+            overlay_[model.id()][it.key()] = it.value();
+            origins_[model.id() + "." + it.key()] = origin;
+        }
+    });
+    if (document.contains("panel")) {
+        overlay_["panel"] = document["panel"];
+        origins_["panel"] = origin;
+    }
+}
+
+void StateEdits::add_file(const std::string& path) {
+    add_document(parse_document(read_file_bounded(path, kMaxDocumentBytes), path), path);
+}
+
+void StateEdits::add_set(const std::string& assignment) {
+    const auto [key, value] = parse_assignment(assignment);
+    const std::string origin = "--set " + key;
+    if (key == "panel") {
+        add_document(Json{{"panel", value}}, origin);
+        return;
+    }
+    const size_t dot = key.find('.');
+    add_document(Json{{key.substr(0, dot), Json{{key.substr(dot + 1), value}}}}, origin);
+}
+
+std::vector<std::string> StateEdits::panels_edited() const {
+    std::vector<std::string> panels;
+    for (const PanelModel* model : all_panel_models()) {
+        if (overlay_.contains(model->id())) panels.push_back(model->id());
+    }
+    return panels;
+}
+
+void StateEdits::apply_to(Json& state) const {
+    constexpr const char* kWhere = "the command line";
+    try {
+        merge_document(state, overlay_, kWhere);
+    } catch (const UserError& e) {
+        // Blame the --set or file that wrote the key the error is about (the longest key named).
+        const std::string message = e.what();
+        std::string blamed = kWhere, longest;
+        for (const auto& [path, origin] : origins_) {
+            if (path.size() > longest.size() && message.find(path) != std::string::npos) {
+                longest = path;
+                blamed = origin;
+            }
+        }
+        const std::string prefix = std::string(kWhere) + ": ";
+        throw UserError(blamed + ": " +
+                        (message.rfind(prefix, 0) == 0 ? message.substr(prefix.size()) : message));
+    }
 }
 
 void load_file_into(Json& state, const std::string& path) {
@@ -249,7 +324,7 @@ Json parse_set_value(const std::string& text) {
     return text;
 }
 
-void apply_set(Json& state, const std::string& assignment) {
+std::pair<std::string, Json> parse_assignment(const std::string& assignment) {
     require_utf8(assignment, "--set KEY=VALUE");
     const size_t eq = assignment.find('=');
     if (eq == std::string::npos || eq == 0) {
@@ -257,24 +332,21 @@ void apply_set(Json& state, const std::string& assignment) {
     }
     const std::string key = assignment.substr(0, eq);
     const std::string origin = "--set " + key;
-    Json value;
-    try {
-        value = parse_set_value(assignment.substr(eq + 1));
-    } catch (const UserError& e) {
-        throw UserError(origin + ": " + e.what());
-    }
-    if (key == "panel") {
-        merge_document(state, Json{{"panel", value}}, origin);
-        return;
-    }
-    const size_t dot = key.find('.');
-    if (dot == std::string::npos) {
+    if (key != "panel" && key.find('.') == std::string::npos) {
         throw UserError(origin + ": KEY must be 'panel' or '<panel>.<key>' with panel one of " +
                         panel_ids_joined());
     }
-    const std::string panel = key.substr(0, dot);
-    const std::string field = key.substr(dot + 1);
-    merge_document(state, Json{{panel, Json{{field, value}}}}, origin);
+    try {
+        return {key, parse_set_value(assignment.substr(eq + 1))};
+    } catch (const UserError& e) {
+        throw UserError(origin + ": " + e.what());
+    }
+}
+
+void apply_set(Json& state, const std::string& assignment) {
+    StateEdits edits;
+    edits.add_set(assignment);
+    edits.apply_to(state);
 }
 
 Json make_report(const Json& state) {

@@ -10,7 +10,10 @@
 //   Json report = make_report(state);
 #pragma once
 
+#include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "panel_model.hpp"
 
@@ -36,8 +39,35 @@ void load_file_into(Json& state, const std::string& path);
 // starts with '[' or '{'.
 Json parse_set_value(const std::string& text);
 
-// Applies "KEY=VALUE" where KEY is "panel" or "<panel>.<key>". All or nothing.
+// Splits "KEY=VALUE" (KEY is "panel" or "<panel>.<key>") and parses VALUE; throws UserError.
+std::pair<std::string, Json> parse_assignment(const std::string& assignment);
+
+// Applies "KEY=VALUE". All or nothing.
 void apply_set(Json& state, const std::string& assignment);
+
+// The command line's --load and --set, merged first (later values win, key by key) and then
+// validated once, so their order does not matter: `--set size=20 --set pixel=11,10` and the
+// reverse both work. Each add checks what it can alone (JSON, known panels and keys, finite
+// numbers) and names its origin; apply_to's error names the --set or file that wrote the key.
+//
+//   StateEdits edits;
+//   edits.add_file("preset.json");
+//   edits.add_set("receptive_field.pixel=11,10");
+//   edits.apply_to(state);  // all or nothing
+class StateEdits {
+  public:
+    void add_document(const Json& document, const std::string& origin);
+    void add_file(const std::string& path);
+    void add_set(const std::string& assignment);
+    void apply_to(Json& state) const;
+    // The panels whose keys were edited, in selector order.
+    std::vector<std::string> panels_edited() const;
+    bool sets_panel() const { return overlay_.contains("panel"); }
+
+  private:
+    Json overlay_ = Json::object();
+    std::map<std::string, std::string> origins_;  // "gan.lr" -> "--set gan.lr" or a file
+};
 
 // {"version": 1, "panel": p, "state": {...}, p: {...fields...}}
 Json make_report(const Json& state);

@@ -226,3 +226,41 @@ TEST(ParseDocument, NumbersThatUnderflowAreErrors) {
     EXPECT_NO_THROW(parse_document(R"({"a": 0.0, "b": 0e-999, "c": "1e-400", "d": 2.5e-310})",
                                    "ok.json"));
 }
+
+// Issue 12: --set and --load are merged first and validated once, so order does not matter.
+TEST(StateEdits, OrderOfSetsDoesNotMatter) {
+    for (const bool size_first : {true, false}) {
+        Json s = default_state();
+        StateEdits edits;
+        const std::vector<std::string> sets = {"receptive_field.size=20",
+                                               "receptive_field.pixel=11,10"};
+        edits.add_set(size_first ? sets[0] : sets[1]);
+        edits.add_set(size_first ? sets[1] : sets[0]);
+        edits.apply_to(s);
+        EXPECT_EQ(s["receptive_field"]["size"], Json(20));
+        EXPECT_EQ(s["receptive_field"]["pixel"], Json::array({11, 10}));
+    }
+}
+
+TEST(StateEdits, LaterValuesWinAndErrorsBlameTheirOrigin) {
+    Json s = default_state();
+    const Json before = s;
+    StateEdits edits;
+    edits.add_document(Json::parse(R"({"gan": {"lr": 0.5, "gamma": 1}})"), "preset.json");
+    edits.add_set("gan.lr=0.2");
+    edits.add_set("receptive_field.size=500");
+    std::string e = error_of([&] { edits.apply_to(s); });
+    EXPECT_TRUE(mentions(e, "--set receptive_field.size: receptive_field.size")) << e;
+    EXPECT_EQ(s, before);  // all or nothing
+    StateEdits good;
+    good.add_document(Json::parse(R"({"gan": {"lr": 0.5, "gamma": 1}})"), "preset.json");
+    good.add_set("gan.lr=0.2");
+    good.apply_to(s);
+    EXPECT_EQ(s["gan"]["lr"], Json(0.2));
+    EXPECT_EQ(s["gan"]["gamma"], Json(1.0));
+    EXPECT_EQ(good.panels_edited(), std::vector<std::string>{"gan"});
+    // What a single edit can check alone fails at once, naming its origin.
+    StateEdits bad;
+    e = error_of([&] { bad.add_document(Json::parse(R"({"gan": {"nope": 1}})"), "p.json"); });
+    EXPECT_TRUE(mentions(e, "p.json: unknown key 'gan.nope'")) << e;
+}
