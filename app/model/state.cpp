@@ -188,6 +188,21 @@ Json parse_document(const std::string& text, const std::string& origin) {
 
 namespace {
 
+// A preset (a document with a title or a description) sets every key of its panels: the
+// panel's defaults plus the preset, never what the state held before (issue 12: after the
+// non-saturating loss, "Dirac-GAN without R1 cycles forever" spiralled inward). A session
+// or a --set merges key by key.
+bool is_preset(const Json& document) {
+    return document.is_object() && (document.contains("title") || document.contains("description"));
+}
+
+Json complete_panel(const PanelModel& model, const Json& document, const Json& patch) {
+    if (!is_preset(document) || !patch.is_object()) return patch;
+    Json full = model.defaults();
+    for (auto it = patch.begin(); it != patch.end(); ++it) full[it.key()] = it.value();
+    return full;
+}
+
 // The document's top-level shape: an object, a supported version, a known panel, known panel
 // keys. Calls `each_panel(model, patch)` for every panel it holds.
 template <typename EachPanel>
@@ -211,7 +226,9 @@ void check_document(const Json& document, const std::string& origin, EachPanel e
         } else if (key == "title" || key == "description") {
             // Preset metadata: shown in the GUI, not part of the state.
         } else {
-            each_panel(require_panel(key, origin), *it);
+            const PanelModel& model = require_panel(key, origin);
+            check_patch(model, *it, origin);  // unknown keys are named before defaults fill in
+            each_panel(model, complete_panel(model, document, *it));
         }
     }
 }
@@ -229,7 +246,6 @@ void merge_document(Json& state, const Json& document, const std::string& origin
 
 void StateEdits::add_document(const Json& document, const std::string& origin) {
     check_document(document, origin, [&](const PanelModel& model, const Json& patch) {
-        check_patch(model, patch, origin);
         for (auto it = patch.begin(); it != patch.end(); ++it) {
             overlay_[model.id()][it.key()] = it.value();
             origins_[model.id() + "." + it.key()] = origin;

@@ -129,13 +129,34 @@ TEST(ApplySet, BadKeysAndValuesNameTheKeyAndTheAllowedValues) {
     EXPECT_EQ(s, before);  // every failure left the state as it was
 }
 
-TEST(MergeDocument, PartialPresetsMergeKeyByKey) {
+TEST(MergeDocument, SessionsMergeKeyByKey) {
     Json s = default_state();
     apply_set(s, "receptive_field.size=7");
-    merge_document(s, Json::parse(R"({"version":1,"title":"t","receptive_field":{"kernel":5}})"),
-                   "preset");
+    merge_document(s, Json::parse(R"({"version":1,"receptive_field":{"kernel":5}})"), "session");
     EXPECT_EQ(s["receptive_field"]["size"], 7);
     EXPECT_EQ(s["receptive_field"]["kernel"], 5);
+}
+
+// Issue 12: a preset is the panel's defaults plus the preset, never leftovers.
+TEST(MergeDocument, PresetsGiveDefaultsPlusThePreset) {
+    Json s = default_state();
+    apply_set(s, "receptive_field.size=7");
+    apply_set(s, "gan.loss=non-saturating");
+    merge_document(s, Json::parse(R"({"version":1,"title":"t","receptive_field":{"kernel":5}})"),
+                   "preset");
+    EXPECT_EQ(s["receptive_field"]["size"], default_state()["receptive_field"]["size"]);
+    EXPECT_EQ(s["receptive_field"]["kernel"], 5);
+    EXPECT_EQ(s["gan"]["loss"], "non-saturating");  // panels the preset does not name are kept
+    StateEdits edits;  // the command line's --load does the same
+    edits.add_set("receptive_field.size=7");
+    edits.add_document(Json::parse(R"({"title":"t","receptive_field":{"kernel":5}})"), "p.json");
+    Json t = default_state();
+    edits.apply_to(t);
+    EXPECT_EQ(t["receptive_field"]["size"], default_state()["receptive_field"]["size"]);
+    const std::string e = error_of([&] {
+        merge_document(s, Json::parse(R"({"title":"t","receptive_field":{"kernal":5}})"), "p");
+    });
+    EXPECT_TRUE(mentions(e, "unknown key 'receptive_field.kernal'")) << e;
 }
 
 TEST(MergeDocument, IsAllOrNothing) {
