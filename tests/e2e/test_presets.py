@@ -1,0 +1,298 @@
+"""Every preset's description is a claim (issue 12): each preset is loaded over a deliberately
+different ("polluted") state of its panel, and the report must show what its text promises.
+A preset must also be complete: the polluted keys must not leak through. Headless (--report).
+"""
+import glob
+import json
+import math
+import os
+import unittest
+
+from harness import run_cli
+
+PRESETS = os.path.join(os.path.dirname(__file__), "..", "..", "assets", "presets")
+
+# Settings that differ from every panel's defaults, set before the preset is loaded.
+POLLUTION = {
+    "receptive_field": ["receptive_field.size=20", "receptive_field.kernel=5",
+                        "receptive_field.order=bottom-up", "receptive_field.view=layers",
+                        "receptive_field.masks=none,none,none,none"],
+    "gan": ["gan.loss=non-saturating", "gan.n_critic=3", "gan.plane=theta-psi1",
+            "gan.gamma=0.7", "gan.extra_starts=[[0.5,0,0.5],[1,0,-1]]"],
+    "flow": ["flow.samples=100", "flow.resolution=48", "flow.probe=1,1",
+             'flow.target=[{"weight":1,"mean":[1,1],"std":[1,1]}]'],
+    "kl": ["kl.family=js", "kl.optimizer=gd", "kl.lr=0.2", "kl.iterations=50",
+           "kl.shade=forward", "kl.mc_samples=10"],
+}
+
+
+def preset_path(name):
+    return os.path.join(PRESETS, name + ".json")
+
+
+def report(name, *after):
+    """The report of `name` loaded over its panel's polluted state, then `after` --sets."""
+    with open(preset_path(name), encoding="utf-8") as f:
+        panel = json.load(f)["panel"]
+    args = []
+    for s in POLLUTION[panel]:
+        args += ["--set", s]
+    args += ["--load", preset_path(name)]
+    for s in after:
+        args += ["--set", s]
+    rc, out, err = run_cli(args + ["--report", "-"], timeout=120)
+    assert rc == 0, f"{name}: {err}"
+    doc = json.loads(out)
+    return doc["state"], doc[panel]
+
+
+def close(a, b, tol):
+    return abs(a - b) <= tol * max(1.0, abs(b))
+
+
+def eig_set(pairs):
+    return sorted((round(re, 6), round(abs(im), 6)) for re, im in pairs)
+
+
+class PresetsAreComplete(unittest.TestCase):
+    def test_every_preset_has_a_claim_test_here(self):
+        names = sorted(os.path.basename(p)[:-5] for p in glob.glob(os.path.join(PRESETS, "*.json")))
+        tested = sorted(n[len("test_"):] for n in dir(PresetClaims) if n.startswith("test_"))
+        self.assertEqual(names, tested)
+
+    def test_no_polluted_key_survives_a_preset(self):
+        """Loaded over the polluted state, a preset gives the same state as over the defaults."""
+        for path in sorted(glob.glob(os.path.join(PRESETS, "*.json"))):
+            name = os.path.basename(path)[:-5]
+            rc, out, err = run_cli(["--load", path, "--report", "-"], timeout=120)
+            self.assertEqual(rc, 0, err)
+            clean = json.loads(out)["state"]
+            polluted, _ = report(name)
+            with self.subTest(preset=name):
+                self.assertEqual(polluted, clean)
+
+
+class PresetClaims(unittest.TestCase):
+    # -- receptive fields ------------------------------------------------------
+    def test_rf_causality_violation(self):
+        _, r = report("rf_causality_violation")
+        self.assertEqual(r["violations"], [[4, 4]])  # the pixel sees its own input value
+
+    def test_rf_heavy_deep_stack(self):
+        s, r = report("rf_heavy_deep_stack")
+        self.assertEqual(len(s["masks"]), 12)
+        self.assertGreater(max(max(row) for row in r["paths"]), 10 ** 9)  # exponential growth
+
+    def test_rf_layer_by_layer(self):
+        s, r = report("rf_layer_by_layer")
+        self.assertEqual(s["view"], "layers")
+        sizes = [len(cells) for cells in r["layers"]]
+        self.assertEqual(len(sizes), 3)
+        self.assertTrue(sizes[0] > sizes[1] > sizes[2], sizes)  # the field grows per layer
+        self.assertEqual(r["layers"][0], r["cells"])
+
+    def test_rf_pixelcnn_blind_spot(self):
+        for masks in ("A,B,B,B,B", "A," + ",".join(["B"] * 11)):  # however deep the stack
+            _, r = report("rf_pixelcnn_blind_spot", "receptive_field.masks=" + masks)
+            self.assertTrue(r["blind_spot"], masks)
+            for row, col in r["blind_spot"]:  # earlier pixels up and to the right of (8, 6)
+                self.assertLess(row, 8)
+                self.assertGreater(col, 6)
+
+    def test_rf_seed000_q1_pixel34_bottom_up(self):
+        s, r = report("rf_seed000_q1_pixel34_bottom_up")
+        self.assertEqual((s["view"], s["order"], s["pixel"]), ("compare", "bottom-up", [3, 4]))
+        # Masks as printed keep the row below and the left neighbour: mask A at pixel 34 reads
+        # 33 and the row below, 43 44 45.
+        self.assertEqual(r["layers"][1], [[3, 3], [4, 3], [4, 4], [4, 5]])
+
+    def test_rf_seed003_q2_pixel33_top_down(self):
+        s, r = report("rf_seed003_q2_pixel33_top_down")
+        self.assertEqual((s["view"], s["order"], s["pixel"]), ("compare", "top-down", [3, 3]))
+        self.assertEqual(r["layers"][1], [[2, 2], [2, 3], [2, 4], [3, 2]])  # 22 23 24 32
+
+    # -- GAN dynamics ----------------------------------------------------------
+    def test_gan_divergent_lr2(self):
+        _, r = report("gan_divergent_lr2")
+        self.assertTrue(r["diverged"])
+        self.assertLessEqual(r["diverged_at"], 100)
+        self.assertTrue(close(r["spectral_radius_map"], math.sqrt(5), 1e-9))
+
+    def test_gan_heavy_200_trajectories(self):
+        s, r = report("gan_heavy_200_trajectories")
+        self.assertEqual((s["method"], s["gamma"], s["steps"]), ("alternating", 0.3, 2000))
+        self.assertEqual(len(r["extra_trajectories"]), 200)
+        self.assertFalse(any(t["diverged"] for t in r["extra_trajectories"]))
+
+    def test_gan_seed000_q6_bilinear_alternating(self):
+        _, r = report("gan_seed000_q6_bilinear_alternating")
+        self.assertFalse(r["diverged"])
+        self.assertTrue(close(r["spectral_radius_map"], 1.0, 1e-9))  # |eigenvalues| = 1
+        self.assertLess(r["conserved_end"], 1.5 * r["conserved_start"])  # a bounded orbit
+        self.assertGreater(r["conserved_end"], 0.5 * r["conserved_start"])
+
+    def test_gan_seed000_q6_bilinear_simultaneous(self):
+        s, r = report("gan_seed000_q6_bilinear_simultaneous")
+        lr, steps = s["lr"], s["steps"]
+        self.assertTrue(close(r["spectral_radius_map"], math.sqrt(1 + lr * lr), 1e-9))
+        growth = r["conserved_end"] / r["conserved_start"]  # d² + g² grows by 1 + lr² a step
+        self.assertTrue(close(growth, (1 + lr * lr) ** steps, 1e-6), growth)
+
+    def test_gan_seed002_q5_no_r1(self):
+        s, r = report("gan_seed002_q5_no_r1")
+        self.assertEqual(s["loss"], "saturating")  # not the polluted non-saturating loss
+        self.assertEqual(eig_set(r["eigenvalues_flow"]), [(-0.5, 0.0), (0.0, 0.5), (0.0, 0.5)])
+        # Cycles forever: ψ0² + θ² is conserved and the run never approaches the equilibrium.
+        self.assertTrue(close(r["conserved_end"], r["conserved_start"], 1e-5))
+        self.assertGreater(r["distance_to_equilibrium"], 1.0)
+        self.assertEqual(r["extra_trajectories"], [])
+
+    def r1(self, name, gamma):
+        s, r = report(name)
+        self.assertEqual((s["gamma"], s["method"], s["loss"]), (gamma, "flow", "saturating"))
+        # Seed 002 Q5: {−1/2, (−γ ± √(γ² − 1))/2}
+        roots = [(-gamma + sign * complex(gamma * gamma - 1) ** 0.5) / 2 for sign in (1, -1)]
+        want = eig_set([(-0.5, 0.0)] + [(z.real, z.imag) for z in roots])
+        got = eig_set(r["eigenvalues_flow"])
+        for (a, b), (c, d) in zip(got, want):
+            self.assertAlmostEqual(a, c, delta=1e-4)
+            self.assertAlmostEqual(b, d, delta=2e-3)  # the double root at γ = 1 splits ~√eps
+        return r
+
+    def test_gan_seed002_q5_r1_gamma_0_3(self):
+        r = self.r1("gan_seed002_q5_r1_gamma_0_3", 0.3)
+        self.assertLess(r["distance_to_equilibrium"], 1e-3)  # a damped spiral into it
+
+    def test_gan_seed002_q5_r1_gamma_1_0(self):
+        r = self.r1("gan_seed002_q5_r1_gamma_1_0", 1.0)
+        self.assertLess(r["distance_to_equilibrium"], 1e-3)
+
+    def test_gan_seed002_q5_r1_gamma_2_0(self):
+        r = self.r1("gan_seed002_q5_r1_gamma_2_0", 2.0)
+        critical = report("gan_seed002_q5_r1_gamma_1_0")[1]
+        # Overdamped: a slow creep, still farther from the equilibrium than critical damping.
+        self.assertGreater(r["distance_to_equilibrium"], 10 * critical["distance_to_equilibrium"])
+
+    # -- flow warping ----------------------------------------------------------
+    def test_flow_broken_planar(self):
+        s, r = report("flow_broken_planar")
+        self.assertFalse(r["invertible"])
+        self.assertIn("-1.6 < -1", r["layers"][0]["reason"])
+        self.assertIsNone(r["mass"])
+        layers = s["layers"]
+        layers[0]["enforce"] = True  # "Tick 'enforce invertibility' to apply the u-hat fix"
+        _, fixed = report("flow_broken_planar", "flow.layers=" + json.dumps(layers))
+        self.assertTrue(fixed["invertible"])
+
+    def test_flow_broken_radial(self):
+        _, r = report("flow_broken_radial")
+        self.assertFalse(r["invertible"])
+        self.assertIn("-1.5", r["layers"][0]["reason"])
+
+    def test_flow_heavy_16_layers(self):
+        s, r = report("flow_heavy_16_layers")
+        self.assertEqual(len(s["layers"]), 16)
+        self.assertTrue(r["invertible"])
+        self.assertEqual({l["type"] for l in s["layers"]}, {"planar", "radial"})
+
+    def test_flow_kl_identity(self):
+        _, r = report("flow_kl_identity")
+        self.assertTrue(close(r["kl_forward"], r["kl_base"], 1e-3), (r["kl_forward"], r["kl_base"]))
+
+    def test_flow_planar_k1(self):
+        s, r = report("flow_planar_k1")
+        self.assertEqual([l["type"] for l in s["layers"]], ["planar"])
+        self.assertTrue(r["invertible"])
+        self.assertGreater(r["mass"], 0.9)
+
+    def test_flow_planar_k10(self):
+        s, r = report("flow_planar_k10")
+        self.assertEqual(len(s["layers"]), 10)
+        self.assertTrue(all(l["type"] == "planar" and l["enforce"] for l in s["layers"]))
+        self.assertTrue(r["invertible"])
+
+    def test_flow_planar_k2(self):
+        s, r = report("flow_planar_k2")
+        self.assertEqual([l["type"] for l in s["layers"]], ["planar", "planar"])
+        self.assertTrue(r["invertible"])
+
+    def test_flow_radial(self):
+        s, r = report("flow_radial")
+        self.assertTrue(all(l["type"] == "radial" for l in s["layers"]))
+        self.assertTrue(r["invertible"])
+
+    def test_flow_relu_fold(self):
+        s, r = report("flow_relu_fold")
+        self.assertIn("relu", [l["type"] for l in s["layers"]])
+        self.assertFalse(r["invertible"])
+
+    def test_flow_seed000_q5_examples(self):
+        s, r = report("flow_seed000_q5_examples")
+        self.assertEqual({l["type"] for l in s["layers"]}, {"sigmoidal", "residual", "radial"})
+        self.assertTrue(all(l["invertible"] for l in r["layers"]))
+
+    # -- KL direction ----------------------------------------------------------
+    def test_kl_2d_two_modes(self):
+        s, r = report("kl_2d_two_modes")
+        modes = [c["mean"] for c in s["target"]]
+        rev, fwd = r["reverse"]["mean"], r["forward"]["mean"]
+        self.assertLess(min(math.dist(rev, m) for m in modes), 0.5)  # sits on one mode
+        mid = [(a + b) / 2 for a, b in zip(*modes)]
+        self.assertLess(math.dist(fwd, mid), 0.5)  # the forward ellipse spans both
+        self.assertGreater(r["forward"]["cov"][0][0], 4 * r["reverse"]["cov"][0][0])
+
+    def test_kl_heavy_2d_three_modes(self):
+        s, r = report("kl_heavy_2d_three_modes")
+        self.assertEqual((s["dim"], s["family"]), (2, "js"))
+        self.assertIn("family", r)
+        self.assertEqual(s["q_family"], "full")
+        self.assertTrue(r["forward"]["converged"] and r["reverse"]["converged"])
+
+    def test_kl_overlapping_modes(self):
+        _, r = report("kl_overlapping_modes")
+        f, v = r["forward"], r["reverse"]
+        self.assertLess(abs(f["mean"][0] - v["mean"][0]), 0.1)  # both directions agree
+        self.assertLess(abs(f["std"][0] - v["std"][0]) / f["std"][0], 0.1)
+
+    def test_kl_prml_10_3_correlated_2d(self):
+        s, r = report("kl_prml_10_3_correlated_2d")
+        self.assertEqual(s["q_family"], "diagonal")
+        rho = 0.9
+        for i in range(2):  # closed forms: forward = the marginals, reverse = 1/precision
+            self.assertAlmostEqual(r["forward"]["cov"][i][i], 1.0, delta=2e-3)
+            self.assertAlmostEqual(r["reverse"]["cov"][i][i], 1 - rho * rho, delta=2e-3)
+        self.assertEqual(r["forward"]["cov"][0][1], 0)
+        self.assertEqual(r["reverse"]["cov"][0][1], 0)
+
+    def test_kl_seed004_exam_two_modes(self):
+        _, r = report("kl_seed004_exam_two_modes")
+        self.assertAlmostEqual(r["forward"]["mean"][0], 0.0, delta=1e-3)  # between the modes
+        self.assertAlmostEqual(r["forward"]["std"][0], math.sqrt(9 + 0.64), delta=1e-3)
+        self.assertAlmostEqual(abs(r["reverse"]["mean"][0]), 3.0, delta=0.05)  # one mode
+        self.assertAlmostEqual(r["reverse"]["std"][0], 0.8, delta=0.05)
+
+    def test_kl_symmetric_saddle(self):
+        _, r = report("kl_symmetric_saddle")
+        self.assertEqual(r["reverse"]["mean"][0], 0.0)  # exactly: the gradient in μ is 0
+        self.assertTrue(r["reverse"]["converged"])
+        # "a start off-centre with a smaller width falls to one mode instead"
+        _, off = report("kl_symmetric_saddle", 'kl.q_init={"mean":[0.5],"std":[0.5]}')
+        self.assertAlmostEqual(abs(off["reverse"]["mean"][0]), 3.0, delta=0.05)
+
+    def test_kl_three_modes(self):
+        s, r = report("kl_three_modes")
+        # The reverse fit lands on one mode: its mean near that mode's, its width near its σ.
+        modes = [(c["mean"][0], c["std"][0]) for c in s["target"]]
+        mean, std = r["reverse"]["mean"][0], r["reverse"]["std"][0]
+        m, sd = min(modes, key=lambda mode: abs(mode[0] - mean))
+        self.assertLess(abs(mean - m), 0.3, (mean, std))
+        self.assertLess(abs(std - sd) / sd, 0.3, (mean, std))
+        # "the left mode, KL(q||p) = 1.20: a local optimum, since q on the middle mode scores 0.91"
+        self.assertEqual(m, -5.0)
+        self.assertAlmostEqual(r["reverse"]["kl_qp"], 1.20, delta=0.005)
+        _, middle = report("kl_three_modes", 'kl.q_init={"mean":[0.5],"std":[0.9]}')
+        self.assertAlmostEqual(middle["reverse"]["kl_qp"], 0.91, delta=0.005)
+
+
+if __name__ == "__main__":
+    unittest.main()
