@@ -7,8 +7,13 @@
 
 namespace genlab {
 
+// `text` with every byte that is not part of a well-formed UTF-8 sequence written as \xNN.
+// Messages quote user input (file names, JSON parser excerpts), and a message must stay
+// valid UTF-8: JSON (ui.json, reports, the status line) cannot hold anything else.
+std::string valid_utf8(const std::string& text);
+
 struct UserError : std::runtime_error {
-    using std::runtime_error::runtime_error;
+    explicit UserError(const std::string& message) : std::runtime_error(valid_utf8(message)) {}
 };
 
 }  // namespace genlab

@@ -333,6 +333,9 @@ Json parse_set_value(const std::string& text) {
         return parse_document(text, "the value '" + text + "'");
     }
     if (looks_numeric(text)) {
+        if (!std::isfinite(std::strtod(text.c_str(), nullptr))) {
+            throw UserError("the value '" + text + "' is not finite (JSON has no NaN or Inf)");
+        }
         throw UserError("the value '" + text +
                         "' is not a number as JSON writes them (decimal digits, no spaces, no "
                         "hex, inf or nan), e.g. 0.25, -3 or 1e-3");

@@ -224,10 +224,15 @@ TEST(SetValue, NumbersFollowJsonsGrammar) {
     Json s = default_state();
     const Json before = s;
     for (const char* text : {"gan.lr=0x10", "gan.lr=0x1p-2", "gan.lr= 0.5", "gan.lr=0.5 ",
-                             "gan.lr=+0.5", "gan.lr=.5", "gan.lr=inf", "gan.lr=nan"}) {
+                             "gan.lr=+0.5", "gan.lr=.5"}) {
         const std::string e = error_of([&] { apply_set(s, text); });
         EXPECT_TRUE(mentions(e, "--set gan.lr")) << text << ": " << e;
         EXPECT_TRUE(mentions(e, "not a number as JSON writes them")) << text << ": " << e;
+    }
+    for (const char* text : {"gan.lr=inf", "gan.lr=nan", "gan.lr=-Infinity"}) {
+        const std::string e = error_of([&] { apply_set(s, text); });
+        EXPECT_TRUE(mentions(e, "--set gan.lr: the value")) << text << ": " << e;
+        EXPECT_TRUE(mentions(e, "not finite")) << text << ": " << e;
     }
     std::string e = error_of([&] { apply_set(s, "gan.lr=1e-400"); });
     EXPECT_TRUE(mentions(e, "--set gan.lr")) << e;
@@ -284,4 +289,16 @@ TEST(StateEdits, LaterValuesWinAndErrorsBlameTheirOrigin) {
     StateEdits bad;
     e = error_of([&] { bad.add_document(Json::parse(R"({"gan": {"nope": 1}})"), "p.json"); });
     EXPECT_TRUE(mentions(e, "p.json: unknown key 'gan.nope'")) << e;
+}
+
+// Issue 20: messages quoting user bytes stay valid UTF-8 (test mode's ui.json crashed on one).
+TEST(UserErrors, QuoteInvalidBytesAsEscapes) {
+    const std::string e = error_of(
+        [] { parse_document("{\"version\":1,\"gan\":{\"lr\":\"\xff\xfe\"}}", "s\xc3.json"); });
+    EXPECT_NO_THROW((void)Json(e).dump()) << e;
+    EXPECT_TRUE(mentions(e, "s\\xC3.json")) << e;
+    EXPECT_TRUE(mentions(e, "\\xFF")) << e;
+    EXPECT_EQ(valid_utf8("\xc3\xa9t\xc3\xa9 \xe2\x82\xac"), "\xc3\xa9t\xc3\xa9 \xe2\x82\xac");  // kept
+    EXPECT_EQ(valid_utf8("\xed\xa0\x80"), "\\xED\\xA0\\x80");  // a surrogate is not UTF-8
+    EXPECT_EQ(valid_utf8("\xc0\xaf"), "\\xC0\\xAF");              // nor an overlong '/'
 }

@@ -295,6 +295,20 @@ class GuiFaults(unittest.TestCase):
             with open(os.path.join(os.path.dirname(session), aside[0])) as f:
                 self.assertIn("NaN", f.read())  # the user's file is kept as it was
 
+    def test_a_session_with_bytes_that_are_not_utf8_is_kept_aside(self):
+        # Issue 20: test mode (ui.json) crashed at startup on such a session; normal mode too
+        # must keep it aside and run on the defaults.
+        with tempfile.TemporaryDirectory() as d:
+            config = os.path.join(d, "config")
+            os.makedirs(os.path.join(config, "genlab"))
+            with open(os.path.join(config, "genlab", "session.json"), "wb") as f:
+                f.write(b'{"version": 1, "panel": "gan", "gan": {"lr": "\xff\xfe"}}')
+            app = self.start(env_extra={"XDG_CONFIG_HOME": config})
+            ui = app.wait_ui()
+            self.assertIn("could not be loaded", ui["last_error"])
+            self.assertIn("\\xFF", ui["last_error"])  # the byte, quoted as an escape
+            self.assert_sane(app, ui, "gan")
+
     # -- export failures -----------------------------------------------------------------------
     @contextlib.contextmanager
     def read_only_folder(self):
