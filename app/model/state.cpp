@@ -223,7 +223,7 @@ void check_document(const Json& document, const std::string& origin, EachPanel e
                 throw UserError(origin + ": 'panel' must be one of " + panel_ids_joined());
             }
             require_panel(it->get<std::string>(), origin);
-        } else if (key == "title" || key == "description") {
+        } else if (key == "title" || key == "description" || key == "question") {
             // Preset metadata: shown in the GUI, not part of the state.
         } else {
             const PanelModel& model = require_panel(key, origin);
