@@ -1,3 +1,5 @@
+// RfScene (scene_rf.hpp): parameters, analyses, the walk, and the report read from them.
+//
 // [SECTION] State
 // [SECTION] Setters
 // [SECTION] Derived data
