@@ -1,9 +1,7 @@
 #include "rf_model.hpp"
 
-#include <cmath>
-#include <sstream>
-
 #include "fields.hpp"
+#include "scene_rf.hpp"
 
 namespace genlab {
 
@@ -50,18 +48,6 @@ rf::Mask custom_mask(const Json& value, int kernel, const std::string& what) {
     return mask;
 }
 
-Json cells_json(const std::vector<rf::Cell>& cells) {
-    Json list = Json::array();
-    for (const rf::Cell& c : cells) list.push_back(rf_cell_json(c));
-    return list;
-}
-
-// Exact integers where a double holds them exactly; beyond 2^53 the rounded value.
-Json count_json(double count) {
-    if (count < 9007199254740992.0) return static_cast<std::uint64_t>(count);
-    return count;
-}
-
 }  // namespace
 
 Json rf_cell_json(rf::Cell cell) { return Json::array({cell.row + 1, cell.col + 1}); }
@@ -106,19 +92,19 @@ void RfParams::rebuild_masks(int kernel, rf::Order order) {
 }
 
 Json RfModel::defaults() const {
-    return Json{{"size", 5},
-                {"kernel", 3},
+    return Json{{"size", rf_keys::size.def},
+                {"kernel", rf_keys::kernel.def},
                 {"order", "top-down"},
                 {"masks", Json::array({"A", "B"})},
-                {"pixel", Json::array({3, 3})},
+                {"pixel", Json::array({rf_keys::pixel.def, rf_keys::pixel.def})},
                 {"view", "field"}};
 }
 
 RfParams rf_params_from_json(const Json& state) {
     Fields f(state, kPanel);
     RfParams p;
-    p.stack.size = static_cast<int>(f.integer("size", 1, kRfMaxSize));
-    p.stack.kernel = static_cast<int>(f.integer("kernel", 1, rf::kMaxKernel));
+    p.stack.size = static_cast<int>(f.integer(rf_keys::size));
+    p.stack.kernel = static_cast<int>(f.integer(rf_keys::kernel));
     if (p.stack.kernel % 2 == 0) f.fail("kernel", "one of 1, 3, 5, 7, 9");
     p.stack.order = order_from(f.word("order", kOrders));
     // "masks=A" on the command line is a one-layer stack, not an error.
@@ -139,8 +125,12 @@ RfParams rf_params_from_json(const Json& state) {
     const std::string pixel_range =
         "[row, col] with 1 <= row, col <= size (" + std::to_string(p.stack.size) + ")";
     if (!pixel.is_array() || pixel.size() != 2) f.fail("pixel", pixel_range);
-    p.pixel.row = static_cast<int>(whole_number(pixel[0], 1, p.stack.size, f.name("pixel[0]"))) - 1;
-    p.pixel.col = static_cast<int>(whole_number(pixel[1], 1, p.stack.size, f.name("pixel[1]"))) - 1;
+    p.pixel.row = static_cast<int>(
+                      whole_number(pixel[0], rf_keys::pixel.lo, p.stack.size, f.name("pixel[0]"))) -
+                  1;
+    p.pixel.col = static_cast<int>(
+                      whole_number(pixel[1], rf_keys::pixel.lo, p.stack.size, f.name("pixel[1]"))) -
+                  1;
     p.view = f.word("view", kViews);
     try {
         rf::validate(p.stack);
@@ -170,44 +160,19 @@ Json RfModel::normalize(const Json& state) const {
     return rf_params_to_json(rf_params_from_json(state));
 }
 
-Json RfModel::report(const Json& state) const {
-    const RfParams p = rf_params_from_json(state);
-    const rf::Analysis a = rf::analyze(p.stack, p.pixel);
-    Json paths = Json::array();
-    for (int r = 0; r < a.paths.rows(); ++r) {
-        Json row = Json::array();
-        for (int c = 0; c < a.paths.cols(); ++c) row.push_back(count_json(a.paths(r, c)));
-        paths.push_back(row);
-    }
-    Json layers = Json::array();
-    for (const auto& cells : a.layers) layers.push_back(cells_json(cells));
-    return Json{{"pixel", rf_cell_json(a.pixel)},
-                {"cells", cells_json(a.cells)},
-                {"paths", paths},
-                {"blind_spot", cells_json(a.blind_spot)},
-                {"violations", cells_json(a.violations)},
-                {"layers", layers}};
+std::unique_ptr<Scene> RfModel::make_scene() const { return std::make_unique<RfScene>(); }
+
+Json RfModel::keys() const {
+    Json kernel = key_json(rf_keys::kernel);
+    kernel["values"] = Json::array({1, 3, 5, 7, 9});
+    Json pixel = key_json(rf_keys::pixel);
+    pixel["note"] = "each of [row, col]; at most size";
+    return Json::array({key_json(rf_keys::size), kernel, pixel});
 }
 
-std::string RfModel::csv(const Json& state) const {
-    const RfParams p = rf_params_from_json(state);
-    const rf::Analysis a = rf::analyze(p.stack, p.pixel);
-    const auto contains = [](const std::vector<rf::Cell>& cells, rf::Cell c) {
-        for (const rf::Cell& x : cells) {
-            if (x == c) return true;
-        }
-        return false;
-    };
-    std::ostringstream out;
-    out << "row,col,paths,in_field,blind_spot,violation\n";
-    for (int r = 0; r < a.paths.rows(); ++r) {
-        for (int c = 0; c < a.paths.cols(); ++c) {
-            out << r + 1 << ',' << c + 1 << ',' << count_json(a.paths(r, c)).dump() << ','
-                << (a.paths(r, c) > 0) << ',' << contains(a.blind_spot, {r, c}) << ','
-                << contains(a.violations, {r, c}) << '\n';
-        }
-    }
-    return out.str();
+const RfModel& rf_model() {
+    static const RfModel model;
+    return model;
 }
 
 }  // namespace genlab

@@ -1,12 +1,14 @@
-// Receptive-field panel model: its JSON keys, their validation, its report and CSV.
+// Receptive-field panel model: its JSON keys and their validation. The report and CSV come
+// from the scene (scene_rf.hpp).
 //
 // Keys under "receptive_field":
-//   size (1..64), kernel (1|3|5|7|9), order (top-down|bottom-up),
+//   size (1..128), kernel (1|3|5|7|9), order (top-down|bottom-up),
 //   masks (input first; "A" | "B" | "none" | a k×k 0/1 matrix), pixel ([row, col], 1-based),
 //   view (field | layers | compare: which picture the panel shows; GUI only).
 #pragma once
 
 #include "genlab/receptive_field.hpp"
+#include "keys.hpp"
 #include "panel_model.hpp"
 
 namespace genlab {
@@ -15,6 +17,15 @@ namespace genlab {
 // draws its grid lines and takes clicks at ~5 px a cell, and 16 layers fit the layer list.
 constexpr int kRfMaxSize = 128;
 constexpr int kRfMaxLayers = 16;
+
+// The numeric keys, stated once: validation, the widgets and `genlab --keys` read them.
+namespace rf_keys {
+inline constexpr IntKey size{"receptive_field", "size", 1, kRfMaxSize, 5};
+// Only the odd values in the range: 1, 3, 5, 7, 9 (a choice; the widget is a combo box).
+inline constexpr IntKey kernel{"receptive_field", "kernel", 1, rf::kMaxKernel, 3};
+// Each of [row, col], 1-based; the upper bound is the current size, not hi.
+inline constexpr IntKey pixel{"receptive_field", "pixel", 1, kRfMaxSize, 3};
+}  // namespace rf_keys
 
 struct RfParams {
     rf::Stack stack;
@@ -43,8 +54,11 @@ struct RfModel : PanelModel {
     std::string title() const override { return "Receptive fields"; }
     Json defaults() const override;
     Json normalize(const Json& state) const override;
-    Json report(const Json& state) const override;
-    std::string csv(const Json& state) const override;
+    std::unique_ptr<Scene> make_scene() const override;
+    Json keys() const override;
 };
+
+// The one RfModel (the scene's model()).
+const RfModel& rf_model();
 
 }  // namespace genlab

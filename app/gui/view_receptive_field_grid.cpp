@@ -1,0 +1,203 @@
+#include "view_receptive_field_grid.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include <imgui.h>
+
+#include "test_dump.hpp"
+
+namespace genlab::rf_grid {
+
+namespace {
+
+void draw_hatch(Canvas& canvas, Vec2 a, ImU32 color) {
+    for (double t : {0.25, 0.5, 0.75}) {
+        canvas.line({a.x + t, a.y}, {a.x, a.y + t}, color, 1.0f);
+        canvas.line({a.x + 1, a.y + t}, {a.x + t, a.y + 1}, color, 1.0f);
+    }
+}
+
+// A legend swatch row (ImGui widgets, below the canvas).
+void legend_swatch(ImU32 fill, ImU32 border, const char* label) {
+    const float s = ImGui::GetFontSize();
+    const ImVec2 p = ImGui::GetCursorScreenPos();
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    dl->AddRectFilled(p, ImVec2(p.x + s, p.y + s), fill);
+    dl->AddRect(p, ImVec2(p.x + s, p.y + s), border, 0, 0, 2.0f);
+    ImGui::Dummy(ImVec2(s, s));
+    ImGui::SameLine();
+    ImGui::TextUnformatted(label);
+    ImGui::SameLine(0, s * 1.5f);
+}
+
+}  // namespace
+
+// Seed-style names: "34" is row 3, column 4 (1-based). Past 9 the digits would be
+// ambiguous, so larger maps use "(r, c)".
+std::string cell_name(Cell c, int n) {
+    if (n <= 9) return std::to_string(c.row + 1) + std::to_string(c.col + 1);
+    return "(" + std::to_string(c.row + 1) + ", " + std::to_string(c.col + 1) + ")";
+}
+
+std::string cell_list(const std::vector<Cell>& cells, int n, size_t limit) {
+    if (cells.empty()) return "none";
+    std::string out;
+    for (size_t i = 0; i < cells.size() && i < limit; ++i) {
+        out += (i ? " " : "") + cell_name(cells[i], n);
+    }
+    if (cells.size() > limit) out += " … (+" + std::to_string(cells.size() - limit) + ")";
+    return out;
+}
+
+bool contains(const std::vector<Cell>& cells, Cell c) {
+    return std::find(cells.begin(), cells.end(), c) != cells.end();
+}
+
+// Exact below a million; beyond, "2.7e16" (short enough for a cell or a colorbar).
+std::string count_text(double count) {
+    if (count < 1e6) return std::to_string(static_cast<long long>(count));
+    const int exponent = static_cast<int>(std::floor(std::log10(count)));
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1fe%d", count / std::pow(10.0, exponent), exponent);
+    return buf;
+}
+
+Vec2 cell_min(const GridPicture& g, Cell c) {
+    return {g.offset.x + c.col, g.offset.y + g.n - 1 - c.row};
+}
+
+std::optional<Cell> cell_at(const GridPicture& g, Vec2 w) {
+    const double x = w.x - g.offset.x, y = w.y - g.offset.y;
+    if (x < 0 || y < 0 || x >= g.n || y >= g.n) return std::nullopt;
+    return Cell{g.n - 1 - static_cast<int>(std::floor(y)), static_cast<int>(std::floor(x))};
+}
+
+// log10(1 + count): path counts grow exponentially with depth, so a linear colour scale would
+// show only the largest. Zero is NaN, drawn transparent.
+std::vector<float> heat_values(const rf::Counts& counts) {
+    std::vector<float> v(static_cast<size_t>(counts.size()));
+    for (int r = 0; r < counts.rows(); ++r) {
+        for (int c = 0; c < counts.cols(); ++c) {
+            const double x = counts(r, c);
+            v[static_cast<size_t>(r) * counts.cols() + c] =
+                x > 0 ? static_cast<float>(std::log10(1 + x)) : NAN;
+        }
+    }
+    return v;
+}
+
+double max_log_count(const std::vector<const rf::Counts*>& all) {
+    double m = 0;
+    for (const rf::Counts* c : all) {
+        if (c && c->size()) m = std::max(m, std::log10(1 + c->maxCoeff()));
+    }
+    return std::max(m, std::log10(2.0));
+}
+
+void draw_grid(Canvas& canvas, const GridPicture& g, GLuint heat, double vmax_log) {
+    // In UI pixels (not export pixels), so a 2x or 4x export shows what the screen shows.
+    const double cell_px = canvas.pixels_per_unit_x() / canvas.px(1.0f);
+    const Vec2 lo = g.offset, hi = {g.offset.x + g.n, g.offset.y + g.n};
+    canvas.rect(lo, hi, IM_COL32(255, 255, 255, 255));
+    // Later cells are shaded: the generation order is visible at a glance.
+    for (int r = 0; r < g.n; ++r) {
+        for (int c = 0; c < g.n; ++c) {
+            const Cell cell{r, c};
+            if (cell != g.pixel && !rf::is_earlier(cell, g.pixel, g.order)) {
+                const Vec2 a = cell_min(g, cell);
+                canvas.rect(a, {a.x + 1, a.y + 1}, kLaterFill);
+            }
+        }
+    }
+    if (g.show_pixel) {
+        const Vec2 a = cell_min(g, g.pixel);
+        canvas.rect(a, {a.x + 1, a.y + 1}, kPixelFill);
+    }
+    canvas.image(heat, lo, hi);
+    if (g.blind_spot) {
+        for (const Cell& c : *g.blind_spot) {
+            const Vec2 a = cell_min(g, c);
+            canvas.rect(a, {a.x + 1, a.y + 1}, kBlindFill);
+            draw_hatch(canvas, a, kBlindHatch);
+        }
+    }
+    if (g.violations) {
+        for (const Cell& c : *g.violations) {
+            const Vec2 a = cell_min(g, c);
+            canvas.rect(a, {a.x + 1, a.y + 1}, kViolationFill);
+        }
+    }
+    if (g.n <= 128 && cell_px >= 3) {
+        for (int i = 0; i <= g.n; ++i) {
+            canvas.line({lo.x + i, lo.y}, {lo.x + i, hi.y}, kCellLine, 1.0f);
+            canvas.line({lo.x, lo.y + i}, {hi.x, lo.y + i}, kCellLine, 1.0f);
+        }
+    }
+    const float font = ImGui::GetFontSize();
+    if (g.counts && cell_px >= font * 1.1) {
+        const float height = static_cast<float>(std::min<double>(font, cell_px * 0.42));
+        for (int r = 0; r < g.n; ++r) {
+            for (int c = 0; c < g.n; ++c) {
+                const double count = (*g.counts)(r, c);
+                if (count <= 0) continue;
+                const double t = std::log10(1 + count) / vmax_log;
+                const Vec2 a = cell_min(g, {r, c});
+                canvas.text({a.x + 0.5, a.y + 0.5}, count_text(count),
+                            t < 0.62 ? IM_COL32_WHITE : IM_COL32_BLACK, height);
+            }
+        }
+    }
+    if (g.n <= 9 && cell_px >= font * 2.6) {  // seed-style names in the corner
+        for (int r = 0; r < g.n; ++r) {
+            for (int c = 0; c < g.n; ++c) {
+                const Vec2 a = cell_min(g, {r, c});
+                canvas.text({a.x + 0.2, a.y + 0.86}, cell_name({r, c}, g.n),
+                            IM_COL32(90, 90, 100, 200), font * 0.7f);
+            }
+        }
+    }
+    if (g.violations) {
+        for (const Cell& c : *g.violations) {
+            const Vec2 a = cell_min(g, c);
+            canvas.rect_outline({a.x + 0.04, a.y + 0.04}, {a.x + 0.96, a.y + 0.96},
+                                kViolationBorder, 3.0f);
+        }
+    }
+    if (g.show_pixel) {
+        const Vec2 a = cell_min(g, g.pixel);
+        canvas.rect_outline({a.x + 0.02, a.y + 0.02}, {a.x + 0.98, a.y + 0.98}, kPixelBorder, 3.5f);
+    }
+    if (g.dimmed) canvas.rect(lo, hi, kDimmed);
+    canvas.rect_outline(lo, hi, IM_COL32(60, 60, 70, 255), 1.5f);
+    if (!g.title.empty()) canvas.text({lo.x + g.n / 2.0, hi.y + 0.45}, g.title, kTitle);
+}
+
+void draw_legend() {
+    legend_swatch(kPixelFill, kPixelBorder, "pixel");
+    legend_swatch(colormap_color(kPathsColormap, 0.6), IM_COL32(0, 0, 0, 80),
+                  "field (colour, number = paths)");
+    legend_swatch(kBlindFill, kBlindHatch, "blind spot");
+    legend_swatch(kViolationFill, kViolationBorder, "violation");
+    legend_swatch(IM_COL32(225, 225, 225, 255), IM_COL32(0, 0, 0, 60), "later in the order");
+    ImGui::NewLine();
+}
+
+ColorbarSpec paths_colorbar(double vmax_log) {
+    return {kPathsColormap, 0, vmax_log, "paths (log)",
+            [](double v) { return count_text(std::round(std::pow(10.0, v) - 1)); }};
+}
+
+void mark_cells(const Canvas& canvas, const GridPicture& g, const std::string& prefix) {
+    if (!test_dump_enabled() || g.n > 16) return;
+    for (int r = 0; r < g.n; ++r) {
+        for (int c = 0; c < g.n; ++c) {
+            const Vec2 a = cell_min(g, {r, c});
+            mark_rect(prefix + "." + std::to_string(r + 1) + "." + std::to_string(c + 1),
+                      canvas.to_screen({a.x, a.y + 1}), canvas.to_screen({a.x + 1, a.y}));
+        }
+    }
+}
+
+}  // namespace genlab::rf_grid
