@@ -35,7 +35,9 @@ struct IntKey {
     std::string path() const { return std::string(panel) + "." + key; }
 };
 
-// One key as `genlab --keys` lists it: {"key", "kind", "min", "max", "default"}.
+// One key as `genlab --keys` lists it: {"key", "kind", "min", "max", "default", "scale"}. A
+// panel may add "values" (the only values allowed, e.g. odd kernel sizes) or "each": true (the
+// range bounds each item of a list, e.g. a pixel's [row, col]) and a "note".
 Json key_json(const NumberKey& k);
 Json key_json(const IntKey& k);
 // "1e-4–10": the range as the README's key tables write it.

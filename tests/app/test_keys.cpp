@@ -70,6 +70,13 @@ TEST(KeySpecs, DefaultsAreTheModelsDefaultsAndInRange) {
             const std::string key = top_level_key(*model, path);
             if (key.empty()) continue;
             ASSERT_TRUE(defaults.contains(key)) << path << " is not a key of the defaults";
+            if (k.value("each", false)) {  // a list's items: each within the range
+                for (const Json& item : defaults[key]) {
+                    EXPECT_LE(k["min"].get<double>(), item.get<double>()) << path;
+                    EXPECT_LE(item.get<double>(), k["max"].get<double>()) << path;
+                }
+                continue;
+            }
             EXPECT_EQ(defaults[key].get<double>(), k["default"].get<double>()) << path;
         }
     }
@@ -80,7 +87,12 @@ TEST(KeySpecs, LoadingAcceptsExactlyTheSpecsRange) {
         for (const Json& k : model->keys()) {
             const std::string path = k["key"];
             const std::string key = top_level_key(*model, path);
-            if (key.empty()) continue;
+            if (key.empty() || k.value("each", false)) continue;  // items: the panel's tests
+            if (k.contains("values")) {
+                for (const Json& v : k["values"]) {
+                    EXPECT_EQ(error_of_normalizing(*model, key, v), "") << path << " = " << v;
+                }
+            }
             EXPECT_EQ(error_of_normalizing(*model, key, k["min"]), "") << path << " at its min";
             EXPECT_EQ(error_of_normalizing(*model, key, k["max"]), "") << path << " at its max";
             for (double outside : {below(k), above(k)}) {
@@ -98,7 +110,14 @@ TEST(KeySpecs, TheReadmeStatesEveryTopLevelRange) {
     for (const PanelModel* model : all_panel_models()) {
         for (const Json& k : model->keys()) {
             const std::string key = top_level_key(*model, k["key"]);
-            if (key.empty()) continue;
+            if (key.empty() || k.value("each", false)) continue;
+            if (k.contains("values")) {  // "`kernel` (1, 3, 5, 7, 9)"
+                std::string list;
+                for (const Json& v : k["values"]) list += (list.empty() ? "" : ", ") + v.dump();
+                EXPECT_NE(text.find("`" + key + "` (" + list + ")"), std::string::npos)
+                    << "README.md should say `" << key << "` (" << list << ")";
+                continue;
+            }
             const std::string range =
                 k["kind"] == "integer"
                     ? std::to_string(k["min"].get<long long>()) + "–" +
