@@ -4,6 +4,9 @@
 #include <sstream>
 
 #include "fields.hpp"
+#include "format.hpp"
+#include "json_numbers.hpp"
+#include "scene_kl.hpp"
 
 namespace genlab {
 
@@ -11,10 +14,11 @@ namespace {
 
 constexpr const char* kPanel = "kl";
 
-// A finite number vector of `dim` entries; a vector of the other dimension maps (2 → 1: the
-// first coordinate; 1 → 2: [x, 0] for means, [s, s] for standard deviations) so switching
-// `dim` keeps the picture.
-kl::Vec vector_of(const Json& value, int dim, bool is_std, const std::string& what) {
+// A finite number vector of `dim` entries within `range` (a mean or a std spec); a vector of
+// the other dimension maps (2 → 1: the first coordinate; 1 → 2: [x, 0] for means, [s, s] for
+// standard deviations) so switching `dim` keeps the picture.
+kl::Vec vector_of(const Json& value, int dim, const NumberKey& range, const std::string& what) {
+    const bool is_std = range.lo > 0;
     const std::string expected = std::string("a list of ") + (dim == 1 ? "1" : "2") +
                                  (is_std ? " positive numbers" : " finite numbers");
     if (!value.is_array() || value.empty() || value.size() > 2) {
@@ -22,11 +26,13 @@ kl::Vec vector_of(const Json& value, int dim, bool is_std, const std::string& wh
     }
     std::vector<double> v;
     for (const Json& x : value) {
-        if (!x.is_number() || !std::isfinite(x.get<double>()) || std::abs(x.get<double>()) > 1e4 ||
-            (is_std && !(x.get<double>() >= 1e-3))) {
-            throw UserError(what + " must be " + expected +
-                            (is_std ? " >= 0.001" : " within ±1e4") + " (got " + value.dump() +
-                            ")");
+        if (!x.is_number() || !std::isfinite(x.get<double>()) || !(x.get<double>() >= range.lo) ||
+            !(x.get<double>() <= range.hi)) {
+            throw UserError(
+                what + " must be " + expected +
+                (is_std ? " in [" + format_number(range.lo) + ", " + format_number(range.hi) + "]"
+                        : " within ±" + format_number(range.hi)) +
+                " (got " + value.dump() + ")");
         }
         v.push_back(x.get<double>());
     }
@@ -36,7 +42,7 @@ kl::Vec vector_of(const Json& value, int dim, bool is_std, const std::string& wh
     return out;
 }
 
-kl::Mat covariance_of(const Json& value, const std::string& what) {
+kl::Mat covariance_of(const Json& value, const NumberKey& sd, const std::string& what) {
     if (!value.is_array() || value.size() != 2 || !value[0].is_array() || !value[1].is_array() ||
         value[0].size() != 2 || value[1].size() != 2) {
         throw UserError(what + " must be a 2x2 covariance [[a, b], [b, c]] (got " + value.dump() +
@@ -51,10 +57,12 @@ kl::Mat covariance_of(const Json& value, const std::string& what) {
             c(i, j) = value[i][j].get<double>();
         }
     }
-    // The same range as "std" (0.001 to 1e4), so a diagonal cov and its std form are one value.
-    if (!(c(0, 0) >= 1e-6 && c(0, 0) <= 1e8 && c(1, 1) >= 1e-6 && c(1, 1) <= 1e8)) {
-        throw UserError(what + " must have variances in [1e-6, 1e8] (std 0.001 to 1e4; got " +
-                        value.dump() + ")");
+    // The same range as "std", so a diagonal cov and its std form are one value.
+    const double lo = sd.lo * sd.lo, hi = sd.hi * sd.hi;
+    if (!(c(0, 0) >= lo && c(0, 0) <= hi && c(1, 1) >= lo && c(1, 1) <= hi)) {
+        throw UserError(what + " must have variances in [" + format_number(lo) + ", " +
+                        format_number(hi) + "] (std " + format_number(sd.lo) + " to " +
+                        format_number(sd.hi) + "; got " + value.dump() + ")");
     }
     if (std::abs(c(0, 1) - c(1, 0)) > 1e-9 * (1 + std::abs(c(0, 1))) || c(0, 0) <= 0 ||
         c(1, 1) <= 0 || c(0, 0) * c(1, 1) - c(0, 1) * c(1, 0) <= 1e-12) {
@@ -63,7 +71,8 @@ kl::Mat covariance_of(const Json& value, const std::string& what) {
     return c;
 }
 
-kl::Gaussian gaussian_of(const Json& value, int dim, const std::string& what,
+kl::Gaussian gaussian_of(const Json& value, int dim, const NumberKey& mean, const NumberKey& sd,
+                         const std::string& what,
                          std::vector<std::string> allowed = {"mean", "std", "cov"}) {
     require_known_keys(value, allowed, what);
     if (value.is_object() && value.contains("std") && value.contains("cov")) {
@@ -73,22 +82,13 @@ kl::Gaussian gaussian_of(const Json& value, int dim, const std::string& what,
         !(value.contains("std") || value.contains("cov"))) {
         throw UserError(what + " must be {\"mean\": [..], \"std\": [..]} (or \"cov\" in 2-D)");
     }
-    const kl::Vec mean = vector_of(value["mean"], dim, false, what + ".mean");
+    const kl::Vec m = vector_of(value["mean"], dim, mean, what + ".mean");
     if (value.contains("cov")) {
         if (dim != 2) throw UserError(what + ".cov is for dim 2; use \"std\" in 1-D");
-        return kl::Gaussian::from_cov(mean, covariance_of(value["cov"], what + ".cov"));
+        return kl::Gaussian::from_cov(m, covariance_of(value["cov"], sd, what + ".cov"));
     }
-    return kl::Gaussian::from_std(mean, vector_of(value["std"], dim, true, what + ".std"));
+    return kl::Gaussian::from_std(m, vector_of(value["std"], dim, sd, what + ".std"));
 }
-
-Json vec_json(const kl::Vec& v) {
-    Json a = Json::array();
-    for (int i = 0; i < v.size(); ++i) a.push_back(v[i]);
-    return a;
-}
-
-// JSON holds no NaN or Inf: a value that overflowed is null (DESIGN.md: a missing value).
-Json finite_or_null(double x) { return std::isfinite(x) ? Json(x) : Json(nullptr); }
 
 // Replaces every non-finite number inside `j` by null.
 void null_non_finite(Json& j) {
@@ -98,18 +98,18 @@ void null_non_finite(Json& j) {
     }
 }
 
-Json fit_json(const KlParams& p, const kl::Fit& f, const kl::Quadrature& quad) {
+}  // namespace
+
+Json kl_fit_json(const kl::Fit& f, double kl_pq, double kl_qp) {
     Json j = kl_gaussian_json(f.q);
     null_non_finite(j);
-    j["kl_pq"] = finite_or_null(kl::kl_pq(p.target, f.q, quad));
-    j["kl_qp"] = finite_or_null(kl::kl_qp(p.target, f.q, quad));
+    j["kl_pq"] = finite_or_null(kl_pq);
+    j["kl_qp"] = finite_or_null(kl_qp);
     j["iterations"] = f.iterations;
     j["converged"] = f.converged;
     j["diverged"] = f.diverged;
     return j;
 }
-
-}  // namespace
 
 kl::Objective kl_family_objective(const std::string& family) {
     return family == "js" ? kl::Objective::JS : kl::Objective::Alpha;
@@ -117,25 +117,28 @@ kl::Objective kl_family_objective(const std::string& family) {
 
 Json kl_gaussian_json(const kl::Gaussian& q) {
     const kl::Mat cov = q.cov();
-    if (q.dim() == 1) return Json{{"mean", vec_json(q.mean)}, {"std", {std::sqrt(cov(0, 0))}}};
-    return Json{{"mean", vec_json(q.mean)},
+    if (q.dim() == 1) return Json{{"mean", vector_json(q.mean)}, {"std", {std::sqrt(cov(0, 0))}}};
+    return Json{{"mean", vector_json(q.mean)},
                 {"cov", {{cov(0, 0), cov(0, 1)}, {cov(1, 0), cov(1, 1)}}}};
 }
 
 Json KlModel::defaults() const {
     // The exam's case (seed 004 §4.3): two well-separated modes.
-    return Json{{"dim", 1},
-                {"target", Json::array({Json{{"weight", 0.5}, {"mean", {-3.0}}, {"std", {0.8}}},
-                                        Json{{"weight", 0.5}, {"mean", {3.0}}, {"std", {0.8}}}})},
-                {"q_init", Json{{"mean", {0.7}}, {"std", {1.0}}}},
+    using namespace kl_keys;
+    const auto mode = [](double mean) {
+        return Json{{"weight", target_weight.def}, {"mean", {mean}}, {"std", {target_std.def}}};
+    };
+    return Json{{"dim", dim.def},
+                {"target", Json::array({mode(-3.0), mode(3.0)})},
+                {"q_init", Json{{"mean", {q_mean.def}}, {"std", {q_std.def}}}},
                 {"optimizer", "adam"},
-                {"lr", 0.05},
-                {"iterations", 2000},
-                {"tolerance", 1e-5},
+                {"lr", lr.def},
+                {"iterations", iterations.def},
+                {"tolerance", tolerance.def},
                 {"family", "none"},
-                {"alpha", 0.5},
-                {"mc_samples", 64},
-                {"iterations_per_frame", 200},
+                {"alpha", alpha.def},
+                {"mc_samples", mc_samples.def},
+                {"iterations_per_frame", iterations_per_frame.def},
                 {"shade", "none"},
                 {"q_family", "full"}};
 }
@@ -143,7 +146,7 @@ Json KlModel::defaults() const {
 KlParams kl_params_from_json(const Json& state) {
     Fields f(state, kPanel);
     KlParams p;
-    p.dim = static_cast<int>(f.integer("dim", 1, 2));
+    p.dim = static_cast<int>(f.integer(kl_keys::dim));
     const Json& target = f.at("target");
     if (!target.is_array() || target.empty() || target.size() > kKlMaxComponents) {
         f.fail("target", "a list of 1 to " + std::to_string(kKlMaxComponents) +
@@ -152,23 +155,30 @@ KlParams kl_params_from_json(const Json& state) {
     for (size_t k = 0; k < target.size(); ++k) {
         const std::string what = f.name("target") + "[" + std::to_string(k) + "]";
         const Json& c = target[k];
+        const NumberKey& w = kl_keys::target_weight;
         if (!c.is_object() || !c.contains("weight") || !c["weight"].is_number() ||
-            !(c["weight"].get<double>() > 0) || !std::isfinite(c["weight"].get<double>())) {
-            throw UserError(what + " must be {\"weight\": w > 0, \"mean\": [..], \"std\": [..]}");
+            !(c["weight"].get<double>() >= w.lo) || !(c["weight"].get<double>() <= w.hi)) {
+            throw UserError(what + " must be {\"weight\": w in [" + format_number(w.lo) + ", " +
+                            format_number(w.hi) + "], \"mean\": [..], \"std\": [..]}" +
+                            (c.is_object() && c.contains("weight")
+                                 ? " (got weight " + c["weight"].dump() + ")"
+                                 : std::string()));
         }
-        const kl::Gaussian g = gaussian_of(c, p.dim, what, {"weight", "mean", "std", "cov"});
+        const kl::Gaussian g = gaussian_of(c, p.dim, kl_keys::target_mean, kl_keys::target_std,
+                                           what, {"weight", "mean", "std", "cov"});
         p.target.push_back({c["weight"].get<double>(), g.mean, g.cov()});
     }
-    p.q_init = gaussian_of(f.at("q_init"), p.dim, f.name("q_init"));
+    p.q_init =
+        gaussian_of(f.at("q_init"), p.dim, kl_keys::q_mean, kl_keys::q_std, f.name("q_init"));
     p.options.optimizer =
         f.word("optimizer", {"adam", "gd"}) == "gd" ? kl::Optimizer::GD : kl::Optimizer::Adam;
-    p.options.lr = f.number("lr", 1e-5, 10);
-    p.options.iterations = static_cast<int>(f.integer("iterations", 0, 100000));
-    p.options.tolerance = f.number("tolerance", 0, 1);
+    p.options.lr = f.number(kl_keys::lr);
+    p.options.iterations = static_cast<int>(f.integer(kl_keys::iterations));
+    p.options.tolerance = f.number(kl_keys::tolerance);
     p.family = f.word("family", {"none", "js", "alpha"});
-    p.options.alpha = f.number("alpha", 0.01, 0.99);
-    p.mc_samples = static_cast<int>(f.integer("mc_samples", 1, 100000));
-    p.iterations_per_frame = static_cast<int>(f.integer("iterations_per_frame", 1, 5000));
+    p.options.alpha = f.number(kl_keys::alpha);
+    p.mc_samples = static_cast<int>(f.integer(kl_keys::mc_samples));
+    p.iterations_per_frame = static_cast<int>(f.integer(kl_keys::iterations_per_frame));
     p.shade = f.word("shade", {"none", "forward", "reverse"});
     p.options.mean_field = f.word("q_family", {"full", "diagonal"}) == "diagonal";
     if (p.options.mean_field) {  // an axis-aligned q starts axis-aligned
@@ -225,43 +235,17 @@ Json KlModel::normalize(const Json& state) const {
     return kl_params_to_json(kl_params_from_json(state));
 }
 
-Json KlModel::report(const Json& state) const {
-    const KlParams p = kl_params_from_json(state);
-    const kl::Quadrature quad(p.dim);
-    const kl::Fit fwd = kl::fit(p.target, p.q_init, kl::Objective::Forward, p.options, quad);
-    const kl::Fit rev = kl::fit(p.target, p.q_init, kl::Objective::Reverse, p.options, quad);
-    Json r{{"forward", fit_json(p, fwd, quad)},
-           {"reverse", fit_json(p, rev, quad)},
-           {"forward_closed_form", kl_gaussian_json(kl::moment_match(p.target))}};
-    if (p.family != "none") {
-        const kl::Fit fam =
-            kl::fit(p.target, p.q_init, kl_family_objective(p.family), p.options, quad);
-        r["family"] = fit_json(p, fam, quad);
-        r["family"]["objective"] = p.family;
-    }
-    return r;
-}
+std::unique_ptr<Scene> KlModel::make_scene() const { return std::make_unique<KlScene>(); }
 
-std::string KlModel::csv(const Json& state) const {
-    // The optimizer paths of both fits: one row per iteration.
-    const KlParams p = kl_params_from_json(state);
-    const kl::Quadrature quad(p.dim);
-    const kl::Fit fwd = kl::fit(p.target, p.q_init, kl::Objective::Forward, p.options, quad);
-    const kl::Fit rev = kl::fit(p.target, p.q_init, kl::Objective::Reverse, p.options, quad);
-    std::ostringstream out;
-    out.precision(12);
-    out << "objective,iteration,value";
-    for (int i = 0; i < kl::param_count(p.dim); ++i) out << ",theta" << i;
-    out << "\n";
-    for (const auto& [name, f] :
-         {std::pair<const char*, const kl::Fit*>{"forward", &fwd}, {"reverse", &rev}}) {
-        for (size_t k = 0; k < f->path.size(); ++k) {
-            out << name << ',' << k << ',' << (k < f->values.size() ? f->values[k] : NAN);
-            for (int i = 0; i < f->path[k].size(); ++i) out << ',' << f->path[k][i];
-            out << '\n';
-        }
-    }
-    return out.str();
+Json KlModel::keys() const {
+    using namespace kl_keys;
+    Json list = Json::array();
+    for (const IntKey* k : {&dim, &iterations, &mc_samples, &iterations_per_frame})
+        list.push_back(key_json(*k));
+    for (const NumberKey* k :
+         {&lr, &tolerance, &alpha, &target_weight, &target_mean, &target_std, &q_mean, &q_std})
+        list.push_back(key_json(*k));
+    return list;
 }
 
 }  // namespace genlab

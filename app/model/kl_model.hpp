@@ -1,23 +1,44 @@
-// KL-direction panel model: its JSON keys, their validation, its report and CSV.
+// KL-direction panel model: its JSON keys (ranges in kl_keys), their validation, and its
+// scene (scene_kl.hpp), which makes the report and CSV.
 //
 // Keys under "kl":
 //   dim (1 | 2);
 //   target ([{"weight": w, "mean": [..], "std": [..]}], or "cov": [[..]] for a full 2-D
 //     covariance; 1 to 8 components);
 //   q_init ({"mean": [..], "std": [..]});
-//   optimizer (adam | gd), lr (1e-5..10), iterations (0..100000), tolerance (0..1);
-//   family (none | js | alpha) and alpha (0.01..0.99): a third fit between the two directions;
-//   mc_samples (1..100000): the Monte Carlo estimate's sample count;
-//   iterations_per_frame (1..5000): how fast the GUI re-fits;
+//   optimizer (adam | gd), lr, iterations, tolerance;
+//   family (none | js | alpha) and alpha: a third fit between the two directions;
+//   mc_samples: the Monte Carlo estimate's sample count;
+//   iterations_per_frame: how fast the GUI re-fits;
 //   shade (none | forward | reverse): the KL integrand drawn under the 1-D curves;
 //   q_family (full | diagonal): in 2-D, q with a full or an axis-aligned (mean-field)
 //     covariance, as in PRML Figure 10.3.
 #pragma once
 
 #include "genlab/kl.hpp"
+#include "keys.hpp"
 #include "panel_model.hpp"
 
 namespace genlab {
+
+// Every numeric key's range and default: validation, widgets, `--keys` and the README.
+namespace kl_keys {
+inline constexpr IntKey dim{"kl", "dim", 1, 2, 1};
+inline constexpr NumberKey lr{"kl", "lr", 1e-5, 10, 0.05, Scale::Log};
+inline constexpr IntKey iterations{"kl", "iterations", 0, 100000, 2000, Scale::Log};
+inline constexpr NumberKey tolerance{"kl", "tolerance", 0, 1, 1e-5};
+inline constexpr NumberKey alpha{"kl", "alpha", 0.01, 0.99, 0.5};
+inline constexpr IntKey mc_samples{"kl", "mc_samples", 1, 100000, 64, Scale::Log};
+inline constexpr IntKey iterations_per_frame{"kl",      "iterations_per_frame", 1, 5000, 200,
+                                             Scale::Log};
+// The entries of p's components and of q's start (each coordinate of "mean" and "std"). A
+// "cov" has variances in [std.lo², std.hi²].
+inline constexpr NumberKey target_weight{"kl", "target[].weight", 0.001, 1000, 0.5};
+inline constexpr NumberKey target_mean{"kl", "target[].mean", -1e4, 1e4, 0};
+inline constexpr NumberKey target_std{"kl", "target[].std", 0.001, 1e4, 0.8};
+inline constexpr NumberKey q_mean{"kl", "q_init.mean", -1e4, 1e4, 0.7};
+inline constexpr NumberKey q_std{"kl", "q_init.std", 0.001, 1e4, 1};
+}  // namespace kl_keys
 
 struct KlParams {
     int dim = 1;
@@ -36,6 +57,8 @@ constexpr int kKlMaxComponents = 8;
 KlParams kl_params_from_json(const Json& state);
 Json kl_params_to_json(const KlParams& params);
 Json kl_gaussian_json(const kl::Gaussian& q);  // {"mean", "std"} (1-D) or {"mean", "cov"}
+// A fit as reports hold it: q, kl_pq, kl_qp, iterations, converged, diverged.
+Json kl_fit_json(const kl::Fit& f, double kl_pq, double kl_qp);
 
 // The family fit's objective for `family` ("js" or "alpha").
 kl::Objective kl_family_objective(const std::string& family);
@@ -45,8 +68,8 @@ struct KlModel : PanelModel {
     std::string title() const override { return "KL direction"; }
     Json defaults() const override;
     Json normalize(const Json& state) const override;
-    Json report(const Json& state) const override;
-    std::string csv(const Json& state) const override;
+    std::unique_ptr<Scene> make_scene() const override;
+    Json keys() const override;
 };
 
 }  // namespace genlab
