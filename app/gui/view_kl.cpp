@@ -252,7 +252,7 @@ class KlView : public PanelView {
                 scene_->set_mean_field(mean_field == 1);
             }
             if (ImGui::IsItemHovered()) {
-                ImGui::SetTooltip("diagonal: q(x) = q1(x1)·q2(x2), as in PRML Figure 10.3");
+                ImGui::SetTooltip("diagonal: q(x) = q1(x1)·q2(x2), as in PRML Figure 10.2");
             }
         }
         std::string family = p.family;

@@ -240,7 +240,10 @@ std::unique_ptr<Scene> KlModel::make_scene() const { return std::make_unique<KlS
 Json KlModel::keys() const {
     using namespace kl_keys;
     Json list = Json::array();
-    for (const IntKey* k : {&dim, &iterations, &mc_samples, &iterations_per_frame})
+    Json dimension = key_json(dim);
+    dimension["values"] = Json::array({1, 2});
+    list.push_back(dimension);
+    for (const IntKey* k : {&iterations, &mc_samples, &iterations_per_frame})
         list.push_back(key_json(*k));
     for (const NumberKey* k :
          {&lr, &tolerance, &alpha, &target_weight, &target_mean, &target_std, &q_mean, &q_std})

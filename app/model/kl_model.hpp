@@ -12,7 +12,7 @@
 //   iterations_per_frame: how fast the GUI re-fits;
 //   shade (none | forward | reverse): the KL integrand drawn under the 1-D curves;
 //   q_family (full | diagonal): in 2-D, q with a full or an axis-aligned (mean-field)
-//     covariance, as in PRML Figure 10.3.
+//     covariance, as in PRML Figure 10.2.
 #pragma once
 
 #include "genlab/kl.hpp"

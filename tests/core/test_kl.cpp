@@ -661,7 +661,7 @@ TEST(KlValidate, ErrorsNameTheField) {
               std::string::npos);
 }
 
-// PRML Figure 10.3: a factorized q fitted to a correlated Gaussian. Forward KL matches the
+// PRML Figure 10.2: a factorized q fitted to a correlated Gaussian. Forward KL matches the
 // marginals (σ_i = 1, too broad); reverse KL matches the conditional precisions
 // (σ_i = √(1 − ρ²), too compact). Both keep q axis-aligned.
 TEST(KlMeanField, ForwardIsBroadReverseIsCompact) {

@@ -254,8 +254,8 @@ class PresetClaims(unittest.TestCase):
         self.assertLess(abs(f["mean"][0] - v["mean"][0]), 0.1)  # both directions agree
         self.assertLess(abs(f["std"][0] - v["std"][0]) / f["std"][0], 0.1)
 
-    def test_kl_prml_10_3_correlated_2d(self):
-        s, r = report("kl_prml_10_3_correlated_2d")
+    def test_kl_prml_10_2_correlated_2d(self):
+        s, r = report("kl_prml_10_2_correlated_2d")
         self.assertEqual(s["q_family"], "diagonal")
         rho = 0.9
         for i in range(2):  # closed forms: forward = the marginals, reverse = 1/precision

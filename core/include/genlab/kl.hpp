@@ -137,7 +137,7 @@ struct FitOptions {
     int iterations = 500;     // the most steps taken; >= 0
     double tolerance = 1e-6;  // converged when ‖∇θ‖ < tolerance
     double alpha = 0.5;       // for Objective::Alpha, in (0, 1)
-    bool mean_field = false;  // 2-D only: q axis-aligned (L21 held at 0), as in PRML Fig. 10.3
+    bool mean_field = false;  // 2-D only: q axis-aligned (L21 held at 0), as in PRML Fig. 10.2
 };
 
 struct Fit {
