@@ -257,16 +257,22 @@ bool GanScene::dirty(Part part) const {
         case Part::Spectrum:
             return !spectrum_valid_ || !same(spectrum_keys_[index(GanSide::Main)], p_.sim) ||
                    !same(spectrum_keys_[index(GanSide::Reference)], reference_params());
-        case Part::Sweep: {
-            gan::Params key = p_.sim;
-            key.gamma = 0;
-            return !sweep_valid_ || !same(sweep_key_, key);
-        }
+        case Part::Sweep:
+            return !sweep_valid_ || !same(sweep_key_, sweep_key());
         case Part::Field:  // built on demand for a view rect: see field()
         case Part::Count:
             break;
     }
     return false;
+}
+
+// The flow Jacobian depends on the system, the loss and γ only, and the sweep sets γ itself:
+// lr, the method and n_critic leave it alone.
+gan::Params GanScene::sweep_key() const {
+    gan::Params key;
+    key.system = p_.sim.system;
+    key.loss = p_.sim.loss;
+    return key;
 }
 
 void GanScene::update() { update_runs(true); }
@@ -296,8 +302,7 @@ void GanScene::update_runs(bool allow_deferral) {
     }
     if (dirty(Part::Sweep)) {
         sweep_ = gan::sweep_gamma(p_.sim, kSweepLo, kSweepHi, kSweepCount);
-        sweep_key_ = p_.sim;
-        sweep_key_.gamma = 0;
+        sweep_key_ = sweep_key();
         sweep_valid_ = true;
         count(Part::Sweep);
     }

@@ -21,7 +21,7 @@
 //   Extras     extra trajectories   ← the same per side, extra_starts; deferred while
 //                                     interacting (a slider drag), then computed once
 //   Spectrum   Jacobian, eigenvalues of J and of the step map, both sides ← the side's params
-//   Sweep      γ sweep of J's eigenvalues ← sim without γ (the sweep sets γ itself)
+//   Sweep      γ sweep of J's eigenvalues ← system, loss (J has no lr; the sweep sets γ)
 //   Field      arrows and streamlines ← the side's params, plane, view rect (built on demand)
 //
 // [SECTION] Plane geometry and the field picture
@@ -188,6 +188,7 @@ class GanScene : public Scene {
     void changed() { touch(); }
     void count(Part part) { ++counts_[static_cast<size_t>(part)]; }
     void update_runs(bool allow_deferral);
+    gan::Params sweep_key() const;
 
     // What a run was computed from.
     struct RunKey {
