@@ -1,9 +1,9 @@
 #include "gan_model.hpp"
 
 #include <cmath>
-#include <sstream>
 
 #include "fields.hpp"
+#include "scene_gan.hpp"
 
 namespace genlab {
 
@@ -23,10 +23,8 @@ std::vector<std::string> names(std::initializer_list<const char*> words) {
     return std::vector<std::string>(words.begin(), words.end());
 }
 
-// A start for `system`. A start of the other system maps by role: the critic's ψ0 ↔ d and
-// the generator's θ ↔ g (ψ1 is 0), so switching the system keeps the picture comparable.
-gan::State start_from(const Json& value, gan::System system, const std::string& what) {
-    const int dim = gan::dimension(system);
+// The components of a start as given, checked: 2 or 3 finite numbers within ±kStartLimit.
+std::vector<double> start_values(const Json& value, gan::System system, const std::string& what) {
     const std::string expected = system == gan::System::Dirac
                                      ? "[psi0, psi1, theta] (or [d, g]), finite numbers"
                                      : "[d, g] (or [psi0, psi1, theta]), finite numbers";
@@ -35,21 +33,23 @@ gan::State start_from(const Json& value, gan::System system, const std::string& 
     }
     std::vector<double> v;
     for (const Json& x : value) {
-        if (!x.is_number() || !std::isfinite(x.get<double>()) || std::abs(x.get<double>()) > 1e6) {
+        if (!x.is_number() || !std::isfinite(x.get<double>()) ||
+            std::abs(x.get<double>()) > gan_keys::kStartLimit) {
+            static_assert(gan_keys::kStartLimit == 1e6, "the message below spells the limit");
             throw UserError(what + " must be " + expected + " within ±1e6 (got " + value.dump() +
                             ")");
         }
         v.push_back(x.get<double>());
     }
-    gan::State s(dim);
-    if (static_cast<int>(v.size()) == dim) {
-        for (int i = 0; i < dim; ++i) s[i] = v[i];
-    } else if (dim == 2) {
-        s << v[0], v[2];
-    } else {
-        s << v[0], 0.0, v[1];
-    }
-    return s;
+    return v;
+}
+
+// A start for `system`, mapped by role when it has the other system's dimension.
+gan::State start_from(const Json& value, gan::System system, const std::string& what) {
+    const std::vector<double> v = start_values(value, system, what);
+    gan::State s(static_cast<int>(v.size()));
+    for (size_t i = 0; i < v.size(); ++i) s[static_cast<int>(i)] = v[i];
+    return gan_start_for(s, system);
 }
 
 Json state_json(const gan::State& s) {
@@ -58,36 +58,40 @@ Json state_json(const gan::State& s) {
     return a;
 }
 
-Json matrix_json(const Eigen::MatrixXd& m) {
-    Json rows = Json::array();
-    for (int i = 0; i < m.rows(); ++i) {
-        Json row = Json::array();
-        for (int j = 0; j < m.cols(); ++j) row.push_back(m(i, j));
-        rows.push_back(row);
-    }
-    return rows;
-}
-
-// JSON cannot hold NaN or Inf: a missing value is null (DESIGN.md).
-Json finite_or_null(double x) { return std::isfinite(x) ? Json(x) : Json(nullptr); }
-
 }  // namespace
 
-Json complex_list_json(const std::vector<gan::Complex>& values) {
-    Json list = Json::array();
-    for (const gan::Complex& c : values) list.push_back({c.real(), c.imag()});
-    return list;
+gan::State gan_start_for(const gan::State& start, gan::System system) {
+    const int dim = gan::dimension(system);
+    if (start.size() == dim) return start;
+    gan::State s(dim);
+    if (dim == 2) {
+        s << start[0], start[2];  // d ← ψ0, g ← θ
+    } else {
+        s << start[0], 0.0, start[1];  // ψ0 ← d, ψ1 = 0, θ ← g
+    }
+    return s;
+}
+
+void gan_check_start(const gan::State& start, gan::System system, const std::string& what) {
+    Json values = Json::array();
+    for (int i = 0; i < start.size(); ++i) values.push_back(start[i]);
+    if (start.size() != gan::dimension(system)) {
+        throw UserError(what + " must have " + std::to_string(gan::dimension(system)) +
+                        " components for the " + gan::to_string(system) + " system (got " +
+                        values.dump() + ")");
+    }
+    start_values(values, system, what);
 }
 
 Json GanModel::defaults() const {
     return Json{{"system", "dirac"},
                 {"loss", "saturating"},
                 {"method", "simultaneous"},
-                {"n_critic", 1},
-                {"lr", 0.1},
-                {"gamma", 0.3},
+                {"n_critic", gan_keys::n_critic.def},
+                {"lr", gan_keys::lr.def},
+                {"gamma", gan_keys::gamma.def},
                 {"start", Json::array({1.0, 0.0, 1.0})},
-                {"steps", 400},
+                {"steps", gan_keys::steps.def},
                 {"plane", "theta-psi0"},
                 {"extra_starts", Json::array()}};
 }
@@ -102,15 +106,15 @@ GanParams gan_params_from_json(const Json& state) {
     p.sim.method =
         enum_from(f.word("method", names({"flow", "simultaneous", "alternating"})),
                   {gan::Method::Flow, gan::Method::Simultaneous, gan::Method::Alternating});
-    p.sim.n_critic = static_cast<int>(f.integer("n_critic", 1, 100));
-    p.sim.lr = f.number("lr", 1e-4, 10);
-    p.sim.gamma = f.number("gamma", 0, 10);
+    p.sim.n_critic = static_cast<int>(f.integer(gan_keys::n_critic));
+    p.sim.lr = f.number(gan_keys::lr);
+    p.sim.gamma = f.number(gan_keys::gamma);
     p.start = start_from(f.at("start"), p.sim.system, f.name("start"));
-    p.steps = static_cast<int>(f.integer("steps", 1, kGanMaxSteps));
+    p.steps = static_cast<int>(f.integer(gan_keys::steps));
     p.plane = f.word("plane", names({"theta-psi0", "theta-psi1", "psi1-psi0"}));
     const Json& extra = f.at("extra_starts");
-    if (!extra.is_array() || extra.size() > kGanMaxExtraStarts) {
-        f.fail("extra_starts", "a list of at most " + std::to_string(kGanMaxExtraStarts) +
+    if (!extra.is_array() || extra.size() > gan_keys::kMaxExtraStarts) {
+        f.fail("extra_starts", "a list of at most " + std::to_string(gan_keys::kMaxExtraStarts) +
                                    " starts, each like start");
     }
     for (size_t i = 0; i < extra.size(); ++i) {
@@ -144,54 +148,11 @@ Json GanModel::normalize(const Json& state) const {
     return gan_params_to_json(gan_params_from_json(state));
 }
 
-Json GanModel::report(const Json& state) const {
-    const GanParams p = gan_params_from_json(state);
-    const gan::State eq = gan::equilibrium(p.sim);
-    const gan::Trajectory t = gan::integrate(p.sim, p.start, p.steps);
-    const gan::State& end = t.states.back();
-    const double q0 = gan::conserved_quantity(p.sim.system, p.start);
-    const double q1 = gan::conserved_quantity(p.sim.system, end);
-    const std::vector<gan::Complex> map_eigs = gan::eigenvalues(gan::step_jacobian(p.sim, eq));
-    double radius = 0;
-    for (const gan::Complex& c : map_eigs) radius = std::max(radius, std::abs(c));
-    Json extra = Json::array();
-    for (const gan::Trajectory& e :
-         gan::integrate_batch(p.sim, p.extra_starts, p.steps, std::max(1, p.steps))) {
-        extra.push_back({{"start", state_json(e.states.front())},
-                         {"end", state_json(e.states.back())},
-                         {"diverged", e.diverged},
-                         {"diverged_at", e.diverged ? Json(e.diverged_at) : Json(nullptr)}});
-    }
-    return Json{{"equilibrium", state_json(eq)},
-                {"jacobian", matrix_json(gan::jacobian(p.sim, eq))},
-                {"eigenvalues_flow", complex_list_json(gan::eigenvalues(gan::jacobian(p.sim, eq)))},
-                {"eigenvalues_map", complex_list_json(map_eigs)},
-                {"spectral_radius_map", radius},
-                {"trajectory_end", state_json(end)},
-                {"steps_run", t.steps_run()},
-                {"diverged", t.diverged},
-                {"diverged_at", t.diverged ? Json(t.diverged_at) : Json(nullptr)},
-                {"distance_to_equilibrium", finite_or_null((end - eq).norm())},
-                {"conserved_start", q0},
-                {"conserved_end", finite_or_null(q1)},
-                {"extra_trajectories", extra}};
-}
+std::unique_ptr<Scene> GanModel::make_scene() const { return std::make_unique<GanScene>(); }
 
-std::string GanModel::csv(const Json& state) const {
-    const GanParams p = gan_params_from_json(state);
-    const gan::Trajectory t = gan::integrate(p.sim, p.start, p.steps);
-    const gan::State eq = gan::equilibrium(p.sim);
-    std::ostringstream out;
-    out.precision(17);
-    out << (p.sim.system == gan::System::Dirac ? "step,psi0,psi1,theta" : "step,d,g")
-        << ",distance,conserved\n";
-    for (size_t k = 0; k < t.states.size(); ++k) {
-        const gan::State& s = t.states[k];
-        out << k;
-        for (int i = 0; i < s.size(); ++i) out << ',' << s[i];
-        out << ',' << (s - eq).norm() << ',' << gan::conserved_quantity(p.sim.system, s) << '\n';
-    }
-    return out.str();
+Json GanModel::keys() const {
+    return Json::array({key_json(gan_keys::n_critic), key_json(gan_keys::lr),
+                        key_json(gan_keys::gamma), key_json(gan_keys::steps)});
 }
 
 }  // namespace genlab

@@ -1,17 +1,33 @@
-// GAN-dynamics panel model: its JSON keys, their validation, its report and CSV.
+// GAN-dynamics panel model: its JSON keys (one spec each, gan_keys), their validation, and its
+// scene (scene_gan.hpp), which computes what the view draws and the report holds.
 //
 // Keys under "gan":
 //   system (dirac | bilinear), loss (saturating | non-saturating),
-//   method (flow | simultaneous | alternating), n_critic (1..100), lr (1e-4..10),
-//   gamma (0..10), start ([ψ0, ψ1, θ] or [d, g]), steps (1..100000),
+//   method (flow | simultaneous | alternating), n_critic, lr, gamma, steps (ranges: gan_keys),
+//   start ([ψ0, ψ1, θ] or [d, g]; each component within ±gan_keys::kStartLimit),
 //   plane (theta-psi0 | theta-psi1 | psi1-psi0: the phase plane of the 3-D system),
-//   extra_starts (more trajectories, each a start like `start`; at most 200).
+//   extra_starts (more trajectories, each a start like `start`; at most
+//   gan_keys::kMaxExtraStarts).
 #pragma once
 
 #include "genlab/gan.hpp"
+#include "keys.hpp"
 #include "panel_model.hpp"
 
 namespace genlab {
+
+// The app's one range per numeric key: validation on load, `--set` errors, the widgets and
+// the README read these. The core's gan::validate() checks looser preconditions of its own
+// (γ ≤ 100, n_critic ≤ 100, 0 < lr ≤ 10): it guards the library's API, these guard the app.
+namespace gan_keys {
+inline constexpr IntKey n_critic{"gan", "n_critic", 1, 100, 1};
+inline constexpr NumberKey lr{"gan", "lr", 1e-4, 10, 0.1, Scale::Log};
+inline constexpr NumberKey gamma{"gan", "gamma", 0, 10, 0.3};
+inline constexpr IntKey steps{"gan", "steps", 1, 100000, 400, Scale::Log};
+// Not a single number: each component of `start` and of every extra start.
+inline constexpr double kStartLimit = 1e6;
+inline constexpr int kMaxExtraStarts = 200;
+}  // namespace gan_keys
 
 struct GanParams {
     gan::Params sim;
@@ -21,21 +37,22 @@ struct GanParams {
     std::vector<gan::State> extra_starts;
 };
 
-constexpr int kGanMaxSteps = 100000;
-constexpr int kGanMaxExtraStarts = 200;
-
 // `state` must be normalized (GanModel::normalize).
 GanParams gan_params_from_json(const Json& state);
 Json gan_params_to_json(const GanParams& params);
-Json complex_list_json(const std::vector<gan::Complex>& values);  // [[re, im], ...]
+// A start of either system as a start of `system`, mapped by role: the critic's ψ0 ↔ d and
+// the generator's θ ↔ g (ψ1 is 0), so switching the system keeps the picture comparable.
+gan::State gan_start_for(const gan::State& start, gan::System system);
+// Checks one start's components (finite, within ±kStartLimit); `what` names it in the error.
+void gan_check_start(const gan::State& start, gan::System system, const std::string& what);
 
 struct GanModel : PanelModel {
     std::string id() const override { return "gan"; }
     std::string title() const override { return "GAN dynamics"; }
     Json defaults() const override;
     Json normalize(const Json& state) const override;
-    Json report(const Json& state) const override;
-    std::string csv(const Json& state) const override;
+    std::unique_ptr<Scene> make_scene() const override;
+    Json keys() const override;
 };
 
 }  // namespace genlab

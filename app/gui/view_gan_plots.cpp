@@ -1,0 +1,156 @@
+// The GAN panel's spectrum, γ sweep and time series (view_gan_plots.hpp).
+#include "view_gan_plots.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "format.hpp"
+#include "test_dump.hpp"
+
+namespace genlab::gan_view {
+
+namespace {
+
+constexpr ImU32 kReal = IM_COL32(30, 90, 200, 255);
+constexpr ImU32 kImag = IM_COL32(230, 120, 20, 255);
+
+// Min and max of the finite values, padded; a flat or empty series gets a unit range.
+std::pair<double, double> finite_range(const std::vector<double>& values) {
+    double lo = INFINITY, hi = -INFINITY;
+    for (double v : values) {
+        if (std::isfinite(v)) lo = std::min(lo, v), hi = std::max(hi, v);
+    }
+    if (!std::isfinite(lo)) return {-1, 1};
+    if (hi - lo < 1e-12) return {lo - 1, hi + 1};
+    const double pad = (hi - lo) * 0.08;
+    return {lo - pad, hi + pad};
+}
+
+}  // namespace
+
+std::string complex_text(const gan::Complex& c) {
+    if (std::abs(c.imag()) < 1e-12) return format_g(c.real(), 4);
+    return format_g(c.real(), 4) + (c.imag() < 0 ? " − " : " + ") +
+           format_g(std::abs(c.imag()), 4) + "i";
+}
+
+void draw_spectrum(Canvas& canvas, ImVec2 size, const GanScene& scene) {
+    const bool flow = scene.params().sim.method == gan::Method::Flow;
+    const auto& eig =
+        flow ? scene.eigenvalues_flow(GanSide::Main) : scene.eigenvalues_map(GanSide::Main);
+    const auto& ref = flow ? scene.eigenvalues_flow(GanSide::Reference)
+                           : scene.eigenvalues_map(GanSide::Reference);
+    double r = flow ? 1.0 : 1.3;
+    for (const auto& c : eig) r = std::max(r, 1.15 * std::abs(c));
+    r = std::min(r, 1e6);
+    canvas.set_home({-r, -r, r, r}, true);
+    canvas.set_axes({"Re λ"}, {"Im λ"});
+    ImGui::BeginGroup();
+    ImGui::TextUnformatted(flow ? "eigenvalues of J (stable: left of the axis)"
+                                : "eigenvalues of the step map (stable: inside)");
+    canvas.draw(ImVec2(size.x, size.y - ImGui::GetFrameHeightWithSpacing()),
+                [eig, ref, flow, r](Canvas& c) {
+                    if (flow) {
+                        c.line({0, -r}, {0, r}, kBoundary, 2);
+                    } else {
+                        std::vector<Vec2> circle;
+                        for (int k = 0; k <= 128; ++k)
+                            circle.push_back({std::cos(k * M_PI / 64), std::sin(k * M_PI / 64)});
+                        c.polyline(circle, kBoundary, 2);
+                    }
+                    for (const auto& z : ref)
+                        c.point({z.real(), z.imag()}, IM_COL32(120, 120, 130, 255), 5);
+                    for (const auto& z : ref) c.point({z.real(), z.imag()}, IM_COL32_WHITE, 3.5f);
+                    for (const auto& z : eig) c.point({z.real(), z.imag()}, kMainTrajectory, 5);
+                });
+    ImGui::EndGroup();
+    mark_rect("gan.spectrum", canvas.plot_min(), canvas.plot_max());
+    if (canvas.hovered()) {
+        std::string text = "filled: your settings; hollow: the left plot's\n";
+        for (const auto& z : eig)
+            text += complex_text(z) + "   |λ| = " + format_g(std::abs(z), 4) + "\n";
+        ImGui::SetTooltip("%s", text.c_str());
+    }
+}
+
+void draw_sweep(Canvas& canvas, ImVec2 size, const GanScene& scene) {
+    constexpr double lo_gamma = GanScene::kSweepLo, hi_gamma = GanScene::kSweepHi;
+    const auto& sweep = scene.sweep();
+    std::vector<double> ys;
+    for (const auto& p : sweep) {
+        for (const auto& z : p.eigenvalues) ys.push_back(z.real()), ys.push_back(z.imag());
+    }
+    const auto [lo, hi] = finite_range(ys);
+    canvas.set_home({lo_gamma, lo, hi_gamma, hi}, false);
+    canvas.set_axes({"γ"}, {"λ"});
+    ImGui::BeginGroup();
+    ImGui::TextColored(ImVec4(0.12f, 0.35f, 0.78f, 1), "Re λ");
+    ImGui::SameLine();
+    ImGui::TextColored(ImVec4(0.9f, 0.47f, 0.08f, 1), "Im λ");
+    ImGui::SameLine();
+    ImGui::TextUnformatted(
+        ("as γ sweeps " + format_g(lo_gamma) + " → " + format_g(hi_gamma)).c_str());
+    const double gamma = scene.params().sim.gamma;
+    const bool dirac = scene.params().sim.system == gan::System::Dirac;
+    canvas.draw(ImVec2(size.x, size.y - ImGui::GetFrameHeightWithSpacing()),
+                [sweep, gamma, lo = lo, hi = hi, dirac](Canvas& c) {
+                    c.line({lo_gamma, 0}, {hi_gamma, 0}, IM_COL32(0, 0, 0, 90), 1);
+                    if (dirac) {
+                        c.line({1, lo}, {1, hi}, kBoundary, 1.5f);
+                        c.text({1.0, hi - (hi - lo) * 0.06}, "  γ = 1: critical", kBoundary);
+                    } else {
+                        c.text({1.5, (lo + hi) / 2 + (hi - lo) * 0.25}, "no effect on V = d·g",
+                               IM_COL32(0, 0, 0, 200));
+                    }
+                    c.line({gamma, lo}, {gamma, hi}, IM_COL32(0, 0, 0, 160), 1.5f);
+                    for (const auto& p : sweep) {
+                        for (const auto& z : p.eigenvalues) {
+                            c.point({p.gamma, z.imag()}, kImag, 2.2f);
+                            c.point({p.gamma, z.real()}, kReal, 2.2f);
+                        }
+                    }
+                });
+    ImGui::EndGroup();
+    mark_rect("gan.sweep", canvas.plot_min(), canvas.plot_max());
+}
+
+void draw_series(Canvas& canvas, ImVec2 size, const GanScene& scene) {
+    const gan::Trajectory& t = scene.run(GanSide::Main);
+    const int upto = std::min(scene.shown(), t.steps_run());
+    const bool dirac = scene.params().sim.system == gan::System::Dirac;
+    const int dim = static_cast<int>(t.states.front().size());
+    const int stride = std::max(1, upto / kMaxDrawnPoints);
+    std::vector<std::vector<Vec2>> lines(dim + 1);
+    std::vector<double> ys;
+    for (int k = 0; k <= upto; k += stride) {
+        const gan::State& s = t.states[k];
+        for (int i = 0; i < dim; ++i) lines[i].push_back({double(k), s[i]}), ys.push_back(s[i]);
+        lines[dim].push_back({double(k), s.norm()});
+        ys.push_back(s.norm());
+    }
+    const auto [lo, hi] = finite_range(ys);
+    canvas.set_home({0, lo, std::max(1.0, double(scene.params().steps)), hi}, false);
+    canvas.set_axes({"step"}, {""});
+    static const ImU32 colours[4] = {IM_COL32(200, 40, 40, 255), IM_COL32(40, 150, 60, 255),
+                                     IM_COL32(40, 80, 200, 255), IM_COL32(0, 0, 0, 255)};
+    const char* names_dirac[4] = {"ψ0", "ψ1", "θ", "distance"};
+    const char* names_bilinear[3] = {"d", "g", "distance"};
+    ImGui::BeginGroup();
+    for (int i = 0; i <= dim; ++i) {
+        if (i) ImGui::SameLine();
+        const ImU32 col = colours[i == dim ? 3 : i];
+        ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(col), "%s",
+                           dirac ? names_dirac[i] : names_bilinear[i]);
+    }
+    ImGui::SameLine();
+    ImGui::TextUnformatted("against step");
+    canvas.draw(ImVec2(size.x, size.y - ImGui::GetFrameHeightWithSpacing()),
+                [lines, dim](Canvas& c) {
+                    for (int i = 0; i <= dim; ++i)
+                        c.polyline(lines[i], colours[i == dim ? 3 : i], i == dim ? 2.0f : 1.5f);
+                });
+    ImGui::EndGroup();
+    mark_rect("gan.series", canvas.plot_min(), canvas.plot_max());
+}
+
+}  // namespace genlab::gan_view
