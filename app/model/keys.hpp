@@ -40,7 +40,7 @@ struct IntKey {
 // range bounds each item of a list, e.g. a pixel's [row, col]) and a "note".
 Json key_json(const NumberKey& k);
 Json key_json(const IntKey& k);
-// "1e-4–10": the range as the README's key tables write it.
+// "0.0001–10": the range as the README's key tables write it.
 std::string readme_range(const NumberKey& k);
 std::string readme_range(const IntKey& k);
 
