@@ -951,3 +951,60 @@ TEST(KlAccuracy, HardMixturesMatchTheReferenceIn1D) {
     }
     std::printf("worst relative error %.2e\n", worst);
 }
+
+TEST(KlAccuracy, TheErrorEstimateBoundsTheTrueErrorIn1D) {
+    // On the hard cases and on coarse base grids (where the trapezoid itself is the rule).
+    double worst_ratio = 0;
+    for (int n : {0, 64, 200}) {
+        const Quadrature quad(1, n);
+        for (const HardCase& c : hard_cases_1d()) {
+            for (const Gaussian& q : c.qs) {
+                for (const ObjCase& o : kObjectives) {
+                    const double ref = reference1(o.obj, c.p, q, o.alpha);
+                    const Estimate e = objective_estimate(o.obj, c.p, q, quad, o.alpha);
+                    EXPECT_EQ(e.value, value_of(o, c.p, q, quad));
+                    const double err = std::abs(e.value - ref);
+                    // Bounds the true error, and is small enough to be worth showing.
+                    EXPECT_LE(err, e.error) << c.name << " " << o.name << " n " << n;
+                    EXPECT_LT(e.error, 1e-9 * std::max(1.0, std::abs(ref)))
+                        << c.name << " " << o.name << " n " << n;
+                    worst_ratio = std::max(worst_ratio, err / e.error);
+                }
+            }
+        }
+    }
+    std::printf("largest true error / estimate %.2f\n", worst_ratio);
+}
+
+TEST(KlAccuracy, GradientsOnHardMixturesMatchFiniteDifferences) {
+    const Quadrature quad(1);
+    for (const HardCase& c : hard_cases_1d()) {
+        for (const Gaussian& q : c.qs) {
+            for (const ObjCase& o : kObjectives) {
+                const Vec g = objective(o.obj, c.p, q, quad, o.alpha).grad;
+                // Steps well inside q's scale: h in θ = (μ, log σ) relative to σ.
+                const Vec fd = objective_grad_fd(o.obj, c.p, q, quad, o.alpha,
+                                                 1e-4 * std::min(1.0, q.chol(0, 0)));
+                EXPECT_LT(relative_error(g, fd), 1e-6)
+                    << c.name << " " << o.name << " q " << q.mean(0) << ", " << q.chol(0, 0) << "\n"
+                    << g.transpose() << "\n"
+                    << fd.transpose();
+            }
+        }
+    }
+}
+
+TEST(KlAccuracy, RefinedGridsKeepExactMirrorSymmetry) {
+    // Narrow components force the composite grids on both sides; μ = 0 stays a point where
+    // every objective's ∂/∂μ is exactly 0. (Two components: with more, log p itself is even
+    // only to rounding, as the sum over components runs in a fixed order.)
+    const Mixture p = {{0.5, vec({-1.0}), var1(0.01)}, {0.5, vec({1.0}), var1(0.01)}};
+    const Quadrature quad(1);
+    for (const ObjCase& o : kObjectives) {
+        for (double s : {1.0, 3.0, 0.02}) {
+            const ValueGrad vg = objective(o.obj, p, gauss1(0.0, s), quad, o.alpha);
+            EXPECT_EQ(vg.grad(0), 0.0) << o.name << " σ " << s;
+            EXPECT_NE(vg.grad(1), 0.0) << o.name << " σ " << s;
+        }
+    }
+}
