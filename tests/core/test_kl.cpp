@@ -1008,3 +1008,21 @@ TEST(KlAccuracy, RefinedGridsKeepExactMirrorSymmetry) {
         }
     }
 }
+
+TEST(KlAccuracy, TwoDErrorsAreLargerAndTheEstimateSaysSo) {
+    // 2-D keeps the tensor trapezoid: a 0.01-wide component beside a unit one is
+    // under-resolved at 96², and the estimate (against 191²) reports it rather than hiding it.
+    // 1024² is no reference (0.01 is still < 1 node spacing there): |v96 − v1024| is only a
+    // lower bound on the 96² error; the estimate must exceed at least that.
+    const Mat narrow = Mat::Identity(2, 2) * 1e-4;
+    const Mixture p = {{0.5, vec({0.0, 0.0}), narrow}, {0.5, vec({1.0, 0.0}), Mat::Identity(2, 2)}};
+    const Gaussian q = Gaussian::from_std(vec({0.5, 0.0}), vec({1.0, 1.0}));
+    const Quadrature quad(2), fine(2, 1024);
+    for (const ObjCase& o : kObjectives) {
+        const Estimate e = objective_estimate(o.obj, p, q, quad, o.alpha);
+        const double ref = objective(o.obj, p, q, fine, o.alpha).value;
+        std::printf("2-D %-8s value %.12g  |v96 - v1024|/v %.1e  estimate/v %.1e\n", o.name,
+                    e.value, std::abs(e.value - ref) / std::abs(ref), e.error / std::abs(ref));
+        EXPECT_LE(std::abs(e.value - ref), e.error) << o.name;
+    }
+}
