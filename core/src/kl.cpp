@@ -5,6 +5,7 @@
 // [SECTION] Batch evaluation of mixture densities
 // [SECTION] Types and validation
 // [SECTION] Densities and quadrature
+// [SECTION] Feature-resolving 1-D grids
 // [SECTION] Evaluator: the objectives and their θ-gradients on the grids
 // [SECTION] Objectives and gradients
 // [SECTION] Optimization, restarts and landscapes
@@ -526,6 +527,201 @@ Quadrature::Quadrature(int dim, int points_per_axis) : dim_(dim) {
 }
 
 //-----------------------------------------------------------------------------
+// [SECTION] Feature-resolving 1-D grids
+//-----------------------------------------------------------------------------
+
+namespace {
+
+// In 1-D every integrand here is smooth except where log p (or log(p + q) for JS) changes its
+// leading term: log Σ e^{a_j} is analytic except at complex points near the real crossings of
+// two a_j's, at an imaginary distance π/|a_i' − a_k'|, and each component's bump has features
+// at its own width. So the features are known in closed form. Per base Gaussian (a component
+// of p, or q) the integration variable z (x = m + s·z) keeps the base trapezoid grid when its
+// spacing Δz resolves every feature inside the box (scale ≥ kTrapezoidRatio·Δz); otherwise a
+// composite 16-point Gauss–Legendre rule is built whose panels are at most kPanelPerScale
+// times a feature's scale inside that feature's zone, and kMaxPanel (in z) elsewhere.
+//   bump of component j:  zone c_j ± kBumpReach·t_j, scale t_j/2 (t_j = σ_j/s, c_j its centre);
+//   crossing of a_i, a_k: zone z* ± kKinkReach·ℓ, scale ℓ = π/|a_i'(z*) − a_k'(z*)|, kept
+//                         only where the pair leads log p within kNegligibleNats.
+// Beyond a zone its feature changes the integrand by < e^−40 relative (the reach), so panels
+// there need not resolve it. Panels: ≤ 2Z/kMaxPanel + Σ_zones (2·reach/(kPanelPerScale·scale)
+// + 1) + #cuts, i.e. ≤ 16 + 28 per bump + 17 per crossing + 2 per zone for the box Z = 8;
+// with K components (and q, for JS) at most K+1 bumps and K(K+1) crossings, ≤ 16 nodes each
+// panel: 1-D grids stay under ~1e5 nodes for K = 16 and are a few hundred to a few thousand
+// nodes for 2–4 components. Construction is mirror-equivariant (cuts are sorted exactly,
+// intervals split from both ends, panel nodes c ± h·x_i), so a problem symmetric under
+// z → −z gets an exactly mirrored grid and wsum() keeps its exact zeros.
+constexpr int kGl = 16;
+constexpr double kTrapezoidRatio = 6.0;  // trapezoid error ~ e^{−2π·scale/Δz} < 1e-16
+constexpr double kPanelPerScale = 1.5;   // GL-16, panel half-width 0.75·scale: error ~ 3^−32
+constexpr double kMaxPanel = 1.0;        // in z: φ(z) and the smooth parts on 16 nodes
+constexpr double kBumpReach = 10.0, kKinkReach = 12.0;
+// objective_estimate(): error = max(kEstimateSafety·|rule − check rule|, kEstimateFloor·(1 +
+// |value|)); the floor covers the sums' rounding (~√n·ε relative to the terms).
+constexpr double kEstimateSafety = 4.0, kEstimateFloor = 1e-14;
+
+struct GaussLegendre {
+    double x[kGl], w[kGl];  // ascending, x[kGl−1−i] = −x[i] exactly
+};
+
+const GaussLegendre& gauss_legendre() {
+    static const GaussLegendre gl = [] {
+        GaussLegendre g;
+        for (int i = 0; i < kGl / 2; ++i) {
+            long double x = std::cos(kPi * (i + 0.75) / (kGl + 0.5)), dp = 1;
+            for (int it = 0; it < 100; ++it) {
+                long double p0 = 1, p1 = x;
+                for (int n = 2; n <= kGl; ++n) {
+                    const long double p2 = ((2 * n - 1) * x * p1 - (n - 1) * p0) / n;
+                    p0 = p1;
+                    p1 = p2;
+                }
+                dp = kGl * (x * p1 - p0) / (x * x - 1);
+                const long double dx = p1 / dp;
+                x -= dx;
+                if (std::abs(dx) < 1e-19L) break;
+            }
+            const double xd = static_cast<double>(x);
+            const double wd = static_cast<double>(2 / ((1 - x * x) * dp * dp));
+            g.x[kGl - 1 - i] = xd;
+            g.x[i] = -xd;
+            g.w[kGl - 1 - i] = g.w[i] = wd;
+        }
+        return g;
+    }();
+    return gl;
+}
+
+// A term of a log-sum-exp in the base frame: a(z) = lam − (z − c)²/(2t²).
+struct Term {
+    double c, t, lam;
+};
+// Features of size `scale` on [lo, hi] (z).
+struct Zone {
+    double lo, hi, scale;
+};
+
+Term term_in_frame(const Chol& g, double m, double s) {
+    return {(g.m1 - m) / s, g.l11 / s, g.log_norm};
+}
+
+void add_bump(const Term& a, std::vector<Zone>& zones) {
+    zones.push_back({a.c - kBumpReach * a.t, a.c + kBumpReach * a.t, 0.5 * a.t});
+}
+
+// Crossing zones of every leading pair of `terms` whose second term is at first_new or later.
+void add_crossings(const std::vector<Term>& terms, size_t first_new, std::vector<Zone>& zones) {
+    const auto a_at = [](const Term& a, double z) {
+        const double u = (z - a.c) / a.t;
+        return a.lam - 0.5 * u * u;
+    };
+    const size_t n = terms.size();
+    for (size_t i = 0; i < n; ++i) {
+        for (size_t k = std::max(i + 1, first_new); k < n; ++k) {
+            const Term &a = terms[i], &b = terms[k];
+            const double ua = 0.5 / (a.t * a.t), ub = 0.5 / (b.t * b.t);
+            const double A = ub - ua, B = 2 * (ua * a.c - ub * b.c);
+            const double C = (a.lam - ua * a.c * a.c) - (b.lam - ub * b.c * b.c);
+            double roots[2];
+            int count = 0;
+            if (A == 0) {
+                if (B != 0) roots[count++] = -C / B;
+            } else {
+                const double disc = B * B - 4 * A * C;
+                if (disc >= 0) {
+                    const double sq = std::sqrt(disc);
+                    if (B == 0) {
+                        roots[count++] = -sq / (2 * std::abs(A));
+                        roots[count++] = sq / (2 * std::abs(A));
+                    } else {
+                        const double qq = -0.5 * (B + std::copysign(sq, B));
+                        roots[count++] = qq / A;
+                        if (qq != 0) roots[count++] = C / qq;
+                    }
+                }
+            }
+            for (int r = 0; r < count; ++r) {
+                const double z = roots[r];
+                if (!std::isfinite(z)) continue;
+                const double slope = std::abs(2 * A * z + B);
+                if (!(slope > 0)) continue;
+                const double here = std::max(a_at(a, z), a_at(b, z));
+                bool leading = true;
+                for (const Term& o : terms)
+                    if (a_at(o, z) > here + kNegligibleNats) leading = false;
+                if (!leading) continue;
+                const double l = kPi / slope;
+                zones.push_back({z - kKinkReach * l, z + kKinkReach * l, l});
+            }
+        }
+    }
+}
+
+// A grid in z: ascending nodes, weights (φ(z) included) summing to 1.
+struct Grid1 {
+    Array z, w;
+};
+
+// Whether the trapezoid grid of spacing dz on [−kZMax, kZMax] resolves every zone.
+bool trapezoid_resolves(const std::vector<Zone>& zones, double dz) {
+    for (const Zone& zn : zones)
+        if (zn.hi > -kZMax && zn.lo < kZMax && zn.scale < kTrapezoidRatio * dz) return false;
+    return true;
+}
+
+// The composite Gauss–Legendre grid on [−box, box] (see the section comment); `fine` halves
+// every panel.
+void composite_grid(const std::vector<Zone>& zones, double box, bool fine, Grid1& out) {
+    const double max_panel = fine ? 0.5 * kMaxPanel : kMaxPanel;
+    const double per_scale = fine ? 0.5 * kPanelPerScale : kPanelPerScale;
+    std::vector<double> cuts = {-box, box};
+    std::vector<Zone> active;
+    for (const Zone& zn : zones) {
+        if (per_scale * zn.scale >= max_panel) continue;
+        const double lo = std::max(zn.lo, -box), hi = std::min(zn.hi, box);
+        if (!(lo < hi)) continue;
+        active.push_back({lo, hi, per_scale * zn.scale});
+        cuts.push_back(lo);
+        cuts.push_back(hi);
+    }
+    std::sort(cuts.begin(), cuts.end());
+    cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
+    std::vector<double> edges;
+    for (size_t i = 0; i + 1 < cuts.size(); ++i) {
+        const double a = cuts[i], b = cuts[i + 1], mid = 0.5 * (a + b), len = b - a;
+        double width = max_panel;
+        for (const Zone& zn : active)
+            if (zn.lo <= mid && mid <= zn.hi) width = std::min(width, zn.scale);
+        const int n = std::max(1, static_cast<int>(std::ceil(len / width)));
+        // Split from both ends (and the exact midpoint), so [−b, −a] splits as the mirror.
+        for (int j = 0; j < n; ++j) {
+            if (2 * j < n)
+                edges.push_back(a + len * (static_cast<double>(j) / n));
+            else if (2 * j == n)
+                edges.push_back(mid);
+            else
+                edges.push_back(b - len * (static_cast<double>(n - j) / n));
+        }
+    }
+    edges.push_back(box);
+    const GaussLegendre& gl = gauss_legendre();
+    const Eigen::Index panels = static_cast<Eigen::Index>(edges.size()) - 1;
+    out.z.resize(panels * kGl);
+    out.w.resize(panels * kGl);
+    for (Eigen::Index p = 0; p < panels; ++p) {
+        const double c = 0.5 * (edges[p] + edges[p + 1]), h = 0.5 * (edges[p + 1] - edges[p]);
+        for (int i = 0; i < kGl; ++i) {
+            const double z = c + h * gl.x[i];
+            out.z(p * kGl + i) = z;
+            out.w(p * kGl + i) = h * gl.w[i] * std::exp(-0.5 * z * z);
+        }
+    }
+    out.w /= out.w.sum();
+}
+
+}  // namespace
+
+//-----------------------------------------------------------------------------
 // [SECTION] Evaluator: the objectives and their θ-gradients on the grids
 //-----------------------------------------------------------------------------
 
@@ -543,8 +739,10 @@ Chol view_of(const Gaussian& q) { return chol_of(q.mean, q.chol, 0.0); }
 //           log p on it are computed once, on first use.
 class Evaluator {
   public:
-    Evaluator(const Mixture& p, const Quadrature& quad)
-        : dim_(quad.dim()), comps_(prepare(p)), w_(quad.weights().array()) {
+    // `fine`: the check rule of an error estimate (1-D: composite grids everywhere, panels
+    // halved, the box widened by a quarter; 2-D: the caller passes a finer Quadrature).
+    Evaluator(const Mixture& p, const Quadrature& quad, bool fine = false)
+        : dim_(quad.dim()), fine_(fine), comps_(prepare(p)), w_(quad.weights().array()) {
         double total = 0;
         for (const Component& c : p) total += c.weight;
         for (const Component& c : p) mix_weights_.push_back(c.weight / total);
@@ -553,6 +751,14 @@ class Evaluator {
                         : Array(Array::Zero(z1_.size()));
         zz_ = z1_.square() + z2_.square();
         ezz_ = wsum(w_, zz_);
+        base_w_ = w_;
+        base_z1_ = z1_;
+        base_z2_ = z2_;
+        base_zz_ = zz_;
+        base_ezz_ = ezz_;
+        base_dz_ = z1_(1) - z1_(0);
+        sigma_max_ = 0;
+        for (const Chol& c : comps_) sigma_max_ = std::max(sigma_max_, c.l11);
     }
 
     double value(Objective obj, const Gaussian& q, double alpha) {
@@ -567,6 +773,7 @@ class Evaluator {
 
   private:
     double run(Objective obj, const Chol& q, double alpha, Vec* grad) {
+        select_q_grid(obj, q, alpha);
         switch (obj) {
             case Objective::Forward:
                 return forward(q, grad);
@@ -582,7 +789,7 @@ class Evaluator {
 
     // KL(p‖q) = E_p[log p] − E_p[log q]; ∇θ = −E_p[∇θ log q(x)] on the fixed p grid.
     double forward(const Chol& q, Vec* grad) {
-        ensure_p_grid();
+        ensure_p_grid(Objective::Forward, q, 0.5);
         log_q_on_p_grid(q);
         const double value = ep_log_p_ - wsum(wp_, lq_p_);
         if (grad) *grad = -p_grid_score(q, wp_);
@@ -605,7 +812,7 @@ class Evaluator {
     // g = log(q/m), m = (p+q)/2, held fixed (the other terms cancel), reparameterized:
     // ∇g = ∇log q − (p∇log p + q∇log q)/(p+q) = r_p·(∇log q − ∇log p), r_p = p/(p+q).
     double jensen_shannon(const Chol& q, Vec* grad) {
-        ensure_p_grid();
+        ensure_p_grid(Objective::JS, q, 0.5);
         log_q_on_p_grid(q);
         const double on_p = wsum(wp_, kLog2 + lp_p_ - log_add_exp(lp_p_, lq_p_));
         p_on_q_grid(q, grad != nullptr);
@@ -636,7 +843,7 @@ class Evaluator {
     double alpha_div(const Chol& q, double alpha, Vec* grad) {
         const double scale = 1.0 / (alpha * (1 - alpha));
         if (alpha >= 0.5) {
-            ensure_p_grid();
+            ensure_p_grid(Objective::Alpha, q, alpha);
             log_q_on_p_grid(q);
             r_ = (1 - alpha) * (lq_p_ - lp_p_);
             const double value = -scale * wsum(wp_, r_.expm1());
@@ -717,38 +924,182 @@ class Evaluator {
         lq_p_ = q.log_norm - 0.5 * (u1_.square() + u2_.square());
     }
 
-    void ensure_p_grid() {
-        if (p_grid_ready_) return;
-        const Eigen::Index n = w_.size();
-        const Eigen::Index total = n * static_cast<Eigen::Index>(comps_.size());
+    // In 1-D, α's integrand p^α·q^(1−α) over the base Gaussian's φ(z) can be wider than φ: on
+    // the z scale its precision is γ (below), down to α or 1 − α when q (or p) is wide, so the
+    // box grows to kZMax/√γ to keep the truncation below e^{−32}.
+    double alpha_box(double gamma) const { return gamma >= 1 ? kZMax : kZMax / std::sqrt(gamma); }
+
+    // The zones of the integrand in the frame x = m + s·z: p's bumps and crossings, and for
+    // JS q as one more log-sum-exp term (α: q's bump only). q_only keeps just q's zones.
+    void frame_zones(Objective obj, const Chol& q, double alpha, double m, double s, bool q_only,
+                     std::vector<Zone>& zones) {
+        zones.clear();
+        terms_.clear();
+        for (const Chol& c : comps_) terms_.push_back(term_in_frame(c, m, s));
+        const size_t np = terms_.size();
+        if (!q_only)
+            for (const Term& a : terms_) add_bump(a, zones);
+        if (obj == Objective::JS || obj == Objective::Alpha) {
+            const Term tq = term_in_frame(q, m, s);
+            if (obj == Objective::JS) {
+                add_bump(tq, zones);
+                terms_.push_back(tq);
+            } else {
+                // (q/p)^(1−α) carries q's bump at the width σ_q/√(1−α).
+                add_bump({tq.c, tq.t / std::sqrt(1 - alpha), tq.lam}, zones);
+            }
+        }
+        add_crossings(terms_, q_only ? np : 0, zones);
+    }
+
+    // The q grid for this q: the base grid, or in 1-D a composite one when the base misses a
+    // feature (see composite_grid) or α needs a wider box.
+    void select_q_grid(Objective obj, const Chol& q, double alpha) {
+        if (dim_ == 1 && obj != Objective::Forward && !(obj == Objective::Alpha && alpha >= 0.5)) {
+            frame_zones(obj, q, alpha, q.m1, q.l11, false, zones_);
+            double box = kZMax;
+            if (obj == Objective::Alpha) {
+                const double r = q.l11 / sigma_max_;
+                box = alpha_box(1 - alpha + alpha * r * r);
+            }
+            if (fine_ || box > kZMax || !trapezoid_resolves(zones_, base_dz_)) {
+                composite_grid(zones_, fine_ ? 1.25 * box : box, fine_, grid_);
+                z1_ = grid_.z;
+                w_ = grid_.w;
+                z2_.setZero(z1_.size());
+                zz_ = z1_.square();
+                ezz_ = wsum(w_, zz_);
+                q_base_ = false;
+                return;
+            }
+        }
+        if (!q_base_) {
+            w_ = base_w_;
+            z1_ = base_z1_;
+            z2_ = base_z2_;
+            zz_ = base_zz_;
+            ezz_ = base_ezz_;
+            q_base_ = true;
+        }
+    }
+
+    // The p grid: per component k, x = m_k + L_k·z on the base grid or (1-D) a composite one,
+    // weights w̄_k·w, concatenated over k. The part from p alone is built once; in 1-D, JS and
+    // α ≥ ½ rebuild it for a q whose own features (or a wider box) the fixed grid misses.
+    void ensure_p_grid(Objective obj, const Chol& q, double alpha) {
+        if (!p_static_ready_) {
+            build_p_grid(Objective::Forward, q, alpha);
+            s_xp1_ = xp1_;
+            s_xp2_ = xp2_;
+            s_wp_ = wp_;
+            s_lp_p_ = lp_p_;
+            s_ep_log_p_ = ep_log_p_;
+            p_static_ready_ = true;
+            p_static_ = true;
+        }
+        bool dynamic = false;
+        if (dim_ == 1 && obj != Objective::Forward) {
+            for (size_t k = 0; k < comps_.size() && !dynamic; ++k) {
+                const Chol& c = comps_[k];
+                if (p_box(obj, q, alpha, c) > kZMax) {
+                    dynamic = true;
+                    break;
+                }
+                frame_zones(obj, q, alpha, c.m1, c.l11, true, zones_);
+                if (static_trapezoid_[k]) {
+                    dynamic = !trapezoid_resolves(zones_, base_dz_);
+                } else {
+                    const double max_panel = fine_ ? 0.5 * kMaxPanel : kMaxPanel;
+                    const double per_scale = fine_ ? 0.5 * kPanelPerScale : kPanelPerScale;
+                    const double box = fine_ ? 1.25 * kZMax : kZMax;
+                    for (const Zone& zn : zones_)
+                        if (per_scale * zn.scale < max_panel && zn.hi > -box && zn.lo < box)
+                            dynamic = true;
+                }
+            }
+        }
+        if (dynamic) {
+            build_p_grid(obj, q, alpha);
+            p_static_ = false;
+        } else if (!p_static_) {
+            xp1_ = s_xp1_;
+            xp2_ = s_xp2_;
+            wp_ = s_wp_;
+            lp_p_ = s_lp_p_;
+            ep_log_p_ = s_ep_log_p_;
+            p_static_ = true;
+        }
+    }
+
+    double p_box(Objective obj, const Chol& q, double alpha, const Chol& c) const {
+        if (obj != Objective::Alpha) return kZMax;
+        const double a = c.l11 / sigma_max_, b = c.l11 / q.l11;
+        return alpha_box(1 - (1 - alpha) * a * a + (1 - alpha) * b * b);
+    }
+
+    void build_p_grid(Objective obj, const Chol& q, double alpha) {
+        const size_t K = comps_.size();
+        std::vector<Array> zs(K), ws(K);
+        Eigen::Index total = 0;
+        if (obj == Objective::Forward) static_trapezoid_.assign(K, true);
+        for (size_t k = 0; k < K; ++k) {
+            const Chol& c = comps_[k];
+            bool composite = false;
+            if (dim_ == 1) {
+                frame_zones(obj, q, alpha, c.m1, c.l11, false, zones_);
+                const double box = p_box(obj, q, alpha, c);
+                composite = fine_ || box > kZMax || !trapezoid_resolves(zones_, base_dz_);
+                if (composite) {
+                    composite_grid(zones_, fine_ ? 1.25 * box : box, fine_, grid_);
+                    zs[k] = grid_.z;
+                    ws[k] = grid_.w;
+                }
+            }
+            if (obj == Objective::Forward) static_trapezoid_[k] = !composite;
+            if (!composite) {
+                zs[k] = base_z1_;
+                ws[k] = base_w_;
+            }
+            total += zs[k].size();
+        }
         xp1_.resize(total);
         xp2_.setZero(total);
         wp_.resize(total);
-        lp_p_.resize(total);
-        for (size_t k = 0; k < comps_.size(); ++k) {
+        Eigen::Index at = 0;
+        for (size_t k = 0; k < K; ++k) {
             const Chol& c = comps_[k];
-            const Eigen::Index at = n * static_cast<Eigen::Index>(k);
-            x1_ = c.m1 + c.l11 * z1_;
-            if (dim_ == 2) x2_ = c.m2 + (c.l21 * z1_ + c.l22 * z2_);
-            mixture_eval(comps_, dim_, x1_, x2_, lp_, nullptr, nullptr);
-            xp1_.segment(at, n) = x1_;
-            if (dim_ == 2) xp2_.segment(at, n) = x2_;
-            lp_p_.segment(at, n) = lp_;
-            wp_.segment(at, n) = mix_weights_[k] * w_;
+            const Eigen::Index n = zs[k].size();
+            xp1_.segment(at, n) = c.m1 + c.l11 * zs[k];
+            if (dim_ == 2) xp2_.segment(at, n) = c.m2 + (c.l21 * base_z1_ + c.l22 * base_z2_);
+            wp_.segment(at, n) = mix_weights_[k] * ws[k];
+            at += n;
         }
+        mixture_eval(comps_, dim_, xp1_, xp2_, lp_p_, nullptr, nullptr);
         ep_log_p_ = wsum(wp_, lp_p_);
-        p_grid_ready_ = true;
     }
 
     int dim_;
+    bool fine_;
     std::vector<Chol> comps_;
     std::vector<double> mix_weights_;  // w̄_k, summing to 1
+    double sigma_max_ = 1;             // 1-D: the widest component's σ
+    // The current q grid (z, weights, |z|², E[|z|²]), and the base grid it falls back to.
     Array w_, z1_, z2_, zz_;
     double ezz_ = 0;
-    // p grid (see ensure_p_grid).
-    bool p_grid_ready_ = false;
+    Array base_w_, base_z1_, base_z2_, base_zz_;
+    double base_ezz_ = 0, base_dz_ = 0;
+    bool q_base_ = true;
+    // The current p grid (see ensure_p_grid) and its q-independent copy.
+    bool p_static_ready_ = false, p_static_ = true;
+    std::vector<bool> static_trapezoid_;
     Array xp1_, xp2_, wp_, lp_p_;
     double ep_log_p_ = 0;
+    Array s_xp1_, s_xp2_, s_wp_, s_lp_p_;
+    double s_ep_log_p_ = 0;
+    // Work space for the grids.
+    std::vector<Term> terms_;
+    std::vector<Zone> zones_;
+    Grid1 grid_;
     // Per-q work arrays, reused across calls.
     Array x1_, x2_, lp_, gp1_, gp2_, gq1_, gq2_, lq_, lse_, r_, v1_, v2_;
     Array u1_, u2_, y1_, y2_, lq_p_;
@@ -786,6 +1137,26 @@ ValueGrad objective(Objective obj, const Mixture& p, const Gaussian& q, const Qu
     check_problem(p, q, quad);
     if (obj == Objective::Alpha) require_alpha(alpha);
     return Evaluator(p, quad).value_grad(obj, q, alpha);
+}
+
+Estimate objective_estimate(Objective obj, const Mixture& p, const Gaussian& q,
+                            const Quadrature& quad, double alpha) {
+    check_problem(p, q, quad);
+    if (obj == Objective::Alpha) require_alpha(alpha);
+    Estimate out;
+    out.value = Evaluator(p, quad).value(obj, q, alpha);
+    double check;
+    if (quad.dim() == 1) {
+        check = Evaluator(p, quad, true).value(obj, q, alpha);
+    } else {
+        const int n = static_cast<int>(std::lround(std::sqrt(static_cast<double>(quad.size()))));
+        check = Evaluator(p, Quadrature(2, std::min(2 * n - 1, 1024))).value(obj, q, alpha);
+    }
+    out.error = std::isfinite(out.value) && std::isfinite(check)
+                    ? std::max(kEstimateSafety * std::abs(out.value - check),
+                               kEstimateFloor * (1 + std::abs(out.value)))
+                    : std::numeric_limits<double>::infinity();
+    return out;
 }
 
 Vec objective_grad_fd(Objective obj, const Mixture& p, const Gaussian& q, const Quadrature& quad,

@@ -8,9 +8,14 @@
 #include <Eigen/Cholesky>
 #include <Eigen/Eigenvalues>
 #include <Eigen/LU>
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <limits>
 #include <stdexcept>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "genlab/kl.hpp"
 
@@ -80,6 +85,158 @@ std::string error_of(F&& f) {
     ADD_FAILURE() << "no std::invalid_argument thrown";
     return "";
 }
+
+//-----------------------------------------------------------------------------
+// Reference integrals: adaptive Gauss–Kronrod 7/15 in long double, over x, split at every
+// component's and q's mean ± c·σ (1-D), nested per axis (2-D). Independent of the library's
+// quadrature (it shares only the parameters).
+//-----------------------------------------------------------------------------
+
+using Real = long double;
+
+// 15 Kronrod nodes on [−1, 1] (the 7 Gauss nodes are the odd-indexed ones) and both weights.
+constexpr Real kXgk[8] = {
+    0.991455371120812639206854697526329L, 0.949107912342758524526189684047851L,
+    0.864864423359769072789712788640926L, 0.741531185599394439863864773280788L,
+    0.586087235467691130294144845693013L, 0.405845151377397166906606412076961L,
+    0.207784955007898467600689403773245L, 0.0L};
+constexpr Real kWgk[8] = {
+    0.022935322010529224963732008058970L, 0.063092092629978553290700663189204L,
+    0.104790010322250183839876322541518L, 0.140653259715525918745189590510238L,
+    0.169004726639267902826583426598550L, 0.190350578064785409913256402421014L,
+    0.204432940075298892414161999234649L, 0.209482141084727828012999174891714L};
+constexpr Real kWg[4] = {0.129484966168869693270611432679082L, 0.279705391489276667901467771423780L,
+                         0.381830050505118944950369775488975L,
+                         0.417959183673469387755102040816327L};
+
+template <typename F>
+Real gk15(const F& f, Real a, Real b, Real& err) {
+    const Real c = (a + b) / 2, h = (b - a) / 2;
+    const Real fc = f(c);
+    Real k = fc * kWgk[7], g = fc * kWg[3];
+    for (int j = 0; j < 7; ++j) {
+        const Real f1 = f(c - h * kXgk[j]), f2 = f(c + h * kXgk[j]);
+        k += kWgk[j] * (f1 + f2);
+        if (j % 2 == 1) g += kWg[j / 2] * (f1 + f2);
+    }
+    err = std::abs((k - g) * h);
+    return k * h;
+}
+
+template <typename F>
+Real adaptive(const F& f, Real a, Real b, Real tol, int depth = 0) {
+    Real err;
+    const Real v = gk15(f, a, b, err);
+    if (err <= tol || depth >= 40) return v;
+    const Real m = (a + b) / 2;
+    return adaptive(f, a, m, tol / 1.4L, depth + 1) + adaptive(f, m, b, tol / 1.4L, depth + 1);
+}
+
+// ∫ f over the real line, split at the given centres ± c·scale.
+template <typename F>
+Real integrate_split(const F& f, const std::vector<std::pair<Real, Real>>& centres, Real tol) {
+    std::vector<Real> cuts;
+    for (const auto& [m, s] : centres)
+        for (Real c : {0.0L, 0.25L, 0.5L, 1.0L, 1.5L, 2.0L, 3.0L, 4.0L, 5.0L, 6.0L, 8.0L, 10.0L,
+                       12.0L, 16.0L, 24.0L, 40.0L}) {
+            cuts.push_back(m - c * s);
+            cuts.push_back(m + c * s);
+        }
+    std::sort(cuts.begin(), cuts.end());
+    cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
+    Real total = 0;
+    for (size_t i = 0; i + 1 < cuts.size(); ++i) total += adaptive(f, cuts[i], cuts[i + 1], tol);
+    return total;
+}
+
+Real lse(Real a, Real b) { return std::max(a, b) + std::log1p(std::exp(-std::abs(a - b))); }
+
+struct Ref1 {
+    std::vector<Real> w, m, s, lw;  // lw: log w − log σ − ½ log 2π
+    Real mq, sq;
+    Real log_p(Real x) const {
+        Real mx = -std::numeric_limits<Real>::infinity();
+        Real a[16];
+        for (size_t k = 0; k < w.size(); ++k) {
+            const Real u = (x - m[k]) / s[k];
+            a[k] = lw[k] - u * u / 2;
+            mx = std::max(mx, a[k]);
+        }
+        Real t = 0;
+        for (size_t k = 0; k < w.size(); ++k) t += std::exp(a[k] - mx);
+        return mx + std::log(t);
+    }
+    Real log_q(Real x) const {
+        const Real u = (x - mq) / sq;
+        return -std::log(sq) - 0.5L * std::log(2 * kPiL) - u * u / 2;
+    }
+    static constexpr Real kPiL = 3.141592653589793238462643383279502884L;
+};
+
+Ref1 ref_of(const Mixture& p, const Gaussian& q) {
+    Ref1 r;
+    double total = 0;
+    for (const Component& c : p) total += c.weight;
+    for (const Component& c : p) {
+        r.w.push_back(c.weight / total);
+        r.m.push_back(c.mean(0));
+        r.s.push_back(std::sqrt(static_cast<Real>(c.cov(0, 0))));
+    }
+    for (size_t k = 0; k < r.w.size(); ++k)
+        r.lw.push_back(std::log(r.w[k]) - std::log(r.s[k]) - 0.5L * std::log(2 * Ref1::kPiL));
+    r.mq = q.mean(0);
+    r.sq = q.chol(0, 0);
+    return r;
+}
+
+// The reference value of an objective in 1-D.
+double reference1(Objective obj, const Mixture& p, const Gaussian& q, double alpha = 0.5) {
+    const Ref1 r = ref_of(p, q);
+    std::vector<std::pair<Real, Real>> centres;
+    for (size_t k = 0; k < r.w.size(); ++k) centres.push_back({r.m[k], r.s[k]});
+    centres.push_back({r.mq, r.sq});
+    const Real tol = 1e-16L;
+    const Real ln2 = std::log(2.0L);
+    switch (obj) {
+        case Objective::Forward:
+            return static_cast<double>(integrate_split(
+                [&](Real x) {
+                    const Real lp = r.log_p(x);
+                    return std::exp(lp) * (lp - r.log_q(x));
+                },
+                centres, tol));
+        case Objective::Reverse:
+            return static_cast<double>(integrate_split(
+                [&](Real x) {
+                    const Real lq = r.log_q(x);
+                    return std::exp(lq) * (lq - r.log_p(x));
+                },
+                centres, tol));
+        case Objective::JS:
+            return static_cast<double>(integrate_split(
+                [&](Real x) {
+                    const Real lp = r.log_p(x), lq = r.log_q(x), m = lse(lp, lq);
+                    return 0.5L * (std::exp(lp) * (ln2 + lp - m) + std::exp(lq) * (ln2 + lq - m));
+                },
+                centres, tol));
+        case Objective::Alpha: {
+            const Real a = alpha;
+            // 1 − ∫p^α q^(1−α) = ∫ (α p + (1−α) q − p^α q^(1−α)): no cancellation against 1.
+            const Real one_minus_i = integrate_split(
+                [&](Real x) {
+                    const Real lp = r.log_p(x), lq = r.log_q(x);
+                    return a * std::exp(lp) + (1 - a) * std::exp(lq) -
+                           std::exp(a * lp + (1 - a) * lq);
+                },
+                centres, tol);
+            return static_cast<double>(one_minus_i / (a * (1 - a)));
+        }
+    }
+    return 0;
+}
+
+// Relative error of a value against its reference.
+double rel_err(double value, double ref) { return std::abs(value - ref) / std::abs(ref); }
 
 }  // namespace
 
@@ -710,5 +867,162 @@ TEST(KlDensity, LogDensityManyMatchesPointwise) {
         const Vec many = log_density_many(p, xs);
         ASSERT_EQ(many.size(), 7);
         for (int i = 0; i < 7; ++i) EXPECT_NEAR(many[i], log_density(p, Vec(xs.col(i))), 1e-12);
+    }
+}
+
+//-----------------------------------------------------------------------------
+// Accuracy against independent references (issue 12): components of very different widths
+//-----------------------------------------------------------------------------
+
+namespace {
+
+struct HardCase {
+    const char* name;
+    Mixture p;
+    std::vector<Gaussian> qs;
+};
+
+// Widths from 1e-3 to 10 in one mixture, ratios up to 1e4, q's narrow and wide.
+std::vector<HardCase> hard_cases_1d() {
+    return {
+        {"0.01 beside 1",
+         {{0.5, vec({0.0}), var1(0.01)}, {0.5, vec({1.0}), var1(1.0)}},
+         {gauss1(0.5, 1.0), gauss1(0.0, 0.01), gauss1(0.0, 10.0), gauss1(1.0, 0.3)}},
+        {"1e-3, 1, 10",
+         {{0.3, vec({-2.0}), var1(1e-3)},
+          {0.4, vec({0.0}), var1(1.0)},
+          {0.3, vec({3.0}), var1(10.0)}},
+         {gauss1(0.0, 1.0), gauss1(-2.0, 0.002), gauss1(0.0, 10.0), gauss1(2.0, 3.0)}},
+        {"1e-3 inside 10",
+         {{0.5, vec({0.0}), var1(1e-3)}, {0.5, vec({0.0}), var1(10.0)}},
+         {gauss1(0.0, 1.0), gauss1(0.5, 0.005), gauss1(0.0, 10.0), gauss1(5.0, 2.0)}},
+        {"narrow pair and a wide one",
+         {{0.2, vec({-0.05}), var1(0.002)},
+          {0.2, vec({0.05}), var1(0.002)},
+          {0.6, vec({0.0}), var1(2.0)}},
+         {gauss1(0.0, 0.5), gauss1(0.0, 0.05), gauss1(1.0, 4.0)}},
+        {"symmetric 0.01 and 1",
+         {{0.25, vec({-1.0}), var1(0.01)},
+          {0.25, vec({-1.0}), var1(1.0)},
+          {0.25, vec({1.0}), var1(1.0)},
+          {0.25, vec({1.0}), var1(0.01)}},
+         {gauss1(0.0, 1.0), gauss1(0.0, 3.0)}},
+        {"exam (equal widths)",
+         exam_target(),
+         {gauss1(0.5, 1.0), gauss1(0.0, 2.58), gauss1(3.0, 0.7)}},
+    };
+}
+
+struct ObjCase {
+    Objective obj;
+    double alpha;
+    const char* name;
+};
+const ObjCase kObjectives[] = {
+    {Objective::Forward, 0.5, "KL(p|q)"}, {Objective::Reverse, 0.5, "KL(q|p)"},
+    {Objective::JS, 0.5, "JS"},           {Objective::Alpha, 0.2, "a=0.2"},
+    {Objective::Alpha, 0.5, "a=0.5"},     {Objective::Alpha, 0.8, "a=0.8"}};
+
+double value_of(const ObjCase& o, const Mixture& p, const Gaussian& q, const Quadrature& quad) {
+    return objective(o.obj, p, q, quad, o.alpha).value;
+}
+
+}  // namespace
+
+TEST(KlAccuracy, HardMixturesMatchTheReferenceIn1D) {
+    const Quadrature quad(1);
+    double worst = 0;
+    for (const HardCase& c : hard_cases_1d()) {
+        for (const Gaussian& q : c.qs) {
+            std::string row;
+            char buf[64];
+            for (const ObjCase& o : kObjectives) {
+                const double ref = reference1(o.obj, c.p, q, o.alpha);
+                const double err = rel_err(value_of(o, c.p, q, quad), ref);
+                worst = std::max(worst, err);
+                std::snprintf(buf, sizeof buf, " %7.1e", err);
+                row += buf;
+                EXPECT_LT(err, 1e-8) << c.name << " " << o.name << " q " << q.mean(0) << ", "
+                                     << q.chol(0, 0) << " ref " << ref;
+            }
+            std::printf("| %-26s | N(%g, %g²) |%s |\n", c.name, q.mean(0), q.chol(0, 0),
+                        row.c_str());
+        }
+    }
+    std::printf("worst relative error %.2e\n", worst);
+}
+
+TEST(KlAccuracy, TheErrorEstimateBoundsTheTrueErrorIn1D) {
+    // On the hard cases and on coarse base grids (where the trapezoid itself is the rule).
+    double worst_ratio = 0;
+    for (int n : {0, 64, 200}) {
+        const Quadrature quad(1, n);
+        for (const HardCase& c : hard_cases_1d()) {
+            for (const Gaussian& q : c.qs) {
+                for (const ObjCase& o : kObjectives) {
+                    const double ref = reference1(o.obj, c.p, q, o.alpha);
+                    const Estimate e = objective_estimate(o.obj, c.p, q, quad, o.alpha);
+                    EXPECT_EQ(e.value, value_of(o, c.p, q, quad));
+                    const double err = std::abs(e.value - ref);
+                    // Bounds the true error, and is small enough to be worth showing.
+                    EXPECT_LE(err, e.error) << c.name << " " << o.name << " n " << n;
+                    EXPECT_LT(e.error, 1e-9 * std::max(1.0, std::abs(ref)))
+                        << c.name << " " << o.name << " n " << n;
+                    worst_ratio = std::max(worst_ratio, err / e.error);
+                }
+            }
+        }
+    }
+    std::printf("largest true error / estimate %.2f\n", worst_ratio);
+}
+
+TEST(KlAccuracy, GradientsOnHardMixturesMatchFiniteDifferences) {
+    const Quadrature quad(1);
+    for (const HardCase& c : hard_cases_1d()) {
+        for (const Gaussian& q : c.qs) {
+            for (const ObjCase& o : kObjectives) {
+                const Vec g = objective(o.obj, c.p, q, quad, o.alpha).grad;
+                // Steps well inside q's scale: h in θ = (μ, log σ) relative to σ.
+                const Vec fd = objective_grad_fd(o.obj, c.p, q, quad, o.alpha,
+                                                 1e-4 * std::min(1.0, q.chol(0, 0)));
+                EXPECT_LT(relative_error(g, fd), 1e-6)
+                    << c.name << " " << o.name << " q " << q.mean(0) << ", " << q.chol(0, 0) << "\n"
+                    << g.transpose() << "\n"
+                    << fd.transpose();
+            }
+        }
+    }
+}
+
+TEST(KlAccuracy, RefinedGridsKeepExactMirrorSymmetry) {
+    // Narrow components force the composite grids on both sides; μ = 0 stays a point where
+    // every objective's ∂/∂μ is exactly 0. (Two components: with more, log p itself is even
+    // only to rounding, as the sum over components runs in a fixed order.)
+    const Mixture p = {{0.5, vec({-1.0}), var1(0.01)}, {0.5, vec({1.0}), var1(0.01)}};
+    const Quadrature quad(1);
+    for (const ObjCase& o : kObjectives) {
+        for (double s : {1.0, 3.0, 0.02}) {
+            const ValueGrad vg = objective(o.obj, p, gauss1(0.0, s), quad, o.alpha);
+            EXPECT_EQ(vg.grad(0), 0.0) << o.name << " σ " << s;
+            EXPECT_NE(vg.grad(1), 0.0) << o.name << " σ " << s;
+        }
+    }
+}
+
+TEST(KlAccuracy, TwoDErrorsAreLargerAndTheEstimateSaysSo) {
+    // 2-D keeps the tensor trapezoid: a 0.01-wide component beside a unit one is
+    // under-resolved at 96², and the estimate (against 191²) reports it rather than hiding it.
+    // 1024² is no reference (0.01 is still < 1 node spacing there): |v96 − v1024| is only a
+    // lower bound on the 96² error; the estimate must exceed at least that.
+    const Mat narrow = Mat::Identity(2, 2) * 1e-4;
+    const Mixture p = {{0.5, vec({0.0, 0.0}), narrow}, {0.5, vec({1.0, 0.0}), Mat::Identity(2, 2)}};
+    const Gaussian q = Gaussian::from_std(vec({0.5, 0.0}), vec({1.0, 1.0}));
+    const Quadrature quad(2), fine(2, 1024);
+    for (const ObjCase& o : kObjectives) {
+        const Estimate e = objective_estimate(o.obj, p, q, quad, o.alpha);
+        const double ref = objective(o.obj, p, q, fine, o.alpha).value;
+        std::printf("2-D %-8s value %.12g  |v96 - v1024|/v %.1e  estimate/v %.1e\n", o.name,
+                    e.value, std::abs(e.value - ref) / std::abs(ref), e.error / std::abs(ref));
+        EXPECT_LE(std::abs(e.value - ref), e.error) << o.name;
     }
 }

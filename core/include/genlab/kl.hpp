@@ -9,12 +9,19 @@
 //   double f = genlab::kl::kl_pq(p, q, quad);               // forward KL
 //   genlab::kl::Fit fit = genlab::kl::fit(p, q, Objective::Reverse, options, quad);
 //
-// Quadrature: every expectation under a Gaussian is a deterministic sum over a fixed grid in
-// standard-normal coordinates, x = m + L·z (L the Cholesky factor), with trapezoid weights
-// φ(z)·Δz on z ∈ [−8, 8]^d, normalized to sum to 1. E_p[f] = Σ_k w_k E_{N(m_k, S_k)}[f]. So the
-// integration box follows each component and q, however narrow or far apart: an adaptive box
-// per Gaussian: accurate to ~1e-12 in 1-D (2048 nodes); in 2-D (96² nodes) to ~1e-3 relative
-// when a wide q spans well-separated modes, better otherwise.
+// Quadrature: every expectation under a Gaussian is a deterministic sum in standard-normal
+// coordinates, x = m + L·z (L the Cholesky factor); E_p[f] = Σ_k w_k E_{N(m_k, S_k)}[f]. So the
+// integration box follows each component and q, however narrow or far apart. The base rule is
+// the trapezoid on z ∈ [−8, 8]^d with weights φ(z)·Δz normalized to sum 1 (1-D 2048 nodes,
+// 2-D 96²). In 1-D the integrand's features are known (each component's width, and the
+// crossings where log p, or log(p + q) for JS, changes its leading term): where the base grid
+// misses one, that Gaussian's grid becomes a composite 16-point Gauss–Legendre rule with
+// panels sized to the feature (at most ~1e5 nodes for 16 components, a few thousand for 2–4),
+// and α's wider tails get a wider box. Measured against a long-double adaptive Gauss–Kronrod
+// reference, 1-D values are within ~1e-11 relative for widths from 1e-3 to 10 in one mixture
+// (and narrow or wide q), every objective. 2-D keeps the tensor trapezoid: ~1e-3 relative when
+// a wide q spans well-separated modes, and components much narrower than the grid's Δz·σ are
+// under-resolved. objective_estimate() reports a value with its estimated error.
 //
 // Parameters θ of q (what the optimizers move):
 //   1-D: (μ, log σ).  2-D: (μ1, μ2, log L11, L21, log L22), Σ = L·Lᵀ.
@@ -79,7 +86,8 @@ Gaussian moment_match(const Mixture& p);
 
 class Quadrature {
   public:
-    // `points_per_axis` nodes on [−8, 8] per dimension (1-D default 2048, 2-D default 96).
+    // `points_per_axis` nodes on [−8, 8] per dimension (1-D default 2048, 2-D default 96): the
+    // base trapezoid rule, which 1-D objectives replace per Gaussian where it misses a feature.
     explicit Quadrature(int dim, int points_per_axis = 0);
     int dim() const { return dim_; }
     int size() const { return static_cast<int>(weights_.size()); }
@@ -117,6 +125,17 @@ struct ValueGrad {
 };
 ValueGrad objective(Objective obj, const Mixture& p, const Gaussian& q, const Quadrature& quad,
                     double alpha = 0.5);
+// A value with a bound on its quadrature error, for a readout's "± error": |value − exact| ≤
+// error is an estimate, not a proof. error = max(4·|value − check|, 1e-14·(1 + |value|)),
+// where `check` is the same objective on an independent finer rule (1-D: the composite grid
+// everywhere with every panel halved and the box widened by ¼; 2-D: the tensor trapezoid with
+// 2n − 1 points per axis, at most 1024). It costs about three evaluations.
+struct Estimate {
+    double value;
+    double error;
+};
+Estimate objective_estimate(Objective obj, const Mixture& p, const Gaussian& q,
+                            const Quadrature& quad, double alpha = 0.5);
 // Central finite differences of objective().value in θ, for checks and tests.
 Vec objective_grad_fd(Objective obj, const Mixture& p, const Gaussian& q, const Quadrature& quad,
                       double alpha = 0.5, double h = 1e-5);
