@@ -22,6 +22,7 @@
 #include "presets.hpp"
 #include "settings.hpp"
 #include "state.hpp"
+#include "state_snapshot.hpp"
 #include "view.hpp"
 
 struct GLFWwindow;

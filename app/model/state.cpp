@@ -6,7 +6,6 @@
 
 #include "errors.hpp"
 #include "files.hpp"
-#include "scene.hpp"
 
 namespace genlab {
 
@@ -212,18 +211,6 @@ Json make_report(const Json& state) {
 std::string dump_document(const Json& document) {
     require_all_finite(document, "the document");
     return document.dump(2) + "\n";
-}
-
-void StateSnapshot::reset(const Json& state) {
-    state_ = state;
-    revision_.reset();
-}
-
-bool StateSnapshot::refresh(const Scene& scene, const std::function<Json()>& state) {
-    if (revision_ == scene.revision()) return false;
-    state_ = state();
-    revision_ = scene.revision();
-    return true;
 }
 
 }  // namespace genlab

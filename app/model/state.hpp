@@ -8,21 +8,13 @@
 //   apply_set(state, "receptive_field.kernel=5");     // throws UserError, state unchanged
 //   merge_document(state, parse_document(text, "preset.json"));
 //   Json report = make_report(state);
-//   StateSnapshot last_good;                      // the shell, per panel: see below
-//   last_good.reset(state["gan"]);
-//   last_good.refresh(*scene, [&] { return view.state(); });  // after each frame
 #pragma once
 
-#include <cstdint>
-#include <functional>
-#include <optional>
 #include <string>
 
 #include "panel_model.hpp"
 
 namespace genlab {
-
-class Scene;
 
 constexpr int kStateVersion = 1;
 constexpr size_t kMaxDocumentBytes = 16u << 20;
@@ -52,24 +44,5 @@ Json make_report(const Json& state);
 
 // A JSON text with non-finite numbers refused (they cannot be read back).
 std::string dump_document(const Json& document);
-
-// A panel's last valid state: what sessions, reports and exports are made of, and what a
-// panel goes back to after a frame that threw. Taken again only when the scene's revision
-// moved since the last snapshot (its setters validate, so its state is valid), so no frame
-// builds the panel's JSON.
-class StateSnapshot {
-  public:
-    // After loading `state` (already normalized) into the panel. The next refresh() takes a
-    // snapshot whatever the revision: the scene's canonical form is the one kept.
-    void reset(const Json& state);
-    // After a frame: calls `state` and keeps its result only when `scene.revision()` is not
-    // the one of the last snapshot. Returns whether it took one.
-    bool refresh(const Scene& scene, const std::function<Json()>& state);
-    const Json& state() const { return state_; }
-
-  private:
-    Json state_;
-    std::optional<std::uint64_t> revision_;  // the scene's revision at the snapshot
-};
 
 }  // namespace genlab
