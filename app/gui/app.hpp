@@ -1,5 +1,5 @@
-// The GUI shell: window, GL context, ImGui, the panel selector, toolbar, presets, export,
-// persistence and the frame loop.
+// The GUI: run_app opens the window and GL context and runs the shell (shell.hpp) in the
+// frame loop the config asks for: interactive, a screenshot, or the bench.
 //
 // Usage (main.cpp):
 //   AppConfig config;

@@ -1,3 +1,4 @@
+// The command line: CLI11 options, their cross-checks, --keys, and the state operations.
 #include "cli.hpp"
 
 #include <CLI/CLI.hpp>
@@ -52,8 +53,16 @@ int parse_cli(int argc, char** argv, Options& out) {
         "print JSON");
     for (const char* other : {"--screenshot", "--report", "--load", "--set"})
         bench_opt->excludes(app.get_option(other));
+    bool keys = false;
+    app.add_flag("--keys", keys,
+                 "Print every panel's numeric keys (range, default) as JSON {\"keys\": [...]}, "
+                 "and exit");
     try {
         app.parse(argc, argv);
+        if (keys) {
+            std::cout << keys_document().dump(2) << "\n";
+            return 0;
+        }
         if ((*size_opt || *frames_opt) && out.screenshot.empty() && !out.bench) {
             throw UserError(std::string(*size_opt ? "--size" : "--frames") +
                             " needs --screenshot or --bench");
@@ -86,6 +95,14 @@ int parse_cli(int argc, char** argv, Options& out) {
         return 2;
     }
     return -1;
+}
+
+Json keys_document() {
+    Json keys = Json::array();
+    for (const PanelModel* model : all_panel_models()) {
+        for (const Json& key : model->keys()) keys.push_back(key);
+    }
+    return Json{{"keys", keys}};
 }
 
 void apply_cli_ops(Json& state, const Options& options) {

@@ -3,6 +3,7 @@
 //   genlab [--panel P] [--load FILE]... [--set KEY=VALUE]... [--screenshot OUT.png
 //          [--size WxH] [--frames N]] [--report OUT.json|-] [--help] [--version]
 //   genlab --bench [--panel P] [--frames N] [--size WxH]   (frame times as JSON on stdout)
+//   genlab --keys                                           (every numeric key, as JSON)
 #pragma once
 
 #include <optional>
@@ -40,6 +41,9 @@ constexpr int kBenchFrames = 240;  // per bench entry: half animating, half drag
 // Returns an exit code when the process should stop now (help, version: 0; bad arguments:
 // 2, after printing one line to stderr), or -1 to go on with `out` filled.
 int parse_cli(int argc, char** argv, Options& out);
+
+// {"keys": [...]}: every panel's PanelModel::keys(), in panel order (`genlab --keys`).
+Json keys_document();
 
 // Applies the --load/--set operations in order, then --panel. Throws UserError.
 void apply_cli_ops(Json& state, const Options& options);

@@ -1,1 +1,62 @@
-// (being written: issue 11)
+// Presets: discovery and loading. See presets.hpp.
+#include "presets.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+
+#include "errors.hpp"
+#include "state.hpp"
+
+namespace genlab {
+
+fs::path asset_dir(const fs::path& built_in) {
+    if (const char* env = std::getenv("GENLAB_ASSETS"); env && *env) return env;
+    std::error_code ec;
+    const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+    for (const fs::path& candidate :
+         {exe.parent_path() / "assets", exe.parent_path().parent_path() / "share/genlab/assets",
+          built_in}) {
+        if (fs::is_directory(candidate / "presets", ec)) return candidate;
+    }
+    return built_in;
+}
+
+std::vector<Preset> load_presets(const fs::path& dir, std::string& problems) {
+    std::vector<Preset> presets;
+    std::error_code ec;
+    std::vector<fs::path> files;
+    for (const auto& entry : fs::directory_iterator(dir, ec)) {
+        if (entry.path().extension() == ".json") files.push_back(entry.path());
+    }
+    std::sort(files.begin(), files.end());
+    for (const fs::path& file : files) {
+        try {
+            Preset p;
+            p.path = file.string();
+            p.document = parse_document(read_file_bounded(file, kMaxDocumentBytes), p.path);
+            Json probe = default_state();
+            merge_document(probe, p.document, p.path);  // validate now, not when clicked
+            for (const char* meta : {"title", "description"}) {
+                if (p.document.contains(meta) && !p.document[meta].is_string()) {
+                    throw UserError(p.path + ": '" + meta + "' must be a string");
+                }
+            }
+            p.panel = p.document.value("panel", probe.value("panel", ""));
+            p.title = p.document.value("title", file.stem().string());
+            presets.push_back(std::move(p));
+        } catch (const std::exception& e) {  // UserError, or a filesystem error
+            problems += std::string(problems.empty() ? "" : "; ") + e.what();
+        }
+    }
+    return presets;
+}
+
+const Preset* find_heavy_preset(const std::vector<Preset>& presets, const std::string& panel) {
+    const auto p = std::find_if(presets.begin(), presets.end(), [&](const Preset& p) {
+        return p.panel == panel &&
+               fs::path(p.path).filename().string().find("_heavy") != std::string::npos;
+    });
+    return p == presets.end() ? nullptr : &*p;
+}
+
+}  // namespace genlab

@@ -23,6 +23,25 @@ class HelpAndVersion(unittest.TestCase):
         self.assertRegex(out.strip(), r"^genlab \d+\.\d+\.\d+$")
 
 
+class Keys(unittest.TestCase):
+    def test_keys_is_a_json_document_with_a_list_and_needs_no_display(self):
+        rc, out, err = run_cli(["--keys"])  # run_cli unsets DISPLAY
+        self.assertEqual(rc, 0, err)
+        doc = json.loads(out)
+        self.assertEqual(list(doc), ["keys"])
+        self.assertIsInstance(doc["keys"], list)
+        panels = ("receptive_field.", "gan.", "flow.", "kl.")
+        for key in doc["keys"]:  # each panel's PanelModel::keys(), as keys.hpp writes them
+            self.assertTrue(key["key"].startswith(panels), key)
+            self.assertLessEqual(key["min"], key["default"], key)
+            self.assertLessEqual(key["default"], key["max"], key)
+
+    def test_help_lists_keys(self):
+        rc, out, _ = run_cli(["--help"])
+        self.assertEqual(rc, 0)
+        self.assertIn("--keys", out)
+
+
 class Reports(unittest.TestCase):
     def test_report_needs_no_display_and_answers_seed_000(self):
         rc, out, err = run_cli(["--set", "receptive_field.order=bottom-up",

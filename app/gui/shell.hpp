@@ -1,0 +1,96 @@
+// The shell: the panel tabs, toolbar (transport, speed, presets, export, session), status
+// line and help overlay around the active panel's view, and what they act on: the state
+// document, each panel's last valid state, presets, settings and exports. The frame loops
+// (frame_loop.hpp) and the bench (bench.hpp) drive it one frame at a time.
+//
+// Usage (app.cpp, frame_loop.cpp):
+//   Shell shell(config, window);  // views made, state pushed to them, presets and settings read
+//   ImGui::NewFrame();
+//   shell.frame(dt);              // the whole UI and the active panel's compute
+//   ImGui::Render(); ...draw...
+//   shell.after_render(fb_w, fb_h);  // a requested window PNG is read back here
+//   shell.on_exit();              // saves the session and the settings (when persisting)
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "app.hpp"
+#include "gl.hpp"
+#include "presets.hpp"
+#include "settings.hpp"
+#include "state.hpp"
+#include "state_snapshot.hpp"
+#include "view.hpp"
+
+struct GLFWwindow;
+
+namespace genlab {
+
+class Shell {
+  public:
+    Shell(const AppConfig& config, GLFWwindow* window);
+
+    // The document with every panel's last valid state. Built on demand (session save,
+    // export, the test dump), never by the frame itself.
+    Json state() const;
+    PanelView& active();
+    const PanelView& active() const { return const_cast<Shell*>(this)->active(); }
+    bool animating() { return active().wants_frames() || window_png_countdown_ > 0; }
+    std::vector<std::string> panel_ids() const;
+
+    // Bench mode: `panel` with its defaults, or with its heavy preset, playing. False when
+    // the panel has no heavy preset.
+    bool load_for_bench(const std::string& panel, bool heavy);
+
+    // One frame of UI: everything between ImGui::NewFrame and ImGui::Render.
+    void frame(double dt);
+    // Called after rendering, with the frame still in the back buffer.
+    void after_render(int fb_width, int fb_height);
+    void save_session();
+    void on_exit();
+    // What the test dump (test_dump.hpp) records beyond the widgets, each frame.
+    Json test_dump_extra(int fb_w, int fb_h) const;
+
+  private:
+    std::string push_state_to_views();
+    void keep_session_aside(const std::string& why);
+    void draw_active_guarded(double dt);
+    void snapshot_last_good(PanelView& view);
+    void show_error(const std::string& m);
+    void show_info(const std::string& m);
+    void apply_preset(const Preset& p);
+    void handle_shortcuts();
+    // Two frames later, so the menu that asked for it has closed and is not in the picture.
+    void request_window_png() { window_png_countdown_ = 2; }
+
+    void draw_panel_tabs();
+    void draw_toolbar();
+    void draw_preset_combo();
+    void draw_export_popup();
+    std::string export_path(const std::string& ext);
+    void report_export(const std::string& path, const std::string& error);
+    void export_canvas(int scale);
+    void save_image(const Image& image, const std::string& ext);
+    void save_text(const std::string& text, const std::string& ext);
+    void draw_status();
+    void draw_help();
+
+    AppConfig config_;
+    GLFWwindow* window_;
+    Json state_;  // "version", "panel", and each panel's state as last pushed to the views
+    std::vector<std::unique_ptr<PanelView>> views_;
+    std::vector<Preset> presets_;
+    std::map<std::string, StateSnapshot> last_good_;  // per panel: its last valid state
+    Settings settings_;
+    char folder_buf_[1024] = {0};
+    float speed_ = 1.0f;
+    bool select_tab_ = true, show_help_ = false;
+    int window_png_countdown_ = 0;  // frames until the requested window PNG is read back
+    std::string status_, last_export_, last_error_;
+    bool status_is_error_ = false;
+};
+
+}  // namespace genlab

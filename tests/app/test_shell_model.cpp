@@ -1,0 +1,211 @@
+// The shell's headless parts: preset discovery and loading, settings I/O, the last-good state
+// snapshot that follows a scene's revision, and `genlab --keys`' document.
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include "cli.hpp"
+#include "errors.hpp"
+#include "files.hpp"
+#include "presets.hpp"
+#include "scene.hpp"
+#include "settings.hpp"
+#include "state_snapshot.hpp"
+
+using namespace genlab;
+
+namespace {
+
+struct TempDir {
+    TempDir() {
+        char templ[] = "/tmp/genlab-test-XXXXXX";
+        path = mkdtemp(templ);
+    }
+    ~TempDir() { fs::remove_all(path); }
+    fs::path path;
+};
+
+void write(const fs::path& p, const std::string& text) { std::ofstream(p) << text; }
+
+// The source tree's assets: what the app ships.
+fs::path shipped_presets() {
+    return fs::path(__FILE__).parent_path().parent_path().parent_path() / "assets" / "presets";
+}
+
+}  // namespace
+
+TEST(Presets, LoadsSortedTitlesFromTheDocumentOrTheFileName) {
+    TempDir d;
+    write(d.path / "b.json", R"({"panel": "gan", "title": "Bee", "gan": {"gamma": 0.5}})");
+    write(d.path / "a.json", R"({"panel": "kl"})");
+    write(d.path / "notes.txt", "not a preset");
+    std::string problems;
+    const auto presets = load_presets(d.path, problems);
+    EXPECT_EQ(problems, "");
+    ASSERT_EQ(presets.size(), 2u);
+    EXPECT_EQ(presets[0].title, "a");  // no title: the file name
+    EXPECT_EQ(presets[0].panel, "kl");
+    EXPECT_EQ(presets[1].title, "Bee");
+    EXPECT_EQ(presets[1].panel, "gan");
+    EXPECT_EQ(presets[1].document["gan"]["gamma"], 0.5);
+    EXPECT_EQ(presets[1].path, (d.path / "b.json").string());
+}
+
+TEST(Presets, ABrokenPresetIsNamedAndSkippedNotFatal) {
+    TempDir d;
+    write(d.path / "good.json", R"({"panel": "gan"})");
+    write(d.path / "truncated.json", R"({"panel": )");
+    write(d.path / "range.json", R"({"gan": {"lr": 1e9}})");
+    write(d.path / "title.json", R"({"panel": "gan", "title": 3})");
+    std::string problems;
+    const auto presets = load_presets(d.path, problems);
+    ASSERT_EQ(presets.size(), 1u);
+    EXPECT_EQ(presets[0].title, "good");
+    for (const char* name : {"truncated.json", "range.json", "gan.lr", "title.json", "'title'"}) {
+        EXPECT_NE(problems.find(name), std::string::npos) << name << " in: " << problems;
+    }
+}
+
+TEST(Presets, AMissingFolderGivesNoPresetsAndNoProblem) {
+    TempDir d;
+    std::string problems;
+    EXPECT_TRUE(load_presets(d.path / "nope", problems).empty());
+    EXPECT_EQ(problems, "");
+}
+
+TEST(Presets, EveryShippedPresetLoadsAndEachPanelHasAHeavyOne) {
+    std::string problems;
+    const auto presets = load_presets(shipped_presets(), problems);
+    EXPECT_EQ(problems, "");
+    size_t files = 0;
+    for (const auto& e : fs::directory_iterator(shipped_presets())) {
+        files += e.path().extension() == ".json";
+    }
+    EXPECT_EQ(presets.size(), files);
+    for (const PanelModel* m : all_panel_models()) {
+        const Preset* heavy = find_heavy_preset(presets, m->id());
+        ASSERT_NE(heavy, nullptr) << m->id();  // the bench times each panel's heavy preset
+        EXPECT_EQ(heavy->panel, m->id());
+        EXPECT_NE(fs::path(heavy->path).filename().string().find("_heavy"), std::string::npos);
+    }
+}
+
+TEST(Presets, HeavyPresetIsFoundByFileNameAndPanel) {
+    std::vector<Preset> presets(3);
+    presets[0] = {"t", "/x/gan_light.json", "gan", Json::object()};
+    presets[1] = {"t", "/x/kl_heavy_a.json", "kl", Json::object()};
+    presets[2] = {"t", "/x/gan_heavy_b.json", "gan", Json::object()};
+    EXPECT_EQ(find_heavy_preset(presets, "gan"), &presets[2]);
+    EXPECT_EQ(find_heavy_preset(presets, "kl"), &presets[1]);
+    EXPECT_EQ(find_heavy_preset(presets, "flow"), nullptr);
+}
+
+TEST(Presets, AssetDirFollowsGenlabAssetsThenFallsBackToTheBuiltInOne) {
+    TempDir d;
+    setenv("GENLAB_ASSETS", d.path.c_str(), 1);
+    EXPECT_EQ(asset_dir("/built/in"), d.path);
+    unsetenv("GENLAB_ASSETS");
+    // Nothing beside the test binary holds presets: the compiled-in folder is used.
+    EXPECT_EQ(asset_dir("/built/in"), fs::path("/built/in"));
+}
+
+TEST(Settings, RoundTripThroughAFile) {
+    TempDir d;
+    Settings s;
+    s.export_folder = "/some/folder";
+    s.window_width = 1234;
+    s.window_height = 567;
+    save_settings(s, d.path / "settings.json");
+    const Settings back = load_settings(d.path / "settings.json");
+    EXPECT_EQ(back.export_folder, "/some/folder");
+    EXPECT_EQ(back.window_width, 1234);
+    EXPECT_EQ(back.window_height, 567);
+}
+
+TEST(Settings, MissingOrBadEntriesKeepTheDefaults) {
+    TempDir d;
+    std::error_code ec;
+    const Settings none = load_settings(d.path / "missing.json");
+    EXPECT_EQ(none.export_folder, fs::current_path(ec).string());
+    EXPECT_EQ(none.window_width, 1600);
+    EXPECT_EQ(none.window_height, 1000);
+    write(d.path / "bad.json", R"({"export_folder": 7, "window": [100000, 700]})");
+    const Settings bad = load_settings(d.path / "bad.json");
+    EXPECT_EQ(bad.export_folder, fs::current_path(ec).string());
+    EXPECT_EQ(bad.window_width, 1600);  // beyond 8192: refused
+    EXPECT_EQ(bad.window_height, 1000);
+    write(d.path / "junk.json", "{");
+    EXPECT_EQ(load_settings(d.path / "junk.json").window_width, 1600);
+}
+
+namespace {
+
+// A scene whose parameter is one number; set() validates and touches, as real setters do.
+class FakeScene : public Scene {
+  public:
+    const PanelModel& model() const override { return *all_panel_models().front(); }
+    void set_state(const Json& s) override { value_ = s.at("v").get<int>(); }
+    Json state() const override { return Json{{"v", value_}}; }
+    void update() override {}
+    Json report() override { return Json::object(); }
+    std::string csv() override { return ""; }
+    void set(int v) {
+        if (v < 0) throw UserError("fake.v must be >= 0");
+        value_ = v;
+        touch();
+    }
+
+  private:
+    int value_ = 0;
+};
+
+}  // namespace
+
+TEST(StateSnapshot, TakesTheStateOnlyWhenTheRevisionMoves) {
+    FakeScene scene;
+    StateSnapshot snap;
+    int calls = 0;
+    const auto state = [&] { return ++calls, scene.state(); };
+    snap.reset(Json{{"v", 0}});
+    EXPECT_TRUE(snap.refresh(scene, state));  // after a load: once, whatever the revision
+    EXPECT_EQ(calls, 1);
+    for (int frame = 0; frame < 10; ++frame) EXPECT_FALSE(snap.refresh(scene, state));
+    EXPECT_EQ(calls, 1);  // idle frames build no JSON
+    scene.set(4);
+    EXPECT_EQ(snap.state(), Json({{"v", 0}}));  // until the frame ends
+    EXPECT_TRUE(snap.refresh(scene, state));
+    EXPECT_EQ(calls, 2);
+    EXPECT_EQ(snap.state(), Json({{"v", 4}}));
+    EXPECT_FALSE(snap.refresh(scene, state));
+}
+
+TEST(StateSnapshot, ARejectedChangeKeepsTheLastValidState) {
+    FakeScene scene;
+    StateSnapshot snap;
+    snap.reset(scene.state());
+    snap.refresh(scene, [&] { return scene.state(); });
+    scene.set(2);
+    snap.refresh(scene, [&] { return scene.state(); });
+    EXPECT_THROW(scene.set(-1), UserError);  // the setter refuses: no touch, no snapshot
+    EXPECT_FALSE(snap.refresh(scene, [&] { return scene.state(); }));
+    EXPECT_EQ(snap.state(), Json({{"v", 2}}));
+    // The shell restores it and resets the snapshot: the next frame takes it again.
+    scene.set_state(snap.state());
+    snap.reset(snap.state());
+    EXPECT_TRUE(snap.refresh(scene, [&] { return scene.state(); }));
+    EXPECT_EQ(snap.state(), Json({{"v", 2}}));
+}
+
+TEST(KeysDocument, ListsEveryPanelsKeysInPanelOrder) {
+    const Json doc = keys_document();
+    ASSERT_TRUE(doc.is_object());
+    ASSERT_EQ(doc.size(), 1u);
+    ASSERT_TRUE(doc["keys"].is_array());
+    Json expected = Json::array();
+    for (const PanelModel* m : all_panel_models()) {
+        for (const Json& k : m->keys()) expected.push_back(k);
+    }
+    EXPECT_EQ(doc["keys"], expected);
+}
