@@ -349,14 +349,17 @@ void flow_validate_layer(const flow::Layer& l, int index) {
     }
     if (t.lists_same_size &&
         std::adjacent_find(sizes.begin(), sizes.end(), std::not_equal_to<>()) != sizes.end()) {
-        std::string names, got;
+        std::vector<std::string> names, got;
         for (const LayerKey& k : t.keys) {
             if (k.kind != LayerKeyKind::List) continue;
-            names += std::string(names.empty() ? "" : ", ") + k.name;
-            got += std::string(got.empty() ? "" : ", ") + std::to_string((l.*k.list).size());
+            names.push_back(k.name);
+            got.push_back(std::to_string((l.*k.list).size()));
         }
-        throw UserError(field(index, "") + ": " + names + " must have the same size (got " + got +
-                        ")");
+        const std::string last = names.back();
+        names.pop_back();
+        const std::string listed = names.empty() ? last : join(names, ", ") + " and " + last;
+        throw UserError(field(index, "") + ": " + listed + " must have the same size (got " +
+                        join(got, ", ") + ")");
     }
     try {
         flow::validate(l, index);
