@@ -1,14 +1,10 @@
-// Flow-warping panel model: its JSON keys, their validation, its report and CSV.
+// Flow-warping panel model: its JSON keys and their validation. Reports and CSV come from the
+// scene (scene_flow.hpp); layer types and their keys from the descriptors (flow_layers.hpp).
 //
 // Keys under "flow":
 //   base ({"mean": [x, y], "std": [sx, sy]});
-//   layers (applied in order from the base; at most 32), each one of
-//     {"type": "planar", "w": [..], "u": [..], "b": .., "enforce": false}
-//     {"type": "radial", "z0": [..], "alpha": .., "beta": ..}
-//     {"type": "affine", "mu": [..], "L": [[a, 0], [b, c]]}
-//     {"type": "sigmoidal", "a": [..], "b": [..], "w": [..]}
-//     {"type": "residual", "W": [[..], [..]], "c": [..], "s": ..}
-//     {"type": "relu", "a": .., "b": .., "c": ..};
+//   layers (applied in order from the base; at most 32), each {"type": <a descriptor's name>,
+//     ...its keys} (flow_layers.cpp: planar, radial, affine, sigmoidal, residual, relu);
 //   view ({"center": [x, y], "extent": e}: the square [x − e, x + e] × [y − e, y + e]);
 //   probe ([x, y]); target (a Gaussian mixture [{"weight", "mean", "std"}], may be empty);
 //   upto (-1 or 0..K: show the density after the first `upto` layers; -1 = all);
@@ -16,10 +12,29 @@
 //   resolution (16..256: the density grid's cells per side).
 #pragma once
 
+#include "flow_layers.hpp"
 #include "genlab/flow.hpp"
+#include "keys.hpp"
 #include "panel_model.hpp"
 
 namespace genlab {
+
+constexpr int kFlowMaxLayers = 32;
+
+// Every numeric key of the panel outside the layers (whose keys are in flow_layers.cpp).
+// Vector keys (base.mean, base.std, probe) bound each component.
+namespace flow_keys {
+inline constexpr NumberKey base_mean{"flow", "base.mean", -1e6, 1e6, 0};
+inline constexpr NumberKey base_std{"flow", "base.std", 1e-3, 1e6, 1};
+inline constexpr NumberKey view_extent{"flow", "view.extent", 0.01, 1000, 4};
+inline constexpr NumberKey probe{"flow", "probe", -1e6, 1e6, 0.5};
+inline constexpr IntKey upto{"flow", "upto", -1, kFlowMaxLayers, -1};
+inline constexpr IntKey samples{"flow", "samples", 0, 20000, 500, Scale::Log};
+inline constexpr IntKey resolution{"flow", "resolution", 16, 256, 96};
+}  // namespace flow_keys
+
+// The names `show` may list.
+const std::vector<std::string>& flow_show_names();
 
 struct FlowParams {
     flow::Stack stack;
@@ -39,21 +54,16 @@ struct FlowParams {
     }
 };
 
-constexpr int kFlowMaxLayers = 32;
-
 FlowParams flow_params_from_json(const Json& state);
 Json flow_params_to_json(const FlowParams& params);
-Json flow_layer_to_json(const flow::Layer& layer);
-// A layer of `type` with its defaults ("planar", "radial", ...); throws UserError if unknown.
-flow::Layer flow_default_layer(const std::string& type);
 
 struct FlowModel : PanelModel {
     std::string id() const override { return "flow"; }
     std::string title() const override { return "Flow warping"; }
     Json defaults() const override;
     Json normalize(const Json& state) const override;
-    Json report(const Json& state) const override;
-    std::string csv(const Json& state) const override;
+    std::unique_ptr<Scene> make_scene() const override;
+    Json keys() const override;
 };
 
 }  // namespace genlab
