@@ -71,8 +71,12 @@ TEST(KeySpecs, DefaultsAreTheModelsDefaultsAndInRange) {
         const Json defaults = model->defaults();
         for (const Json& k : model->keys()) {
             const std::string path = k["key"];
-            EXPECT_LE(k["min"].get<double>(), k["default"].get<double>()) << path;
-            EXPECT_LE(k["default"].get<double>(), k["max"].get<double>()) << path;
+            // A default is a number, or (vectors, matrices) numbers each within the range.
+            const Json flat = k["default"].is_array() ? k["default"].flatten() : Json::object();
+            for (const Json& d : k["default"].is_array() ? flat : Json::array({k["default"]})) {
+                EXPECT_LE(k["min"].get<double>(), d.get<double>()) << path;
+                EXPECT_LE(d.get<double>(), k["max"].get<double>()) << path;
+            }
             const std::string key = top_level_key(*model, path);
             if (key.empty()) continue;
             ASSERT_TRUE(defaults.contains(key)) << path << " is not a key of the defaults";
