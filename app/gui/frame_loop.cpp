@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cfloat>
+#include <cmath>
 #include <iostream>
 
 #include "export.hpp"
@@ -20,6 +21,23 @@
 #include "test_dump.hpp"
 
 namespace genlab {
+
+namespace {
+
+// For the e2e harness's hover-then-press: the pointer and buttons this frame's widgets saw
+// (pos null when the pointer is outside the window). A test presses only once a frame has
+// seen the pointer where it moved it, and releases only once a frame has seen the press.
+Json mouse_as_imgui_saw_it() {
+    const ImGuiIO& io = ImGui::GetIO();
+    Json pos = nullptr;
+    if (ImGui::IsMousePosValid(&io.MousePos)) {
+        pos = {static_cast<int>(std::lround(io.MousePos.x)),
+               static_cast<int>(std::lround(io.MousePos.y))};
+    }
+    return Json{{"pos", pos}, {"down", {io.MouseDown[0], io.MouseDown[1], io.MouseDown[2]}}};
+}
+
+}  // namespace
 
 ImGuiSession::ImGuiSession(GLFWwindow* window, const std::string& ini_path, float scale) {
     IMGUI_CHECKVERSION();
@@ -102,6 +120,7 @@ double render_frame(Shell& shell, GLFWwindow* window, DamageRenderer& damage, in
     if (test_dump_enabled()) {
         extra = shell.test_dump_extra(fb_w, fb_h);
         extra["damage_mismatched_pixels"] = damage.stats().verify_mismatches;
+        extra["mouse"] = mouse_as_imgui_saw_it();
     }
     write_test_dump(frame, extra);
     return shell_seconds;

@@ -177,10 +177,11 @@ Json FlowModel::normalize(const Json& state) const {
 std::unique_ptr<Scene> FlowModel::make_scene() const { return std::make_unique<FlowScene>(); }
 
 Json FlowModel::keys() const {
-    Json probe = key_json(flow_keys::probe);
-    probe["each"] = true;  // the range of each of [x, y]
+    // keys_document() reads each default from defaults(): base.mean, base.std and probe are
+    // [x, y] with "each": true.
     Json out = Json::array({key_json(flow_keys::base_mean), key_json(flow_keys::base_std),
-                            key_json(flow_keys::view_extent), probe, key_json(flow_keys::upto),
+                            key_json(flow_keys::view_extent), key_json(flow_keys::probe),
+                            key_json(flow_keys::upto),
                             key_json(flow_keys::samples), key_json(flow_keys::resolution)});
     // The layers' numeric keys, from their descriptors (each number of a vector, matrix or
     // list obeys the range).
@@ -195,6 +196,7 @@ Json FlowModel::keys() const {
                            {"min_exclusive", k.lo_open},
                            {"default", def[k.name]},
                            {"scale", "linear"}});
+            if (def[k.name].is_array()) out.back()["each"] = true;
         }
     }
     return out;

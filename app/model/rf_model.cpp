@@ -165,8 +165,7 @@ std::unique_ptr<Scene> RfModel::make_scene() const { return std::make_unique<RfS
 Json RfModel::keys() const {
     Json kernel = key_json(rf_keys::kernel);
     kernel["values"] = Json::array({1, 3, 5, 7, 9});
-    Json pixel = key_json(rf_keys::pixel);
-    pixel["each"] = true;  // the range of each of [row, col]
+    Json pixel = key_json(rf_keys::pixel);  // "each" and [row, col] come from defaults()
     pixel["note"] = "each of [row, col]; at most size";
     return Json::array({key_json(rf_keys::size), kernel, pixel});
 }

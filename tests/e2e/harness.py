@@ -217,6 +217,8 @@ class App:
     def __init__(self, xserver, args=(), env_extra=None, binary=None, title=WINDOW_TITLE):
         self.display = getattr(xserver, "display", xserver)
         self.args, self.env_extra, self.title = list(args), env_extra, title
+        # Another X client (the self-test's xev) dumps no frames: input then only paces itself.
+        self.dumps_frames = binary is None
         self.binary = binary or genlab_bin()
         self.proc = self.ui = self._wid = self.returncode = None
 
@@ -305,34 +307,65 @@ class App:
     def _xdo(self, *args, **kw):
         return _xdo(self.display, *args, **kw)
 
-    def move(self, x, y, settle=0.05):
-        """Window-relative pointer move; the pause lets the app render a frame
-        with the new hover position before a button event arrives."""
-        self._xdo("mousemove", "--window", self.window_id(), int(round(x)), int(round(y)))
+    # The hover-then-press path. ImGui 1.86 samples the pointer and the buttons once per frame:
+    # a move and a press that land in one frame can press where the pointer was, and a press
+    # and a release in one frame are not a drag. So each step waits until a frame has seen it
+    # (ui.json's "mouse", what ImGui saw that frame) before the next event is sent: no fixed
+    # pause, however slow the frames.
+    _IMGUI_BUTTON = {1: 0, 3: 1, 2: 2}  # X's left, right, middle -> ImGui's 0, 1, 2
+
+    def _inside(self, x, y):
+        if not self.dumps_frames:
+            return False
+        w, h = (self.ui or self.wait_ui())["window"]
+        return 0 <= x < w and 0 <= y < h
+
+    def move(self, x, y, settle=0.0):
+        """Window-relative pointer move; returns once a frame has seen the pointer there (a
+        point outside the window only waits `settle` seconds)."""
+        ix, iy = int(round(x)), int(round(y))
+        self._xdo("mousemove", "--window", self.window_id(), ix, iy)
+        if self._inside(ix, iy):
+            self.wait_mouse(lambda m: m["pos"] == [ix, iy], f"the pointer at ({ix}, {iy})")
         time.sleep(settle * TIME_SCALE)
+
+    def press(self, button=1):
+        """Button down; returns once a frame has seen it down."""
+        self._xdo("mousedown", button)
+        b = self._IMGUI_BUTTON[button]
+        self.wait_mouse(lambda m: m["down"][b], f"button {button} down")
+
+    def release(self, button=1):
+        """Button up; returns once a frame has seen it up."""
+        self._xdo("mouseup", button)
+        b = self._IMGUI_BUTTON[button]
+        self.wait_mouse(lambda m: not m["down"][b], f"button {button} up")
+
+    def wait_mouse(self, predicate, what, timeout=30):
+        if not self.dumps_frames:
+            time.sleep(0.05)
+            return None
+        try:
+            return self.wait_ui(lambda ui: predicate(ui["mouse"]), timeout=timeout)
+        except HarnessError as e:
+            raise HarnessError(f"no frame saw {what}: {e}") from None
 
     def click(self, x, y, button=1):
         self.move(x, y)
-        if TIME_SCALE == 1.0:
-            self._xdo("click", button)
-        else:  # the press and the release in separate (slow) frames
-            self._xdo("mousedown", button)
-            time.sleep(0.05 * TIME_SCALE)
-            self._xdo("mouseup", button)
+        self.press(button)
+        self.release(button)
 
     def click_widget(self, wid, dx=0.5, dy=0.5, button=1):
         x, y, w, h = self.widget(wid)
         self.click(x + w * dx, y + h * dy, button)
 
-    def drag(self, x0, y0, x1, y1, button=1, steps=10, delay=0.02, hold=0.15):
-        """Press, hold a moment (as a person does, so the app sees the press where it
-        happened: ImGui 1.86 samples buttons once per frame), move in steps, release."""
+    def drag(self, x0, y0, x1, y1, button=1, steps=10):
+        """Hover, press, move in steps, release: each seen by a frame of its own."""
         self.move(x0, y0)
-        self._xdo("mousedown", button)
-        time.sleep(hold * TIME_SCALE)
+        self.press(button)
         for i in range(1, steps + 1):
-            self.move(x0 + (x1 - x0) * i / steps, y0 + (y1 - y0) * i / steps, settle=delay)
-        self._xdo("mouseup", button)
+            self.move(x0 + (x1 - x0) * i / steps, y0 + (y1 - y0) * i / steps)
+        self.release(button)
 
     def wait_widget(self, widget_id, timeout=20):
         """Waits until `widget_id` is dumped at the same rectangle twice, 0.15 s apart (times

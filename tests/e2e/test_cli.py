@@ -33,8 +33,36 @@ class Keys(unittest.TestCase):
         panels = ("receptive_field.", "gan.", "flow.", "kl.")
         for key in doc["keys"]:  # each panel's PanelModel::keys(), as keys.hpp writes them
             self.assertTrue(key["key"].startswith(panels), key)
-            self.assertLessEqual(key["min"], key["default"], key)
-            self.assertLessEqual(key["default"], key["max"], key)
+            # a vector key says "each": its range bounds every number of its (nested) list
+            items, default = [], key["default"]
+            stack = [default]
+            while stack:
+                item = stack.pop()
+                if isinstance(item, list):
+                    stack.extend(item)
+                else:
+                    items.append(item)
+            self.assertEqual(isinstance(default, list), key.get("each", False), key)
+            for item in items:
+                self.assertLessEqual(key["min"], item, key)
+                self.assertLessEqual(item, key["max"], key)
+
+    def test_each_keys_default_is_the_panels_default_state(self):
+        rc, out, err = run_cli(["--keys"])
+        self.assertEqual(rc, 0, err)
+        defaults = {}
+        for key in json.loads(out)["keys"]:
+            if "[]" in key["key"]:
+                continue  # a list item's key (flow.layers[].planar.w) has no single path
+            panel, path = key["key"].split(".", 1)
+            if panel not in defaults:
+                rc, rep, err = run_cli(["--panel", panel, "--report", "-"])
+                self.assertEqual(rc, 0, err)
+                defaults[panel] = json.loads(rep)["state"]
+            value = defaults[panel]
+            for part in path.split("."):
+                value = value[part]
+            self.assertEqual(key["default"], value, key["key"])
 
     def test_help_lists_keys(self):
         rc, out, _ = run_cli(["--help"])

@@ -81,20 +81,10 @@ class GuiFaults(unittest.TestCase):
         panel = app.wait_ui()["panel"]
         other = "kl" if panel != "kl" else "gan"
         for target in (other, panel):
-            # A tab takes a click only after a frame in which it was hovered (ImGui's
-            # AllowItemOverlap rule). While a panel animates on a busy machine a frame can take
-            # longer than any fixed pause, so the click is repeated until seen, within 30 s.
-            deadline = time.monotonic() + 30
-            while True:
-                x, y, w, h = app.widget("tab." + target)
-                app.move(x + w / 2, y + h / 2, settle=0.5)
-                app._xdo("click", 1)
-                try:
-                    app.wait_ui(lambda ui: ui["panel"] == target, timeout=3)
-                    break
-                except HarnessError:
-                    if time.monotonic() > deadline:
-                        raise
+            # The harness presses only once a frame has seen the pointer over the tab, so the
+            # click is taken however long the animating panel's frames are.
+            app.click_widget("tab." + target)
+            app.wait_ui(lambda ui: ui["panel"] == target, timeout=30)
 
     def start_endless_animation(self, env_extra=None):
         """The KL panel fitting one iteration a frame for 100,000 iterations with no tolerance:
@@ -150,15 +140,14 @@ class GuiFaults(unittest.TestCase):
         """Presses at window point (x0, y0), drags 30 px within the canvas, then moves through
         each screen point of `outside` (beyond every edge of the window) and releases at the
         last one."""
-        # Pauses long enough that the app draws a frame between the move, the press and the
-        # next move even when busy: merged into one frame, the press would land 10 px off.
-        app.move(x0, y0, settle=0.4)
-        app._xdo("mousedown", button)
-        time.sleep(0.4)
+        # Each step is seen by a frame before the next (the harness's hover-then-press), so
+        # the press lands at (x0, y0) and the drag moves within the canvas first.
+        app.move(x0, y0)
+        app.press(button)
         for i in range(1, 4):
-            app.move(x0 + 10 * i, y0 + 7 * i, settle=0.1)
+            app.move(x0 + 10 * i, y0 + 7 * i)
         for sx, sy in outside:
-            app._xdo("mousemove", sx, sy)
+            app._xdo("mousemove", sx, sy)  # screen points beyond the window: no frame to see
             time.sleep(0.12)
         app._xdo("mouseup", button)
         time.sleep(0.3)
