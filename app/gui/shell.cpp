@@ -175,15 +175,14 @@ void Shell::keep_session_aside(const std::string& why) {
 // value typed past a widget's range), must not end the session: the panel goes back to
 // its last valid state, the status line says why, and the app runs on.
 //
-// The shell does not call view.scene()->tick(dt, speed): each view still advances its scene
-// (or itself) inside draw(), and a second tick here would run play twice as fast. Whoever
-// moves ticking into the shell removes it from the views in the same change.
+// The scene advances (play) before the view draws, so what is drawn is this frame's state.
 void Shell::draw_active_guarded(double dt) {
     PanelView& view = active();
     const std::string id = view.model().id();
     const int depth = GImGui->CurrentWindowStack.Size;
     try {
-        view.draw({dt, speed_});
+        view.scene().tick(dt, speed_);
+        view.draw();
         snapshot_last_good(view);
     } catch (const std::exception& e) {
         while (GImGui->CurrentWindowStack.Size > depth) {  // close what the panel opened
@@ -208,16 +207,10 @@ void Shell::draw_active_guarded(double dt) {
     }
 }
 
-// A view with a scene: a snapshot only when the scene's revision moved (its setters validate,
-// so its state is valid). A view without one (transitional, until every panel has a scene):
-// its state is validated every frame, as before.
+// A snapshot only when the scene's revision moved (its setters validate, so its state is
+// valid): no state -> JSON -> params round trip per frame.
 void Shell::snapshot_last_good(PanelView& view) {
-    StateSnapshot& last_good = last_good_[view.model().id()];
-    if (const Scene* scene = view.scene()) {
-        last_good.refresh(*scene, [&] { return view.state(); });
-    } else {
-        last_good.reset(view.model().normalize(view.state()));
-    }
+    last_good_[view.model().id()].refresh(view.scene(), [&] { return view.state(); });
 }
 
 void Shell::show_error(const std::string& m) {

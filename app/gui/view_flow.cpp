@@ -55,7 +55,7 @@ class FlowView : public PanelView {
     FlowView() { set_state(scene_->model().defaults()); }
 
     const PanelModel& model() const override { return scene_->model(); }
-    Scene* scene() const override { return scene_.get(); }
+    Scene& scene() const override { return *scene_; }
 
     void set_state(const Json& s) override {
         scene_->set_state(s);
@@ -76,8 +76,7 @@ class FlowView : public PanelView {
                 "Play: animate layer by layer; the scrubber picks the layer"};
     }
 
-    void draw(const FrameInfo& frame) override {
-        scene_->tick(frame.dt, frame.speed);
+    void draw() override {
         const float font = ImGui::GetFontSize();
         ImGui::BeginChild("flow.controls", ImVec2(font * 22, 0), true);
         draw_controls();

@@ -79,7 +79,7 @@ class GanView : public PanelView {
     GanView() { set_state(scene_->model().defaults()); }
 
     const PanelModel& model() const override { return scene_->model(); }
-    Scene* scene() const override { return scene_.get(); }
+    Scene& scene() const override { return *scene_; }
     std::string bench_slider() const override { return "gan.gamma"; }
 
     void set_state(const Json& s) override {
@@ -96,8 +96,7 @@ class GanView : public PanelView {
                 "Play: run the trajectories; the left plot has γ = 0, the right your γ"};
     }
 
-    void draw(const FrameInfo& frame) override {
-        scene_->tick(frame.dt, frame.speed);
+    void draw() override {
         sync();  // the readouts in the controls need results; again below if they edit
         const float font = ImGui::GetFontSize();
         ImGui::BeginChild("gan.controls", ImVec2(font * 19, 0), true);

@@ -107,7 +107,7 @@ bool drag_vector(const char* label, const kl::Vec& value, int dim, const NumberK
 class KlView : public PanelView {
   public:
     const PanelModel& model() const override { return scene_->model(); }
-    Scene* scene() const override { return scene_.get(); }
+    Scene& scene() const override { return *scene_; }
 
     void set_state(const Json& s) override { scene_->set_state(s); }
     Json state() const override { return scene_->state(); }
@@ -120,8 +120,7 @@ class KlView : public PanelView {
                 "Play / Step: run the optimizers; Reset: back to q's start"};
     }
 
-    void draw(const FrameInfo& frame) override {
-        scene_->tick(frame.dt, frame.speed);
+    void draw() override {
         if (test_dump_enabled()) {
             Json fits = Json::array();
             for (int i = 0; i < 2; ++i) {

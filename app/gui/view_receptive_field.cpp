@@ -35,7 +35,7 @@ const ImVec4 kBlindSpotText{0.1f, 0.3f, 0.8f, 1};  // the blind spot's tooltip l
 class RfView : public PanelView {
   public:
     const PanelModel& model() const override { return scene_->model(); }
-    Scene* scene() const override { return scene_.get(); }
+    Scene& scene() const override { return *scene_; }
     std::string bench_slider() const override { return "rf.size"; }
 
     void set_state(const Json& s) override {
@@ -57,8 +57,7 @@ class RfView : public PanelView {
                 "Play / Step: reveal the field one layer at a time, from the output back"};
     }
 
-    void draw(const FrameInfo& frame) override {
-        scene_->tick(frame.dt, frame.speed);  // the walk advances before anything is drawn
+    void draw() override {
         const float font = ImGui::GetFontSize();
         ImGui::BeginChild("rf.controls", ImVec2(font * 19, 0), true);
         draw_controls();

@@ -97,33 +97,10 @@ int parse_cli(int argc, char** argv, Options& out) {
     return -1;
 }
 
-namespace {
-
-// The default of a key is read from the panel's defaults() (one source): a vector key such as
-// receptive_field.pixel gets its whole [row, col] default and "each": true. A list item's key
-// ("flow.layers[].planar.w") has no single path and keeps the default its descriptor gave.
-Json with_default_from_state(Json key, const PanelModel& model) {
-    const std::string name = key.at("key").get<std::string>();
-    if (name.find("[]") != std::string::npos) return key;
-    const Json defaults = model.defaults();
-    const Json* value = &defaults;
-    std::size_t start = model.id().size() + 1;
-    while (start <= name.size()) {
-        const std::size_t dot = std::min(name.find('.', start), name.size());
-        value = &value->at(name.substr(start, dot - start));
-        start = dot + 1;
-    }
-    key["default"] = *value;
-    if (value->is_array()) key["each"] = true;
-    return key;
-}
-
-}  // namespace
-
 Json keys_document() {
     Json keys = Json::array();
     for (const PanelModel* model : all_panel_models()) {
-        for (const Json& key : model->keys()) keys.push_back(with_default_from_state(key, *model));
+        for (const Json& key : model->keys()) keys.push_back(key);
     }
     return Json{{"keys", keys}};
 }

@@ -176,13 +176,13 @@ Json FlowModel::normalize(const Json& state) const {
 
 std::unique_ptr<Scene> FlowModel::make_scene() const { return std::make_unique<FlowScene>(); }
 
-Json FlowModel::keys() const {
+Json FlowModel::key_specs() const {
     // keys_document() reads each default from defaults(): base.mean, base.std and probe are
     // [x, y] with "each": true.
     Json out = Json::array({key_json(flow_keys::base_mean), key_json(flow_keys::base_std),
                             key_json(flow_keys::view_extent), key_json(flow_keys::probe),
-                            key_json(flow_keys::upto),
-                            key_json(flow_keys::samples), key_json(flow_keys::resolution)});
+                            key_json(flow_keys::upto), key_json(flow_keys::samples),
+                            key_json(flow_keys::resolution)});
     // The layers' numeric keys, from their descriptors (each number of a vector, matrix or
     // list obeys the range).
     for (const FlowLayerType& t : flow_layer_types()) {

@@ -150,7 +150,7 @@ Json GanModel::normalize(const Json& state) const {
 
 std::unique_ptr<Scene> GanModel::make_scene() const { return std::make_unique<GanScene>(); }
 
-Json GanModel::keys() const {
+Json GanModel::key_specs() const {
     return Json::array({key_json(gan_keys::n_critic), key_json(gan_keys::lr),
                         key_json(gan_keys::gamma), key_json(gan_keys::steps)});
 }

@@ -237,7 +237,7 @@ Json KlModel::normalize(const Json& state) const {
 
 std::unique_ptr<Scene> KlModel::make_scene() const { return std::make_unique<KlScene>(); }
 
-Json KlModel::keys() const {
+Json KlModel::key_specs() const {
     using namespace kl_keys;
     Json list = Json::array();
     Json dimension = key_json(dim);

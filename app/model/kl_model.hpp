@@ -69,7 +69,7 @@ struct KlModel : PanelModel {
     Json defaults() const override;
     Json normalize(const Json& state) const override;
     std::unique_ptr<Scene> make_scene() const override;
-    Json keys() const override;
+    Json key_specs() const override;
 };
 
 }  // namespace genlab

@@ -6,6 +6,7 @@
 //       Json defaults() const override { ... }
 //       Json normalize(const Json& state) const override { ... }  // throws UserError
 //       std::unique_ptr<Scene> make_scene() const override;       // the panel's scene
+//       Json key_specs() const override;  // [key_json(rf_keys::size), ...] (keys.hpp)
 //   };
 //   Json numbers = model.report(state);  // a scene loaded with `state`, its report()
 #pragma once
@@ -30,16 +31,21 @@ struct PanelModel {
     // naming "<panel>.<key>" and the allowed values.
     virtual Json normalize(const Json& state) const = 0;
     // A scene with the defaults loaded: the panel's simulation, shared by the view and reports.
-    // (Transitional while issue 11 lands: nullptr for a panel not yet moved to a scene.)
-    virtual std::unique_ptr<Scene> make_scene() const;
-    // The numeric keys with their ranges and defaults (keys.hpp), as `genlab --keys` lists them.
-    virtual Json keys() const { return Json::array(); }
+    virtual std::unique_ptr<Scene> make_scene() const = 0;
+    // The numeric keys with their ranges (keys.hpp key_json, plus "values" or a "note").
+    virtual Json key_specs() const = 0;
+
+    // key_specs() with each default read from defaults(), the one source: a vector key such
+    // as receptive_field.pixel gets its whole [row, col] default and "each": true. A list
+    // item's key ("flow.layers[].planar.w") keeps the default its descriptor gave. This is
+    // what `genlab --keys` lists.
+    Json keys() const;
 
     // The panel's computed results, the "<panel>" object of a report: a scene loaded with
     // normalize(state), then its report(). The GUI's view reads the same scene type.
-    virtual Json report(const Json& state) const;
+    Json report(const Json& state) const;
     // The panel's numbers as CSV (header line first), from the scene the same way.
-    virtual std::string csv(const Json& state) const;
+    std::string csv(const Json& state) const;
 };
 
 // Every panel, in selector order.

@@ -1,4 +1,6 @@
 // The panel registry: a new panel adds its model here (and its view in gui/views.cpp).
+#include <algorithm>
+
 #include "flow_model.hpp"
 #include "gan_model.hpp"
 #include "kl_model.hpp"
@@ -17,7 +19,23 @@ const std::vector<const PanelModel*>& all_panel_models() {
     return models;
 }
 
-std::unique_ptr<Scene> PanelModel::make_scene() const { return nullptr; }
+Json PanelModel::keys() const {
+    const Json state_defaults = defaults();
+    Json out = key_specs();
+    for (Json& key : out) {
+        const std::string name = key.at("key").get<std::string>();
+        if (name.find("[]") != std::string::npos) continue;
+        const Json* value = &state_defaults;
+        for (std::size_t start = id().size() + 1; start <= name.size();) {
+            const std::size_t dot = std::min(name.find('.', start), name.size());
+            value = &value->at(name.substr(start, dot - start));
+            start = dot + 1;
+        }
+        key["default"] = *value;
+        if (value->is_array()) key["each"] = true;
+    }
+    return out;
+}
 
 Json PanelModel::report(const Json& state) const {
     const std::unique_ptr<Scene> scene = make_scene();

@@ -162,7 +162,7 @@ Json RfModel::normalize(const Json& state) const {
 
 std::unique_ptr<Scene> RfModel::make_scene() const { return std::make_unique<RfScene>(); }
 
-Json RfModel::keys() const {
+Json RfModel::key_specs() const {
     Json kernel = key_json(rf_keys::kernel);
     kernel["values"] = Json::array({1, 3, 5, 7, 9});
     Json pixel = key_json(rf_keys::pixel);  // "each" and [row, col] come from defaults()

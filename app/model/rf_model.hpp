@@ -55,7 +55,7 @@ struct RfModel : PanelModel {
     Json defaults() const override;
     Json normalize(const Json& state) const override;
     std::unique_ptr<Scene> make_scene() const override;
-    Json keys() const override;
+    Json key_specs() const override;
 };
 
 // The one RfModel (the scene's model()).
