@@ -48,11 +48,12 @@ int main(int argc, char** argv) {
         config.persist = !options.reproducible();
         // Bad --load/--set input is an error before any session is read or moved.
         config.state = default_state();
-        apply_cli_ops(config.state, options);
+        const std::string choice = apply_cli_ops(config.state, options);
         if (config.persist) {
             config.state = restore_session(config.startup_note, config.save_session);
             apply_cli_ops(config.state, options);
         }
+        if (!choice.empty()) std::cerr << "genlab: " << choice << "\n";
         if (!options.report.empty()) {
             write_report(config.state, options.report);
             if (options.screenshot.empty()) return 0;
@@ -62,6 +63,9 @@ int main(int argc, char** argv) {
         config.height = options.height;
         config.frames = options.frames;
         config.bench = options.bench;
+        for (const StateOp& op : options.ops) {
+            if (op.kind == StateOp::Load) config.loaded_files.push_back(op.text);
+        }
         if (options.bench && options.panel) config.bench_panel = *options.panel;
         return run_app(config);
     } catch (const UserError& e) {

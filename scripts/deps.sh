@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
   # build
   build-essential cmake pkg-config git
-  # libraries (DESIGN.md, "Dependencies")
+  # libraries (README.md, "Dependencies")
   libglfw3-dev libimgui-dev libstb-dev python3-glad libeigen3-dev nlohmann-json3-dev
   libcli11-dev fonts-dejavu-core
   # tests

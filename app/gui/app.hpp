@@ -9,6 +9,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "panel_model.hpp"
 
@@ -23,6 +24,8 @@ struct AppConfig {
     int width = 1600, height = 1000, frames = 4;
     bool bench = false;       // time `frames` frames per bench entry, print JSON, exit
     std::string bench_panel;  // "" = every panel
+    // The --load files, in order: one that is a bundled preset shows its question card.
+    std::vector<std::string> loaded_files;
 };
 
 // Returns the process exit status: 0, or 1 when no window/GL 3.3 context can be made.

@@ -79,7 +79,7 @@ void Canvas::layout(ImVec2 origin, ImVec2 size) {
     const float left = axes_shown_ ? font * 3.6f : px(4);
     const float bottom = axes_shown_ ? font * 2.6f : px(4);
     // Room on the right for half of the last x tick label, or for the colorbar.
-    const float right = colorbar_ ? font * 5.0f : (axes_shown_ ? font * 1.6f : px(8));
+    const float right = colorbar_ ? colorbar_room(font) : (axes_shown_ ? font * 1.6f : px(8));
     const float top = colorbar_ ? font * 1.6f : px(8);
     plot_min_ = ImVec2(origin.x + left, origin.y + top);
     plot_max_ = ImVec2(std::max(plot_min_.x + 1, origin.x + size.x - right),
@@ -265,6 +265,23 @@ void Canvas::draw_axes() {
     }
 }
 
+// Four significant digits: a colourbar tick is read, not copied ("2.265", not "2.264595").
+std::string ColorbarSpec::tick_text(double v) const { return format ? format(v) : format_g(v, 4); }
+
+// Room right of the plot: the gap (0.8 font), the bar (1 font), and room for a tick label as
+// wide as "1.235e+03" (a fixed 5 fonts clipped "1.29e+03"). The room does not follow the
+// labels, so the plot does not change size while its values change; only a wider label
+// (a negative exponent) widens it.
+float Canvas::colorbar_room(float font) const {
+    ImFont* f = ImGui::GetFont();
+    float widest = f->CalcTextSizeA(font, FLT_MAX, 0, "1.235e+03").x;
+    for (const double v : {colorbar_->vmin, colorbar_->vmax}) {
+        const std::string s = colorbar_->tick_text(v);
+        widest = std::max(widest, f->CalcTextSizeA(font, FLT_MAX, 0, s.c_str()).x);
+    }
+    return font * 1.8f + px(4) + widest + px(4);
+}
+
 void Canvas::draw_colorbar() {
     const ColorbarSpec& bar = *colorbar_;
     const float font = ImGui::GetFontSize() * scale_;
@@ -279,7 +296,7 @@ void Canvas::draw_colorbar() {
     }
     dl_->AddRect(ImVec2(x0, y0), ImVec2(x1, y1), kFrame, 0, 0, px(1));
     const auto text_at = [&](double v, float y) {
-        const std::string s = bar.format ? bar.format(v) : format_number(v);
+        const std::string s = bar.tick_text(v);
         dl_->AddText(f, font, ImVec2(x1 + px(4), y - font / 2), kAxisText, s.c_str());
     };
     text_at(bar.vmax, y0 + font * 0.5f);  // max at the top, min at the bottom, always shown

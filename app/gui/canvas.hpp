@@ -72,6 +72,8 @@ struct ColorbarSpec {
     double vmin = 0, vmax = 1;
     std::string label;
     std::function<std::string(double)> format;  // tick text for a value
+
+    std::string tick_text(double v) const;
 };
 
 //-----------------------------------------------------------------------------
@@ -142,6 +144,7 @@ class Canvas {
     void layout(ImVec2 origin, ImVec2 size);
     void draw_axes();
     void draw_colorbar();
+    float colorbar_room(float font) const;  // the bar, its gap and its widest tick label
     void draw_frame_with(const Content& content);
 
     std::string id_;

@@ -35,6 +35,13 @@ Shell::Shell(const AppConfig& config, GLFWwindow* window)
     std::string problems;
     presets_ = load_presets(asset_dir(GENLAB_ASSET_DIR) / "presets", problems);
     if (!problems.empty()) show_error("some presets were skipped: " + problems);
+    for (const std::string& file :
+         config.loaded_files) {  // `--load preset.json` poses its question
+        for (const Preset& p : presets_) {
+            std::error_code ec;
+            if (fs::equivalent(file, p.path, ec)) loaded_preset_[p.panel] = &p;
+        }
+    }
     if (!config.startup_note.empty()) show_error(config.startup_note);
     if (config.persist) settings_ = load_settings();
     std::snprintf(folder_buf_, sizeof folder_buf_, "%s", settings_.export_folder.c_str());
@@ -92,6 +99,7 @@ void Shell::frame(double dt) {
     draw_panel_tabs();
     draw_toolbar();
     const float status_h = ImGui::GetFrameHeightWithSpacing();
+    draw_question_card();
     ImGui::BeginChild("panel", ImVec2(0, -status_h), false);
     draw_active_guarded(dt);
     ImGui::EndChild();
@@ -137,6 +145,7 @@ Json Shell::test_dump_extra(int fb_w, int fb_h) const {
                 {"last_export", last_export_},
                 {"export_folder", settings_.export_folder},
                 {"last_error", last_error_},
+                {"status", status_},
                 {"playing", const_cast<Shell*>(this)->active().playing()},
                 {"help_shown", show_help_}};
 }
@@ -241,7 +250,21 @@ void Shell::apply_preset(const Preset& p) {
         show_error("preset not loaded: " + rejected);
         return;
     }
+    loaded_preset_[p.panel] = &p;
+    card_.reset();
     show_info("loaded preset: " + p.title);
+}
+
+void Shell::reset_panel() {
+    PanelView& view = active();
+    const std::string id = view.model().id();
+    Json next = state();
+    next[id] = view.model().defaults();
+    state_ = next;
+    push_state_to_views();  // the defaults are valid by construction
+    loaded_preset_.erase(id);
+    card_.reset();
+    show_info(view.model().title() + ": every setting back to its default");
 }
 
 void Shell::handle_shortcuts() {
@@ -293,29 +316,41 @@ void Shell::draw_toolbar() {
     ImGui::SameLine();
     if (ImGui::Button("Reset")) view.reset();
     mark_item("toolbar.reset");
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("Back to the start of the run (R)");
+    ImGui::SameLine();
+    if (ImGui::Button("Reset panel")) reset_panel();
+    mark_item("toolbar.reset_panel");
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("Every setting of this panel to its default");
     ImGui::SameLine();
     ImGui::SetNextItemWidth(ImGui::GetFontSize() * 7);
     ImGui::SliderFloat("speed", &speed_, 0.1f, 10.0f, "%.1fx",
                        ImGuiSliderFlags_Logarithmic | ImGuiSliderFlags_AlwaysClamp);
     mark_item("toolbar.speed");
     ImGui::SameLine(0, ImGui::GetFontSize() * 1.5f);
-    draw_preset_combo();
-    ImGui::SameLine(0, ImGui::GetFontSize() * 1.5f);
     if (ImGui::Button("Export...")) ImGui::OpenPopup("export");
     mark_item("toolbar.export");
     draw_export_popup();
     ImGui::SameLine();
     if (ImGui::Button("Save session")) save_session();
+    mark_item("toolbar.save");
     ImGui::SameLine();
     if (ImGui::Button("Help (F1)")) show_help_ = !show_help_;
     mark_item("toolbar.help");
+    // Last, so the preset title gets whatever width is left (it is clipped at 1024 px
+    // otherwise).
+    ImGui::SameLine(0, ImGui::GetFontSize() * 1.5f);
+    draw_preset_combo();
     ImGui::Separator();
 }
 
 void Shell::draw_preset_combo() {
     const std::string panel = state_.value("panel", "");
-    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 20);
-    if (ImGui::BeginCombo("preset", "choose a preset...")) {
+    const auto loaded = loaded_preset_.find(panel);
+    const std::string preview =
+        loaded != loaded_preset_.end() ? loaded->second->title : "choose a preset...";
+    const ImGuiStyle& style = ImGui::GetStyle();
+    ImGui::SetNextItemWidth(-(ImGui::CalcTextSize("preset").x + style.ItemInnerSpacing.x));
+    if (ImGui::BeginCombo("preset", preview.c_str())) {
         for (size_t i = 0; i < presets_.size(); ++i) {
             const Preset& p = presets_[i];
             if (!p.panel.empty() && p.panel != panel) continue;
@@ -329,6 +364,58 @@ void Shell::draw_preset_combo() {
         ImGui::EndCombo();
     }
     mark_item("toolbar.preset");
+    mark_value("toolbar.preset", preview);
+}
+
+// Always visible above the panel, collapsible: the loaded preset's seed question, what to
+// change and what to look for, with the current numbers filled in (issue 12).
+void Shell::draw_question_card() {
+    PanelView& view = active();
+    const std::string id = view.model().id();
+    const auto loaded = loaded_preset_.find(id);
+    if (loaded == loaded_preset_.end() || !loaded->second->question) {
+        ImGui::TextDisabled(
+            "No question loaded. Each preset poses a seed question: pick one "
+            "to see what to change and what to look for.");
+        mark_item("question");
+        mark_value("question", nullptr);
+        return;
+    }
+    const std::uint64_t revision = view.scene().revision();
+    if (!card_ || card_->panel != id || card_->revision != revision) {
+        const QuestionCard& q = *loaded->second->question;
+        Json now = state();
+        now[id] = view.state();
+        QuestionCard filled = q;
+        try {
+            for (std::string* t : {&filled.source, &filled.ask, &filled.change, &filled.look}) {
+                *t = fill_in(*t, now);
+            }
+        } catch (const UserError&) {
+            filled = q;  // validated at load; a placeholder that cannot resolve shows as written
+        }
+        card_ = FilledCard{id, revision, filled};
+    }
+    const QuestionCard& q = card_->text;
+    ImGui::SetNextItemOpen(true, ImGuiCond_Once);
+    const bool open = ImGui::CollapsingHeader(("Question  ·  " + q.source + "###question").c_str());
+    mark_item("question");
+    mark_value("question", Json{{"source", q.source},
+                                {"ask", q.ask},
+                                {"change", q.change},
+                                {"look", q.look},
+                                {"open", open}});
+    if (!open) return;
+    ImGui::Indent();
+    ImGui::TextWrapped("%s", q.ask.c_str());
+    ImGui::TextColored(palette::kInfoText, "Change:");
+    ImGui::SameLine();
+    ImGui::TextWrapped("%s", q.change.c_str());
+    ImGui::TextColored(palette::kInfoText, "Look for:");
+    ImGui::SameLine();
+    ImGui::TextWrapped("%s", q.look.c_str());
+    ImGui::Unindent();
+    ImGui::Separator();
 }
 
 void Shell::draw_export_popup() {

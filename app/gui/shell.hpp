@@ -12,8 +12,10 @@
 //   shell.on_exit();              // saves the session and the settings (when persisting)
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -62,6 +64,8 @@ class Shell {
     void show_error(const std::string& m);
     void show_info(const std::string& m);
     void apply_preset(const Preset& p);
+    // The active panel back to its defaults (all of them, unlike Reset, which restarts the run).
+    void reset_panel();
     void handle_shortcuts();
     // Two frames later, so the menu that asked for it has closed and is not in the picture.
     void request_window_png() { window_png_countdown_ = 2; }
@@ -69,6 +73,7 @@ class Shell {
     void draw_panel_tabs();
     void draw_toolbar();
     void draw_preset_combo();
+    void draw_question_card();
     void draw_export_popup();
     std::string export_path(const std::string& ext);
     void report_export(const std::string& path, const std::string& error);
@@ -84,6 +89,15 @@ class Shell {
     std::vector<std::unique_ptr<PanelView>> views_;
     std::vector<Preset> presets_;
     std::map<std::string, StateSnapshot> last_good_;  // per panel: its last valid state
+    // Per panel: the preset loaded last (its title in the combo, its question on the card).
+    std::map<std::string, const Preset*> loaded_preset_;
+    // The card's texts with the state's numbers filled in, redone when the scene changes.
+    struct FilledCard {
+        std::string panel;
+        std::uint64_t revision = 0;
+        QuestionCard text;
+    };
+    std::optional<FilledCard> card_;
     Settings settings_;
     char folder_buf_[1024] = {0};
     float speed_ = 1.0f;

@@ -309,12 +309,11 @@ class KlView : public PanelView {
         for (int i = 0; i < kFits; ++i) {
             if (!scene_->fit_active(i)) continue;
             const kl::Fit& f = scene_->fit(i);
-            const kl::Mat cov = f.q.cov();
-            std::string q = "μ = " + format_g(f.q.mean[0], 3) +
-                            (p.dim == 2 ? ", " + format_g(f.q.mean[1], 3) : std::string()) +
-                            ", σ = " + format_g(std::sqrt(cov(0, 0)), 3);
-            ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(kFitColours[i]), "%s: %s",
-                               i == 2 ? "third" : (i == 0 ? "forward" : "reverse"), q.c_str());
+            const std::string q = describe(f.q, p.dim);
+            ImGui::PushStyleColor(ImGuiCol_Text, ImGui::ColorConvertU32ToFloat4(kFitColours[i]));
+            ImGui::TextWrapped("%s: %s", i == 2 ? "third" : (i == 0 ? "forward" : "reverse"),
+                               q.c_str());
+            ImGui::PopStyleColor();
             ImGui::Text("   %d iterations, %s", f.iterations,
                         f.diverged            ? "DIVERGED"
                         : f.converged         ? "converged"
@@ -322,11 +321,22 @@ class KlView : public PanelView {
                                               : "running");
         }
         const kl::Gaussian& closed = scene_->closed_form();
-        ImGui::Text("closed-form forward optimum: μ = %s, σ = %s",
-                    format_g(closed.mean[0], 3).c_str(),
-                    format_g(std::sqrt(closed.cov()(0, 0)), 3).c_str());
+        ImGui::TextWrapped("closed-form forward optimum: %s", describe(closed, p.dim).c_str());
         if (ImGui::IsItemHovered()) ImGui::SetTooltip("moment matching: μ = E_p[x], Σ = Cov_p[x]");
         draw_monte_carlo();
+    }
+
+    // "μ = 0.35, σ = 4.14" in 1-D; in 2-D both means, both widths and the correlation, so a
+    // full covariance is not shown as its first entry.
+    static std::string describe(const kl::Gaussian& q, int dim) {
+        const kl::Mat cov = q.cov();
+        if (dim == 1) {
+            return "μ = " + format_g(q.mean[0], 3) + ", σ = " + format_g(std::sqrt(cov(0, 0)), 3);
+        }
+        const double s1 = std::sqrt(cov(0, 0)), s2 = std::sqrt(cov(1, 1));
+        return "μ = (" + format_g(q.mean[0], 3) + ", " + format_g(q.mean[1], 3) + "), σ = (" +
+               format_g(s1, 3) + ", " + format_g(s2, 3) +
+               "), ρ = " + format_g(cov(0, 1) / (s1 * s2), 3);
     }
 
     // The reparameterized estimator's spread over 20 seeds, against the quadrature value.

@@ -62,7 +62,8 @@ void draw_kl_landscape(KlScene& scene, int i, Canvas& canvas, Heatmap& heat, int
     const WorldRect box{land.box.x0, land.box.y0, land.box.x1, land.box.y1};
     canvas.set_home(box, false);
     canvas.set_axes({one_d ? "μ" : "μ1"}, {one_d ? "log σ" : "μ2"});
-    canvas.set_colorbar(ColorbarSpec(Colormap::Magma, 0, land.max, "log(1+KL)",
+    // Coloured by log(1 + KL) so a single basin does not wash out; the ticks are KL itself.
+    canvas.set_colorbar(ColorbarSpec(Colormap::Magma, 0, land.max, "KL (log scale)",
                                      [](double v) { return format_g(std::expm1(v), 3); }));
     const GLuint tex = heat.texture();
     std::vector<std::vector<Vec2>> paths;
@@ -79,10 +80,23 @@ void draw_kl_landscape(KlScene& scene, int i, Canvas& canvas, Heatmap& heat, int
     ImGui::BeginGroup();
     ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colour), "%s landscape",
                        i == 0 ? "KL(p‖q)" : "KL(q‖p)");
-    ImGui::SameLine();
-    ImGui::TextDisabled(i == 0 ? "(one basin: the moment-matched optimum)"
-                               : "(grey: restarts; several optima)");
-    canvas.draw(ImVec2(size.x, size.y - ImGui::GetFrameHeightWithSpacing()),
+    // The subtitle shares the title's line when it fits, else it wraps below it: a group
+    // wider than `size` would push the other landscape out of the window at 1024 px.
+    const char* subtitle =
+        i == 0 ? "(one basin: the moment-matched optimum)" : "(grey: restarts; several optima)";
+    const float title_w = ImGui::GetItemRectSize().x + ImGui::GetStyle().ItemSpacing.x;
+    float used_h = ImGui::GetFrameHeightWithSpacing();
+    if (title_w + ImGui::CalcTextSize(subtitle).x <= size.x) {
+        ImGui::SameLine();
+        ImGui::TextDisabled("%s", subtitle);
+    } else {
+        const float before = ImGui::GetCursorPosY();
+        ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + size.x);
+        ImGui::TextDisabled("%s", subtitle);
+        ImGui::PopTextWrapPos();
+        used_h += ImGui::GetCursorPosY() - before;
+    }
+    canvas.draw(ImVec2(size.x, size.y - used_h),
                 [tex, box, paths, ends, main_path, start, closed, colour](Canvas& c) {
                     c.image(tex, {box.x0, box.y0}, {box.x1, box.y1});
                     for (const auto& p : paths) c.polyline(p, IM_COL32(220, 220, 230, 170), 1.2f);

@@ -32,18 +32,18 @@ bool key_slider(const char* label, double& value, const NumberKey& key, const ch
 
 bool key_slider(const char* label, float& value, const NumberKey& key, const char* format,
                 ImGuiSliderFlags flags) {
-    const bool changed = ImGui::SliderFloat(label, &value, static_cast<float>(key.lo),
-                                            static_cast<float>(key.hi), format,
-                                            flags_for(key.scale, flags));
+    const bool changed =
+        ImGui::SliderFloat(label, &value, static_cast<float>(key.lo), static_cast<float>(key.hi),
+                           format, flags_for(key.scale, flags));
     mark_key_range(key);
     return changed;
 }
 
 bool key_slider(const char* label, int& value, const IntKey& key, const char* format,
                 ImGuiSliderFlags flags) {
-    const bool changed = ImGui::SliderInt(label, &value, static_cast<int>(key.lo),
-                                          static_cast<int>(key.hi), format,
-                                          flags_for(key.scale, flags));
+    const bool changed =
+        ImGui::SliderInt(label, &value, static_cast<int>(key.lo), static_cast<int>(key.hi), format,
+                         flags_for(key.scale, flags));
     mark_key_range(key);
     return changed;
 }

@@ -13,17 +13,44 @@ namespace genlab {
 
 namespace {
 
+// "1600x1000": digits only on each side (no sign, spaces or overflow: sscanf's %d would wrap
+// 99999999999 and accept " 12" and "+12").
 void parse_size(const std::string& text, Options& out) {
-    int w = 0, h = 0;
-    char x = 0, extra = 0;
-    const int got = std::sscanf(text.c_str(), "%d%c%d%c", &w, &x, &h, &extra);
-    if (got != 3 || (x != 'x' && x != 'X') || w < 1 || h < 1 || w > kMaxImageSide ||
-        h > kMaxImageSide) {
+    const auto side = [](const std::string& digits) {
+        if (digits.empty() || digits.size() > 5 ||
+            digits.find_first_not_of("0123456789") != std::string::npos) {
+            return -1;
+        }
+        return std::stoi(digits);
+    };
+    const std::size_t x = text.find_first_of("xX");
+    const int w = x == std::string::npos ? -1 : side(text.substr(0, x));
+    const int h = x == std::string::npos ? -1 : side(text.substr(x + 1));
+    if (w < 1 || h < 1 || w > kMaxImageSide || h > kMaxImageSide) {
         throw UserError("--size '" + text + "': expected WxH with 1 <= W, H <= " +
                         std::to_string(kMaxImageSide) + ", e.g. 1600x1000");
     }
     out.width = w;
     out.height = h;
+}
+
+// --report "" or --screenshot "" would otherwise read as "not given" and open the GUI; one
+// path for both would write the report and then replace it with the picture.
+void check_output_paths(const Options& out, bool report_given, bool screenshot_given) {
+    if (report_given && out.report.empty()) {
+        throw UserError("--report needs a file path, or '-' for standard output");
+    }
+    if (screenshot_given && out.screenshot.empty()) {
+        throw UserError("--screenshot needs a file path, e.g. --screenshot panel.png");
+    }
+    if (out.report.empty() || out.screenshot.empty() || out.report == "-") return;
+    std::error_code ec;
+    const bool same = out.report == out.screenshot || fs::weakly_canonical(out.report, ec) ==
+                                                          fs::weakly_canonical(out.screenshot, ec);
+    if (same) {
+        throw UserError("--report and --screenshot both write '" + out.report +
+                        "'; give them different paths");
+    }
 }
 
 }  // namespace
@@ -37,7 +64,8 @@ int parse_cli(int argc, char** argv, Options& out) {
     auto* load_opt = app.add_option("--load", loads, "Load a session or preset JSON (repeatable)");
     auto* set_opt = app.add_option("--set", sets, "KEY=VALUE, e.g. receptive_field.kernel=5")
                         ->allow_extra_args(false);
-    app.add_option("--screenshot", out.screenshot, "Render, write this PNG, and exit");
+    auto* screenshot_opt =
+        app.add_option("--screenshot", out.screenshot, "Render, write this PNG, and exit");
     auto* size_opt =
         app.add_option("--size", size, "Screenshot or bench size WxH (default 1600x1000)");
     auto* frames_opt =
@@ -46,7 +74,8 @@ int parse_cli(int argc, char** argv, Options& out) {
                            std::to_string(kScreenshotFrames) + "), or per bench entry (default " +
                            std::to_string(kBenchFrames) + ")")
             ->check(CLI::Range(1, kMaxFrames));
-    app.add_option("--report", out.report, "Write the panel's results as JSON ('-': stdout)");
+    auto* report_opt =
+        app.add_option("--report", out.report, "Write the panel's results as JSON ('-': stdout)");
     auto* bench_opt = app.add_flag(
         "--bench", out.bench,
         "Time the real render loop on every panel's default and heavy preset (or --panel's) and "
@@ -75,6 +104,7 @@ int parse_cli(int argc, char** argv, Options& out) {
             out.panel = panel;
         }
         if (*size_opt) parse_size(size, out);
+        check_output_paths(out, report_opt->count() > 0, screenshot_opt->count() > 0);
         // CLI11 keeps each option's values apart; parse_order() tells how they interleave.
         size_t next_load = 0, next_set = 0;
         for (const CLI::Option* opt : app.parse_order()) {
@@ -105,15 +135,29 @@ Json keys_document() {
     return Json{{"keys", keys}};
 }
 
-void apply_cli_ops(Json& state, const Options& options) {
+std::string apply_cli_ops(Json& state, const Options& options) {
+    StateEdits edits;
     for (const StateOp& op : options.ops) {
         if (op.kind == StateOp::Load) {
-            load_file_into(state, op.text);
+            edits.add_file(op.text);
         } else {
-            apply_set(state, op.text);
+            edits.add_set(op.text);
         }
     }
-    if (options.panel) apply_set(state, "panel=" + *options.panel);
+    edits.apply_to(state);
+    if (options.panel) {
+        state["panel"] = *options.panel;
+        return "";
+    }
+    const std::vector<std::string> edited = edits.panels_edited();
+    if (edits.sets_panel() || edited.empty()) return "";
+    // No panel named: the one whose keys were edited (a report of another would ignore them).
+    state["panel"] = edited.front();
+    if (edited.size() == 1) return "";
+    std::string all;
+    for (const std::string& id : edited) all += (all.empty() ? "" : ", ") + id;
+    return "the command line edits " + all + "; showing " + edited.front() +
+           " (--panel picks another)";
 }
 
 void write_report(const Json& state, const std::string& path) {
@@ -121,7 +165,7 @@ void write_report(const Json& state, const std::string& path) {
     if (path == "-") {
         std::cout << text << std::flush;
     } else {
-        write_file_atomic(path, text);
+        write_output(path, text);  // a FIFO or /dev/stdout is written as a stream
     }
 }
 

@@ -45,8 +45,11 @@ int parse_cli(int argc, char** argv, Options& out);
 // {"keys": [...]}: every panel's PanelModel::keys(), in panel order (`genlab --keys`).
 Json keys_document();
 
-// Applies the --load/--set operations in order, then --panel. Throws UserError.
-void apply_cli_ops(Json& state, const Options& options);
+// Applies the --load/--set operations, merged first and validated once (StateEdits: their
+// order does not matter, later values win key by key), then --panel. Without --panel or a
+// "panel" key, the panel shown is the one whose keys were edited. Returns a note for stderr
+// when that choice was ambiguous (several panels edited), else "". Throws UserError.
+std::string apply_cli_ops(Json& state, const Options& options);
 
 // Writes the report of `state` to `path` ("-" for stdout). Throws UserError.
 void write_report(const Json& state, const std::string& path);

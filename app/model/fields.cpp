@@ -27,7 +27,8 @@ void require_known_keys(const Json& value, const std::vector<std::string>& allow
     if (!value.is_object()) return;
     for (auto it = value.begin(); it != value.end(); ++it) {
         if (std::find(allowed.begin(), allowed.end(), it.key()) == allowed.end()) {
-            throw UserError(what + ": unknown key '" + it.key() + "' (allowed: " + join(allowed, ", ") + ")");
+            throw UserError(what + ": unknown key '" + it.key() +
+                            "' (allowed: " + join(allowed, ", ") + ")");
         }
     }
 }

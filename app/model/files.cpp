@@ -103,8 +103,8 @@ std::string read_file_bounded(const fs::path& path, size_t max_bytes) {
     }
     const std::string kind = kind_of(st);
     if (kind == "a directory") throw UserError("cannot read " + name + ": it is a directory");
-    if (!kind.empty()) throw UserError("cannot read " + name + ": it is not a regular file (" +
-                                       kind + ")");
+    if (!kind.empty())
+        throw UserError("cannot read " + name + ": it is not a regular file (" + kind + ")");
     if (on_pseudo_filesystem(path)) {
         throw UserError("cannot read " + name +
                         ": it is a /proc or /sys file, not a session or preset");

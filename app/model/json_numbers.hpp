@@ -1,5 +1,5 @@
 // JSON for numbers that reports share: JSON has no NaN or Inf, so a missing value is null
-// (DESIGN.md); vectors and matrices as arrays; complex numbers as [re, im].
+// (ARCHITECTURE.md, "Shared look"); vectors and matrices as arrays; complex numbers as [re, im].
 #pragma once
 
 #include <Eigen/Core>

@@ -5,21 +5,15 @@
 namespace genlab {
 
 Json key_json(const NumberKey& k) {
-    return Json{{"key", k.path()},
-                {"kind", "number"},
-                {"min", k.lo},
-                {"max", k.hi},
-                {"default", k.def},
-                {"scale", k.scale == Scale::Log ? "log" : "linear"}};
+    return Json{{"key", k.path()},  {"kind", "number"},
+                {"min", k.lo},      {"max", k.hi},
+                {"default", k.def}, {"scale", k.scale == Scale::Log ? "log" : "linear"}};
 }
 
 Json key_json(const IntKey& k) {
-    return Json{{"key", k.path()},
-                {"kind", "integer"},
-                {"min", k.lo},
-                {"max", k.hi},
-                {"default", k.def},
-                {"scale", k.scale == Scale::Log ? "log" : "linear"}};
+    return Json{{"key", k.path()},  {"kind", "integer"},
+                {"min", k.lo},      {"max", k.hi},
+                {"default", k.def}, {"scale", k.scale == Scale::Log ? "log" : "linear"}};
 }
 
 std::string readme_range(const NumberKey& k) {

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <string_view>
 
 #include "errors.hpp"
 #include "state.hpp"
@@ -21,6 +22,31 @@ fs::path asset_dir(const fs::path& built_in) {
     return built_in;
 }
 
+bool natural_less(const std::string& a, const std::string& b) {
+    const auto digit = [](char c) { return c >= '0' && c <= '9'; };
+    std::size_t i = 0, j = 0;
+    while (i < a.size() && j < b.size()) {
+        if (digit(a[i]) && digit(b[j])) {
+            std::size_t i_end = i, j_end = j;
+            while (i_end < a.size() && digit(a[i_end])) ++i_end;
+            while (j_end < b.size() && digit(b[j_end])) ++j_end;
+            // Without leading zeros, the longer run is the larger number.
+            std::size_t i0 = i, j0 = j;
+            while (i0 + 1 < i_end && a[i0] == '0') ++i0;
+            while (j0 + 1 < j_end && b[j0] == '0') ++j0;
+            const std::string_view x(a.data() + i0, i_end - i0), y(b.data() + j0, j_end - j0);
+            if (x.size() != y.size()) return x.size() < y.size();
+            if (x != y) return x < y;
+            i = i_end, j = j_end;
+        } else {
+            if (a[i] != b[j])
+                return static_cast<unsigned char>(a[i]) < static_cast<unsigned char>(b[j]);
+            ++i, ++j;
+        }
+    }
+    return a.size() - i < b.size() - j;
+}
+
 std::vector<Preset> load_presets(const fs::path& dir, std::string& problems) {
     std::vector<Preset> presets;
     std::error_code ec;
@@ -28,7 +54,9 @@ std::vector<Preset> load_presets(const fs::path& dir, std::string& problems) {
     for (const auto& entry : fs::directory_iterator(dir, ec)) {
         if (entry.path().extension() == ".json") files.push_back(entry.path());
     }
-    std::sort(files.begin(), files.end());
+    std::sort(files.begin(), files.end(), [](const fs::path& a, const fs::path& b) {
+        return natural_less(a.filename().string(), b.filename().string());
+    });
     for (const fs::path& file : files) {
         try {
             Preset p;
@@ -43,6 +71,7 @@ std::vector<Preset> load_presets(const fs::path& dir, std::string& problems) {
             }
             p.panel = p.document.value("panel", probe.value("panel", ""));
             p.title = p.document.value("title", file.stem().string());
+            p.question = question_of(p.document, p.path, probe);
             presets.push_back(std::move(p));
         } catch (const std::exception& e) {  // UserError, or a filesystem error
             problems += std::string(problems.empty() ? "" : "; ") + e.what();

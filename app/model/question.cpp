@@ -87,8 +87,9 @@ std::optional<QuestionCard> question_of(const Json& preset, const std::string& o
         bool known = false;
         for (const char* f : fields) known = known || it.key() == f;
         if (!known || !it->is_string()) {
-            throw UserError(origin + ": question." + it.key() +
-                            (known ? " must be a string" : " is not one of source, ask, change, look"));
+            throw UserError(
+                origin + ": question." + it.key() +
+                (known ? " must be a string" : " is not one of source, ask, change, look"));
         }
     }
     QuestionCard card{q.value("source", ""), q.value("ask", ""), q.value("change", ""),

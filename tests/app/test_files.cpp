@@ -144,19 +144,19 @@ TEST(SpecialFiles, ReadsNameWhatThePathIs) {
     ASSERT_EQ(::mkfifo((d.path / "fifo").c_str(), 0600), 0);
     fs::create_symlink(d.path / "loop_b", d.path / "loop_a");
     fs::create_symlink(d.path / "loop_a", d.path / "loop_b");
-    EXPECT_TRUE(mentions(error_of([&] { read_file_bounded(d.path / "dir", 100); }),
-                         "is a directory"));
+    EXPECT_TRUE(
+        mentions(error_of([&] { read_file_bounded(d.path / "dir", 100); }), "is a directory"));
     // A FIFO would block a plain open(2) forever: refused before any open.
     EXPECT_TRUE(mentions(error_of([&] { read_file_bounded(d.path / "fifo", 100); }),
                          "not a regular file (a FIFO)"));
-    EXPECT_TRUE(mentions(error_of([&] { read_file_bounded(d.path / "loop_a", 100); }),
-                         "symlink loop"));
+    EXPECT_TRUE(
+        mentions(error_of([&] { read_file_bounded(d.path / "loop_a", 100); }), "symlink loop"));
     EXPECT_TRUE(mentions(error_of([] { read_file_bounded("/dev/zero", 100); }),
                          "not a regular file (a character device)"));
     EXPECT_TRUE(mentions(error_of([] { read_file_bounded("/proc/self/status", 1 << 20); }),
                          "/proc or /sys file"));
-    EXPECT_TRUE(mentions(error_of([&] { read_file_bounded(d.path / "nope", 100); }),
-                         "no such file"));
+    EXPECT_TRUE(
+        mentions(error_of([&] { read_file_bounded(d.path / "nope", 100); }), "no such file"));
     EXPECT_TRUE(mentions(error_of([] { read_file_bounded("", 100); }), "empty"));
 }
 
@@ -164,10 +164,10 @@ TEST(SpecialFiles, AtomicWritesReplaceOnlyRegularFiles) {
     TempDir d;
     fs::create_directory(d.path / "dir");
     ASSERT_EQ(::mkfifo((d.path / "fifo").c_str(), 0600), 0);
-    EXPECT_TRUE(mentions(error_of([&] { write_file_atomic(d.path / "dir", "x"); }),
-                         "it is a directory"));
-    EXPECT_TRUE(mentions(error_of([&] { write_file_atomic(d.path / "fifo", "x"); }),
-                         "it is a FIFO"));
+    EXPECT_TRUE(
+        mentions(error_of([&] { write_file_atomic(d.path / "dir", "x"); }), "it is a directory"));
+    EXPECT_TRUE(
+        mentions(error_of([&] { write_file_atomic(d.path / "fifo", "x"); }), "it is a FIFO"));
     EXPECT_TRUE(fs::is_fifo(d.path / "fifo"));  // still the FIFO, not a regular file
     EXPECT_TRUE(fs::is_directory(d.path / "dir"));
     EXPECT_TRUE(mentions(error_of([] { write_file_atomic("", "x"); }), "empty"));

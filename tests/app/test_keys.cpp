@@ -136,12 +136,11 @@ TEST(KeySpecs, TheReadmeStatesEveryTopLevelRange) {
                     << "README.md should say `" << key << "` (" << commas << ")";
                 continue;
             }
-            const std::string range =
-                k["kind"] == "integer"
-                    ? std::to_string(k["min"].get<long long>()) + "–" +
-                          std::to_string(k["max"].get<long long>())
-                    : format_number(k["min"].get<double>()) + "–" +
-                          format_number(k["max"].get<double>());
+            const std::string range = k["kind"] == "integer"
+                                          ? std::to_string(k["min"].get<long long>()) + "–" +
+                                                std::to_string(k["max"].get<long long>())
+                                          : format_number(k["min"].get<double>()) + "–" +
+                                                format_number(k["max"].get<double>());
             const std::string expected = "`" + key + "` (" + range;
             EXPECT_NE(text.find(expected), std::string::npos)
                 << "README.md should say " << expected << "...) for " << k["key"];

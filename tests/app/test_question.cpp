@@ -31,9 +31,9 @@ TEST(Question, CardsAreCheckedWhenPresetsLoad) {
     const Json good = Json::parse(R"({"question": {"source": "Seed 002 Q5", "ask": "a?",
         "change": "γ from {gan.gamma}", "look": "b"}})");
     EXPECT_EQ(question_of(good, "p.json", s)->source, "Seed 002 Q5");
-    for (const char* bad : {R"({"question": "text"})", R"({"question": {"ask": 1}})",
-                            R"({"question": {"why": "x"}})",
-                            R"({"question": {"look": "{gan.typo}"}})"}) {
+    for (const char* bad :
+         {R"({"question": "text"})", R"({"question": {"ask": 1}})", R"({"question": {"why": "x"}})",
+          R"({"question": {"look": "{gan.typo}"}})"}) {
         try {
             question_of(Json::parse(bad), "p.json", s);
             ADD_FAILURE() << bad;

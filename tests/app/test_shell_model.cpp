@@ -68,6 +68,44 @@ TEST(Presets, ABrokenPresetIsNamedAndSkippedNotFatal) {
     }
 }
 
+TEST(Presets, FileNamesSortNaturally) {
+    EXPECT_TRUE(natural_less("flow_planar_k2.json", "flow_planar_k10.json"));
+    EXPECT_FALSE(natural_less("flow_planar_k10.json", "flow_planar_k2.json"));
+    EXPECT_TRUE(natural_less("k1", "k2"));
+    EXPECT_TRUE(natural_less("k02", "k10"));  // leading zeros do not make a number larger
+    EXPECT_TRUE(natural_less("a", "b"));
+    EXPECT_TRUE(natural_less("k", "k1"));
+    EXPECT_FALSE(natural_less("k1", "k1"));
+    TempDir d;
+    for (const char* name : {"p_k10.json", "p_k2.json", "p_k1.json"}) {
+        write(d.path / name, R"({"panel": "flow"})");
+    }
+    std::string problems;
+    const auto presets = load_presets(d.path, problems);
+    ASSERT_EQ(presets.size(), 3u);
+    EXPECT_EQ(presets[0].title + presets[1].title + presets[2].title, "p_k1p_k2p_k10");
+}
+
+TEST(Presets, AQuestionCardIsReadAndABrokenOneSkipsThePreset) {
+    TempDir d;
+    write(d.path / "good.json", R"({"title": "G", "gan": {"gamma": 0.5},
+        "question": {"source": "Seed 002 Q5", "ask": "A?", "change": "γ = {gan.gamma}",
+                     "look": "L"}})");
+    write(d.path / "placeholder.json", R"({"title": "P", "gan": {},
+        "question": {"source": "S", "ask": "{gan.no_such_key}", "change": "", "look": ""}})");
+    write(d.path / "field.json", R"({"title": "F", "gan": {},
+        "question": {"source": "S", "asks": "typo"}})");
+    std::string problems;
+    const auto presets = load_presets(d.path, problems);
+    ASSERT_EQ(presets.size(), 1u);
+    ASSERT_TRUE(presets[0].question.has_value());
+    EXPECT_EQ(presets[0].question->source, "Seed 002 Q5");
+    EXPECT_EQ(presets[0].question->change, "γ = {gan.gamma}");  // filled in when shown
+    for (const char* name : {"placeholder.json", "gan.no_such_key", "field.json", "asks"}) {
+        EXPECT_NE(problems.find(name), std::string::npos) << name << " in: " << problems;
+    }
+}
+
 TEST(Presets, AMissingFolderGivesNoPresetsAndNoProblem) {
     TempDir d;
     std::string problems;
@@ -94,9 +132,9 @@ TEST(Presets, EveryShippedPresetLoadsAndEachPanelHasAHeavyOne) {
 
 TEST(Presets, HeavyPresetIsFoundByFileNameAndPanel) {
     std::vector<Preset> presets(3);
-    presets[0] = {"t", "/x/gan_light.json", "gan", Json::object()};
-    presets[1] = {"t", "/x/kl_heavy_a.json", "kl", Json::object()};
-    presets[2] = {"t", "/x/gan_heavy_b.json", "gan", Json::object()};
+    presets[0] = {"t", "/x/gan_light.json", "gan", Json::object(), std::nullopt};
+    presets[1] = {"t", "/x/kl_heavy_a.json", "kl", Json::object(), std::nullopt};
+    presets[2] = {"t", "/x/gan_heavy_b.json", "gan", Json::object(), std::nullopt};
     EXPECT_EQ(find_heavy_preset(presets, "gan"), &presets[2]);
     EXPECT_EQ(find_heavy_preset(presets, "kl"), &presets[1]);
     EXPECT_EQ(find_heavy_preset(presets, "flow"), nullptr);

@@ -147,7 +147,7 @@ TEST(MergeDocument, PresetsGiveDefaultsPlusThePreset) {
     EXPECT_EQ(s["receptive_field"]["size"], default_state()["receptive_field"]["size"]);
     EXPECT_EQ(s["receptive_field"]["kernel"], 5);
     EXPECT_EQ(s["gan"]["loss"], "non-saturating");  // panels the preset does not name are kept
-    StateEdits edits;  // the command line's --load does the same
+    StateEdits edits;                               // the command line's --load does the same
     edits.add_set("receptive_field.size=7");
     edits.add_document(Json::parse(R"({"title":"t","receptive_field":{"kernel":5}})"), "p.json");
     Json t = default_state();
@@ -249,8 +249,8 @@ TEST(ParseDocument, NumbersThatUnderflowAreErrors) {
     EXPECT_TRUE(mentions(e, "tiny.json")) << e;
     EXPECT_TRUE(mentions(e, "1e-400")) << e;
     // Zeros written as zeros, exponents of any size on zero, and digits inside strings are fine.
-    EXPECT_NO_THROW(parse_document(R"({"a": 0.0, "b": 0e-999, "c": "1e-400", "d": 2.5e-310})",
-                                   "ok.json"));
+    EXPECT_NO_THROW(
+        parse_document(R"({"a": 0.0, "b": 0e-999, "c": "1e-400", "d": 2.5e-310})", "ok.json"));
 }
 
 // Issue 12: --set and --load are merged first and validated once, so order does not matter.
@@ -298,7 +298,8 @@ TEST(UserErrors, QuoteInvalidBytesAsEscapes) {
     EXPECT_NO_THROW((void)Json(e).dump()) << e;
     EXPECT_TRUE(mentions(e, "s\\xC3.json")) << e;
     EXPECT_TRUE(mentions(e, "\\xFF")) << e;
-    EXPECT_EQ(valid_utf8("\xc3\xa9t\xc3\xa9 \xe2\x82\xac"), "\xc3\xa9t\xc3\xa9 \xe2\x82\xac");  // kept
+    EXPECT_EQ(valid_utf8("\xc3\xa9t\xc3\xa9 \xe2\x82\xac"),
+              "\xc3\xa9t\xc3\xa9 \xe2\x82\xac");               // kept
     EXPECT_EQ(valid_utf8("\xed\xa0\x80"), "\\xED\\xA0\\x80");  // a surrogate is not UTF-8
-    EXPECT_EQ(valid_utf8("\xc0\xaf"), "\\xC0\\xAF");              // nor an overlong '/'
+    EXPECT_EQ(valid_utf8("\xc0\xaf"), "\\xC0\\xAF");           // nor an overlong '/'
 }

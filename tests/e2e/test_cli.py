@@ -1,6 +1,8 @@
 """The command line of the real binary: help, version, reports without a display, errors
 with exit status 2 that write nothing, no-display failures, and screenshots under Xvfb."""
 import json
+import stat
+import threading
 import os
 import tempfile
 import unittest
@@ -98,6 +100,92 @@ class Reports(unittest.TestCase):
             with open(path) as f:
                 self.assertIn("paths", json.load(f)["receptive_field"])
             self.assertEqual(os.listdir(d), ["r.json"])
+
+
+class EditsAreMergedThenValidated(unittest.TestCase):
+    """Issue 12: all --load/--set are merged first, then validated once."""
+
+    def test_set_order_does_not_matter(self):
+        for sets in (["receptive_field.size=20", "receptive_field.pixel=11,10"],
+                     ["receptive_field.pixel=11,10", "receptive_field.size=20"]):
+            args = [a for s in sets for a in ("--set", s)] + ["--report", "-"]
+            rc, out, err = run_cli(args)
+            self.assertEqual(rc, 0, err)
+            state = json.loads(out)["state"]
+            self.assertEqual((state["size"], state["pixel"]), (20, [11, 10]), sets)
+
+    def test_an_invalid_final_state_blames_the_set_that_wrote_the_key(self):
+        rc, _, err = run_cli(["--set", "receptive_field.pixel=11,10", "--report", "-"])
+        self.assertEqual(rc, 2)
+        self.assertIn("--set receptive_field.pixel", err)
+
+    def test_report_without_panel_reports_the_edited_panel(self):
+        rc, out, err = run_cli(["--set", "kl.lr=0.01", "--report", "-"])
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(json.loads(out)["panel"], "kl")
+        self.assertEqual(err, "")
+
+    def test_several_edited_panels_say_which_is_shown(self):
+        rc, out, err = run_cli(["--set", "kl.lr=0.01", "--set", "gan.lr=0.1", "--report", "-"])
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(json.loads(out)["panel"], "gan")  # the first in selector order
+        self.assertIn("showing gan (--panel picks another)", err)
+        rc, out, err = run_cli(["--panel", "kl", "--set", "kl.lr=0.01", "--set", "gan.lr=0.1",
+                                "--report", "-"])
+        self.assertEqual((rc, json.loads(out)["panel"], err), (0, "kl", ""))
+
+
+class OutputPaths(unittest.TestCase):
+    """Issue 20: empty and shared output paths are errors; streams are written, not replaced."""
+
+    def test_empty_paths_are_errors(self):
+        for args, needle in ((["--report", ""], "--report needs a file path"),
+                             (["--screenshot", ""], "--screenshot needs a file path")):
+            rc, out, err = run_cli(args)
+            self.assertEqual(rc, 2, (args, err))
+            self.assertIn(needle, err)
+
+    def test_report_and_screenshot_on_one_path_is_an_error(self):
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "out")
+            other = os.path.join(d, ".", "out")
+            rc, _, err = run_cli(["--report", path, "--screenshot", other])
+            self.assertEqual(rc, 2, err)
+            self.assertIn("give them different paths", err)
+            self.assertEqual(os.listdir(d), [])
+
+    def test_report_to_a_stream_device(self):
+        rc, out, err = run_cli(["--panel", "gan", "--report", "/dev/stdout"])
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(json.loads(out)["panel"], "gan")
+        self.assertTrue(os.path.exists("/dev/stdout"))
+
+    def test_report_into_a_fifo_is_streamed_and_the_fifo_kept(self):
+        with tempfile.TemporaryDirectory() as d:
+            fifo = os.path.join(d, "pipe")
+            os.mkfifo(fifo)
+            # The read end is open before genlab starts (a FIFO nobody reads is an error) and is
+            # read while genlab writes (a report can be larger than the pipe's buffer). The
+            # test's own write end keeps the reader from seeing end-of-file before genlab
+            # opens the FIFO; closing it after genlab has exited ends the read.
+            read_fd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+            keep_open = os.open(fifo, os.O_WRONLY)
+            os.set_blocking(read_fd, True)
+            got = []
+            reader = threading.Thread(target=lambda: got.append(os.fdopen(read_fd).read()))
+            reader.start()
+            rc, _, err = run_cli(["--panel", "kl", "--report", fifo])
+            os.close(keep_open)
+            reader.join(timeout=30)
+            self.assertEqual(rc, 0, err)
+            self.assertEqual(json.loads(got[0])["panel"], "kl")
+            self.assertTrue(stat.S_ISFIFO(os.stat(fifo).st_mode), "the FIFO was replaced")
+
+    def test_size_is_digits_x_digits(self):
+        for size in ("99999999999x10", " 12x10", "+12x10", "12x10x", "12x", "0x10", "8193x10"):
+            rc, _, err = run_cli(["--screenshot", "/tmp/never.png", "--size", size])
+            self.assertEqual(rc, 2, size)
+            self.assertIn("expected WxH", err, size)
 
 
 class BadInput(unittest.TestCase):

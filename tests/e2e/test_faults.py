@@ -1,4 +1,4 @@
-"""Faults the app must survive (DESIGN.md, "Reliability"): an OpenGL older than 3.3, tiny and
+"""Faults the app must survive (RELIABILITY.md): an OpenGL older than 3.3, tiny and
 huge framebuffers, a kill -9 in the middle of saving the session, and 100 MB files."""
 import json
 import os

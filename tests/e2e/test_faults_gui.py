@@ -1,4 +1,4 @@
-"""Faults the running GUI must survive (DESIGN.md, "Reliability"), driven with real X input:
+"""Faults the running GUI must survive (RELIABILITY.md), driven with real X input:
 a minimized (0x0) framebuffer, drags that leave the window, divergent runs, NaN typed into a
 field, exports into read-only or crowded folders, and a session saved through a symlink."""
 import contextlib

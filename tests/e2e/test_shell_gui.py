@@ -1,0 +1,79 @@
+"""The shell around the panels in the real app under Xvfb, driven by X input (issue 12): the
+question card of a loaded preset with the state's numbers filled in, the preset combo's
+title, and "Reset panel" (every setting to its default, unlike Reset, which restarts the run)."""
+import json
+import os
+import re
+import unittest
+
+from harness import App, XServer, run_cli
+
+PRESETS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "assets", "presets")
+NO_R1 = os.path.join(PRESETS, "gan_seed002_q5_no_r1.json")
+
+
+def natural_order():
+    """The preset files as the combo lists them: digits compare as numbers (k2 < k10)."""
+    def key(name):
+        return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name)]
+    return sorted((f for f in os.listdir(PRESETS) if f.endswith(".json")), key=key)
+
+
+def gan_defaults():
+    rc, out, err = run_cli(["--panel", "gan", "--report", "-"])
+    assert rc == 0, err
+    return json.loads(out)["state"]
+
+
+class ShellGui(unittest.TestCase):
+    def setUp(self):
+        self.x = XServer()
+        self.x.__enter__()
+        self.addCleanup(self.x.__exit__, None, None, None)
+
+    def test_a_loaded_preset_poses_its_question_with_live_numbers(self):
+        with App(self.x, args=["--load", NO_R1]) as app:
+            ui = app.wait_ui(lambda u: u["values"].get("question"))
+            card = ui["values"]["question"]
+            self.assertEqual(card["source"], "Seed 002 Q5.1–5.3 (IFT6135 2021)")
+            self.assertTrue(card["open"])
+            self.assertIn("raise γ (R1) from 0 ", card["change"])  # {gan.gamma} filled in
+            self.assertIn("over 1500 RK4 steps of size 0.05", card["look"])
+            self.assertNotIn("{", card["look"].replace("{−1/2", ""))  # no placeholder left
+            # A widget edit re-fills the card: γ = 1 from its button.
+            app.click_widget("gan.gamma_preset.1")
+            ui = app.wait_ui(lambda u: "from 1 " in u["values"]["question"]["change"])
+            self.assertEqual(ui["state"]["gan"]["gamma"], 1)
+            # Collapsed, the card keeps only its header.
+            app.click_widget("question")
+            app.wait_ui(lambda u: u["values"]["question"]["open"] is False)
+
+    def test_reset_panel_restores_every_default_and_drops_the_question(self):
+        defaults = gan_defaults()
+        with App(self.x, args=["--load", NO_R1]) as app:
+            app.wait_ui(lambda u: u["values"].get("question") and
+                        u["state"]["gan"]["steps"] == 1500)
+            app.click_widget("toolbar.reset_panel")
+            ui = app.wait_ui(lambda u: u["values"].get("question", 0) is None)
+            self.assertEqual(ui["state"]["gan"], defaults)
+            self.assertEqual(ui["status"], "GAN dynamics: every setting back to its default")
+            self.assertEqual(ui["panel"], "gan")
+
+    def test_choosing_a_preset_from_the_combo_shows_its_card(self):
+        with App(self.x, args=["--panel", "kl"]) as app:
+            ui = app.wait_ui(lambda u: "toolbar.preset" in u["widgets"])
+            self.assertIsNone(ui["values"].get("question"))
+            self.assertEqual(ui["values"]["toolbar.preset"], "choose a preset...")
+            app.click_widget("toolbar.preset")
+            item = "preset." + str(natural_order().index("kl_2d_two_modes.json"))
+            app.wait_widget(item)
+            app.click_widget(item)
+            ui = app.wait_ui(lambda u: u["values"].get("question"))
+            with open(os.path.join(PRESETS, "kl_2d_two_modes.json"), encoding="utf-8") as f:
+                preset = json.load(f)
+            self.assertEqual(ui["values"]["question"]["source"], preset["question"]["source"])
+            self.assertEqual(ui["state"]["kl"]["dim"], 2)
+            self.assertEqual(ui["values"]["toolbar.preset"], preset["title"])  # the combo's text
+
+if __name__ == "__main__":
+    unittest.main()
