@@ -6,6 +6,7 @@
 #include "cli.hpp"
 #include "errors.hpp"
 #include "files.hpp"
+#include "settings.hpp"
 #include "state.hpp"
 
 namespace {
@@ -37,6 +38,24 @@ genlab::Json restore_session(std::string& note, bool& may_save) {
     return state;
 }
 
+void add_note(std::string& notes, const std::string& note) {
+    if (!note.empty()) notes += (notes.empty() ? "" : "; ") + note;
+}
+
+// A config folder that cannot be used (HOME unset with no home, a file in its place) is said
+// at startup, and the run keeps no session or settings instead of failing later. What a
+// killed save left behind is removed.
+void prepare_config_folder(genlab::AppConfig& config) {
+    using namespace genlab;
+    try {
+        remove_orphaned_temp_files(config_dir());
+    } catch (const UserError& e) {
+        config.persist = false;
+        add_note(config.startup_note,
+                 std::string(e.what()) + "; this run restores and saves no session or settings");
+    }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -49,9 +68,13 @@ int main(int argc, char** argv) {
         // Bad --load/--set input is an error before any session is read or moved.
         config.state = default_state();
         const std::string choice = apply_cli_ops(config.state, options);
+        if (config.persist) prepare_config_folder(config);
         if (config.persist) {
             config.state = restore_session(config.startup_note, config.save_session);
             apply_cli_ops(config.state, options);
+            std::string problem;
+            config.settings = load_settings(&problem);
+            add_note(config.startup_note, problem);
         }
         if (!choice.empty()) std::cerr << "genlab: " << choice << "\n";
         if (!options.report.empty()) {

@@ -3,6 +3,10 @@
 pixel by pixel: the check of a refactor that must not change what users see.
 
 Usage: scripts/compare-shots.py OLD_GENLAB NEW_GENLAB [--size 1024x700] [--out DIR]
+                                [--presets DIR]
+
+--presets picks the preset files both binaries load (default: this tree's assets/presets; an
+older binary may need its own tree's, which hold no keys it does not know).
 
 Renders each case with `--screenshot` under one Xvfb, writes both PNGs and, where they differ,
 a diff picture (differing pixels red over a dimmed copy) into DIR (default
@@ -25,10 +29,10 @@ ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 PANELS = ("receptive_field", "gan", "flow", "kl")
 
 
-def cases():
+def cases(presets):
     for panel in PANELS:
         yield panel, ["--panel", panel]
-    for preset in sorted(glob.glob(os.path.join(ROOT, "assets", "presets", "*.json"))):
+    for preset in sorted(glob.glob(os.path.join(presets, "*.json"))):
         yield os.path.basename(preset)[:-5], ["--load", preset]
 
 
@@ -79,11 +83,12 @@ def main():
     ap.add_argument("new")
     ap.add_argument("--size", default="1024x700")
     ap.add_argument("--out", default="/tmp/genlab-compare")
+    ap.add_argument("--presets", default=os.path.join(ROOT, "assets", "presets"))
     opts = ap.parse_args()
     os.makedirs(opts.out, exist_ok=True)
     differing = 0
     with XServer() as x:
-        for name, args in cases():
+        for name, args in cases(opts.presets):
             paths = {}
             for tag, binary in (("old", opts.old), ("new", opts.new)):
                 paths[tag] = os.path.join(opts.out, f"{name}.{tag}.png")

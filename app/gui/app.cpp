@@ -4,6 +4,7 @@
 //   frame_loop.cpp  the ImGui session, the interactive loop, screenshots, one timed frame
 //   bench.cpp       `genlab --bench`
 //   input.cpp       event counting and the GLFW fast-key-release workaround
+//   quit_signals.cpp  SIGINT/SIGTERM/SIGHUP end the app as closing the window does
 //   fonts.cpp       fonts and style
 //   model/presets.cpp, model/settings.cpp   preset and settings files (no GL)
 #include "app.hpp"
@@ -22,6 +23,7 @@
 #include "files.hpp"
 #include "frame_loop.hpp"
 #include "input.hpp"
+#include "quit_signals.hpp"
 #include "settings.hpp"
 #include "shell.hpp"
 
@@ -60,14 +62,16 @@ float content_scale(GLFWwindow* window) {
 }  // namespace
 
 int run_app(const AppConfig& config) {
+    const bool offscreen = !config.screenshot.empty();
+    // First, before the kernels' thread pool exists: its threads inherit the blocked mask.
+    if (!offscreen && !config.bench) watch_quit_signals();
     glfwSetErrorCallback(on_glfw_error);
     if (!glfwInit()) {
         std::cerr << no_window_message() << "\n";
         return 1;
     }
     GlfwSession glfw_session;
-    const bool offscreen = !config.screenshot.empty();
-    Settings settings = config.persist ? load_settings() : Settings{};
+    Settings settings = config.settings;
     if (config.bench) settings.window_width = config.width, settings.window_height = config.height;
     glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
     glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 3);

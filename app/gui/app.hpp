@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "panel_model.hpp"
+#include "settings.hpp"
 
 namespace genlab {
 
@@ -24,11 +25,16 @@ struct AppConfig {
     int width = 1600, height = 1000, frames = 4;
     bool bench = false;       // time `frames` frames per bench entry, print JSON, exit
     std::string bench_panel;  // "" = every panel
+    Settings settings;        // the export folder and window size (loaded by main when persisting)
     // The --load files, in order: one that is a bundled preset shows its question card.
     std::vector<std::string> loaded_files;
 };
 
-// Returns the process exit status: 0, or 1 when no window/GL 3.3 context can be made.
+// The exit status when the session or the settings could not be saved at exit.
+constexpr int kExitSaveFailed = 4;
+
+// Returns the process exit status: 0; 1 when no window/GL 3.3 context can be made;
+// kExitSaveFailed when the interactive app could not save at exit (said on stderr).
 int run_app(const AppConfig& config);
 
 }  // namespace genlab

@@ -18,6 +18,7 @@
 #include "fonts.hpp"
 #include "gl.hpp"
 #include "input.hpp"
+#include "quit_signals.hpp"
 #include "test_dump.hpp"
 
 namespace genlab {
@@ -130,7 +131,7 @@ int run_interactive(Shell& shell, GLFWwindow* window) {
     DamageRenderer damage(reinterpret_cast<const char*>(glGetString(GL_RENDERER)));
     double last = glfwGetTime();
     int frame = 0, settle = 3;
-    while (!glfwWindowShouldClose(window)) {
+    while (!glfwWindowShouldClose(window) && !quit_requested()) {
         // Idle: sleep until an event arrives. A few frames follow each event so ImGui's
         // hover and release states settle.
         const int events_before = input_event_count();
@@ -161,8 +162,8 @@ int run_interactive(Shell& shell, GLFWwindow* window) {
         ++frame;
         if (settle > 0) --settle;
     }
-    shell.on_exit();
-    return 0;
+    // A save that fails at exit is said on stderr and in the status: the change is lost.
+    return shell.on_exit() ? 0 : kExitSaveFailed;
 }
 
 }  // namespace genlab

@@ -38,6 +38,8 @@ class ImGuiSession {
 int run_screenshot(Shell& shell, const AppConfig& config);
 
 // The interactive loop, until the window is closed; then saves what persists.
+// Until the window closes or a quit signal arrives; then saves (Shell::on_exit). Returns 0, or
+// kExitSaveFailed.
 int run_interactive(Shell& shell, GLFWwindow* window);
 
 // ImGui 1.86 reads the pointer from GLFW in its NewFrame; bench mode drives it instead.

@@ -13,6 +13,7 @@
 #include <imgui_internal.h>  // ErrorCheckEndWindowRecover: unwinding after a panel throws
 
 #include <cstdio>
+#include <iostream>
 
 #include "errors.hpp"
 #include "export.hpp"
@@ -43,7 +44,7 @@ Shell::Shell(const AppConfig& config, GLFWwindow* window)
         }
     }
     if (!config.startup_note.empty()) show_error(config.startup_note);
-    if (config.persist) settings_ = load_settings();
+    settings_ = config.settings;
     std::snprintf(folder_buf_, sizeof folder_buf_, "%s", settings_.export_folder.c_str());
 }
 
@@ -112,27 +113,31 @@ void Shell::after_render(int fb_width, int fb_height) {
     if (window_png_countdown_ <= 0 || --window_png_countdown_ > 0) return;
     save_image(read_framebuffer(fb_width, fb_height), "png");
 }
-void Shell::save_session() {
-    if (!config_.persist) return;
+bool Shell::save_session() {
+    if (!config_.persist) return true;
     if (!config_.save_session) {
         show_error("the session is not saved this run: the unreadable one could not be moved");
-        return;
+        return false;
     }
     try {
         write_file_atomic(config_dir() / "session.json", dump_document(state()));
         show_info("session saved to " + (config_dir() / "session.json").string());
+        return true;
     } catch (const UserError& e) {
         show_error(std::string("session not saved: ") + e.what());
+        return false;
     }
 }
 
-void Shell::on_exit() {
-    if (!config_.persist) return;
-    save_session();
+bool Shell::on_exit() {
+    if (!config_.persist) return true;
+    const bool session_saved = save_session();
+    if (!session_saved) std::cerr << "genlab: " << status_ << "\n";
     int w = 0, h = 0;
     glfwGetWindowSize(window_, &w, &h);
     if (w > 0 && h > 0) settings_.window_width = w, settings_.window_height = h;
-    save_settings(settings_);
+    const bool settings_saved = save_settings(settings_);  // says why on stderr
+    return session_saved && settings_saved;
 }
 
 Json Shell::test_dump_extra(int fb_w, int fb_h) const {

@@ -51,8 +51,11 @@ class Shell {
     void frame(double dt);
     // Called after rendering, with the frame still in the back buffer.
     void after_render(int fb_width, int fb_height);
-    void save_session();
-    void on_exit();
+    // False (and the status line says why) when the session could not be written.
+    bool save_session();
+    // Saves the session and the settings when persisting; false, after one line on stderr
+    // each, when either could not be written.
+    bool on_exit();
     // What the test dump (test_dump.hpp) records beyond the widgets, each frame.
     Json test_dump_extra(int fb_w, int fb_h) const;
 

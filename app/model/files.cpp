@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <linux/magic.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
@@ -203,12 +204,22 @@ fs::path config_dir() {
         base = xdg;
     } else if (home && *home) {
         base = fs::path(home) / ".config";
+    } else if (const passwd* pw = ::getpwuid(::getuid()); pw && pw->pw_dir && *pw->pw_dir) {
+        base = fs::path(pw->pw_dir) / ".config";  // HOME unset: the user's home, never /tmp
     } else {
-        base = fs::temp_directory_path();
+        throw UserError(
+            "there is no config folder: HOME is not set and the user has no home "
+            "directory; set HOME or XDG_CONFIG_HOME");
     }
     const fs::path dir = base / "genlab";
     std::error_code ec;
     fs::create_directories(dir, ec);
+    if (!fs::is_directory(dir)) {
+        throw UserError("the config folder '" + dir.string() + "' " +
+                        (fs::exists(fs::symlink_status(dir, ec))
+                             ? std::string("is not a folder")
+                             : "cannot be created (" + ec.message() + ")"));
+    }
     return dir;
 }
 

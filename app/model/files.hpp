@@ -38,7 +38,9 @@ std::string special_file_kind(const fs::path& path);
 // overwrite. Uses link(2), which refuses an existing name atomically.
 void write_file_exclusive(const fs::path& path, const std::string& bytes);
 
-// $XDG_CONFIG_HOME/genlab, or $HOME/.config/genlab; created on demand.
+// $XDG_CONFIG_HOME/genlab, or $HOME/.config/genlab, or (HOME unset) the user's home from the
+// password database; created on demand. Throws UserError when there is no home, or when the
+// folder is a file or cannot be created: never a shared folder such as /tmp/genlab.
 fs::path config_dir();
 
 // A free name `<folder>/<stem>-<YYYYmmdd-HHMMSS>[-N].<ext>` at the current local time.

@@ -2,9 +2,10 @@
 // (files.hpp). Separate from the session: they survive loading another session or preset.
 //
 // Usage (shell.cpp):
-//   Settings s = load_settings();  // the defaults when there is no readable file
+//   std::string problem;
+//   Settings s = load_settings(&problem);  // the defaults when there is no readable file
 //   s.export_folder = "/tmp";
-//   save_settings(s);              // atomic; a failure is printed to stderr, not thrown
+//   save_settings(s);              // atomic; false (and a line on stderr) when it failed
 #pragma once
 
 #include <string>
@@ -18,13 +19,21 @@ struct Settings {
     int window_width = 1600, window_height = 1000;
 };
 
-// From `file` (default: config_dir() / "settings.json"). Missing, unreadable or wrong-typed
-// entries keep their defaults.
-Settings load_settings();
-Settings load_settings(const fs::path& file);
+// From `file` (default: config_dir() / "settings.json"). A missing file gives the defaults.
+// A file that cannot be read as JSON is moved aside (settings-unreadable-<time>.json beside
+// it, never overwritten) and a wrong-typed entry keeps its default; either way `problem`
+// (when given) says what happened, for the status line.
+Settings load_settings(std::string* problem = nullptr);
+Settings load_settings(const fs::path& file, std::string* problem = nullptr);
 
-// To `file` (default: config_dir() / "settings.json"), atomically.
-void save_settings(const Settings& s);
-void save_settings(const Settings& s, const fs::path& file);
+// To `file` (default: config_dir() / "settings.json"), atomically. False, after one line on
+// stderr, when it could not be written.
+bool save_settings(const Settings& s);
+bool save_settings(const Settings& s, const fs::path& file);
+
+// Removes what a killed atomic save left in `folder` (".session.json.tmp-*" and the like,
+// older than a minute, so another instance's save in progress is left alone). Returns how
+// many were removed.
+int remove_orphaned_temp_files(const fs::path& folder);
 
 }  // namespace genlab

@@ -117,6 +117,42 @@ TEST(Files, ConfigDirFollowsXdg) {
     unsetenv("XDG_CONFIG_HOME");
 }
 
+TEST(Files, AConfigFolderThatIsAFileIsAnError) {
+    TempDir d;
+    std::ofstream(d.path / "genlab") << "not a folder";
+    setenv("XDG_CONFIG_HOME", d.path.c_str(), 1);
+    std::string e;
+    try {
+        config_dir();
+    } catch (const UserError& err) {
+        e = err.what();
+    }
+    unsetenv("XDG_CONFIG_HOME");
+    EXPECT_NE(e.find((d.path / "genlab").string() + "' is not a folder"), std::string::npos) << e;
+}
+
+TEST(Files, WithoutHomeTheConfigFolderIsTheUsersHomeNeverTmp) {
+    const char* saved_home = std::getenv("HOME");
+    const std::string home = saved_home ? saved_home : "";
+    // XDG points at a relative path: ignored, as the XDG spec says.
+    setenv("XDG_CONFIG_HOME", "relative/dir", 1);
+    unsetenv("HOME");
+    std::string got, error;
+    try {
+        got = config_dir().string();
+    } catch (const UserError& e) {
+        error = e.what();
+    }
+    if (saved_home) setenv("HOME", home.c_str(), 1);
+    unsetenv("XDG_CONFIG_HOME");
+    if (error.empty()) {
+        EXPECT_EQ(got.rfind(fs::temp_directory_path().string(), 0), std::string::npos) << got;
+        EXPECT_NE(got.find("/.config/genlab"), std::string::npos) << got;
+    } else {  // a user with no home directory: an error that names the fix
+        EXPECT_NE(error.find("set HOME or XDG_CONFIG_HOME"), std::string::npos) << error;
+    }
+}
+
 //-----------------------------------------------------------------------------
 // Special files (issue 20): never replaced, never read without bound, named in errors.
 //-----------------------------------------------------------------------------

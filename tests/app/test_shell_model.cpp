@@ -1,8 +1,12 @@
 // The shell's headless parts: preset discovery and loading, settings I/O, the last-good state
 // snapshot that follows a scene's revision, and `genlab --keys`' document.
 #include <gtest/gtest.h>
+
+#include <iterator>
+
 #include <stdlib.h>
 #include <unistd.h>
+#include <chrono>
 
 #include <fstream>
 
@@ -165,17 +169,58 @@ TEST(Settings, RoundTripThroughAFile) {
 TEST(Settings, MissingOrBadEntriesKeepTheDefaults) {
     TempDir d;
     std::error_code ec;
-    const Settings none = load_settings(d.path / "missing.json");
+    std::string problem;
+    const Settings none = load_settings(d.path / "missing.json", &problem);
     EXPECT_EQ(none.export_folder, fs::current_path(ec).string());
     EXPECT_EQ(none.window_width, 1600);
     EXPECT_EQ(none.window_height, 1000);
+    EXPECT_EQ(problem, "");  // no file yet is not a problem
     write(d.path / "bad.json", R"({"export_folder": 7, "window": [100000, 700]})");
-    const Settings bad = load_settings(d.path / "bad.json");
+    const Settings bad = load_settings(d.path / "bad.json", &problem);
     EXPECT_EQ(bad.export_folder, fs::current_path(ec).string());
     EXPECT_EQ(bad.window_width, 1600);  // beyond 8192: refused
     EXPECT_EQ(bad.window_height, 1000);
-    write(d.path / "junk.json", "{");
-    EXPECT_EQ(load_settings(d.path / "junk.json").window_width, 1600);
+    EXPECT_NE(problem.find("export_folder must be a string"), std::string::npos) << problem;
+    EXPECT_NE(problem.find("window[0]"), std::string::npos) << problem;
+    EXPECT_TRUE(fs::exists(d.path / "bad.json"));  // readable JSON stays where it is
+}
+
+TEST(Settings, ACorruptFileIsMovedAsideAndReported) {
+    TempDir d;
+    write(d.path / "settings.json", "{");
+    std::string problem;
+    EXPECT_EQ(load_settings(d.path / "settings.json", &problem).window_width, 1600);
+    EXPECT_FALSE(fs::exists(d.path / "settings.json"));
+    std::vector<fs::path> aside;
+    for (const auto& e : fs::directory_iterator(d.path)) aside.push_back(e.path());
+    ASSERT_EQ(aside.size(), 1u);
+    EXPECT_EQ(aside[0].filename().string().rfind("settings-unreadable-", 0), 0u);
+    std::ifstream kept(aside[0]);
+    EXPECT_EQ(std::string(std::istreambuf_iterator<char>(kept), {}), "{");  // kept as it was
+    EXPECT_NE(problem.find("kept as " + aside[0].string()), std::string::npos) << problem;
+}
+
+TEST(Settings, ASaveIntoAFolderThatIsGoneSaysSo) {
+    TempDir d;
+    EXPECT_TRUE(save_settings(Settings{}, d.path / "settings.json"));
+    EXPECT_FALSE(save_settings(Settings{}, d.path / "gone" / "settings.json"));
+}
+
+TEST(Settings, OrphanedTempFilesOfAKilledSaveAreRemoved) {
+    TempDir d;
+    const auto old = fs::file_time_type::clock::now() - std::chrono::hours(1);
+    for (const char* name : {".session.json.tmp-123", ".settings.json.tmp-9"}) {
+        write(d.path / name, "half");
+        fs::last_write_time(d.path / name, old);
+    }
+    write(d.path / ".session.json.tmp-777", "a save in progress");  // new: left alone
+    write(d.path / "session.json", "{}");
+    fs::last_write_time(d.path / "session.json", old);
+    EXPECT_EQ(remove_orphaned_temp_files(d.path), 2);
+    EXPECT_FALSE(fs::exists(d.path / ".session.json.tmp-123"));
+    EXPECT_FALSE(fs::exists(d.path / ".settings.json.tmp-9"));
+    EXPECT_TRUE(fs::exists(d.path / ".session.json.tmp-777"));
+    EXPECT_TRUE(fs::exists(d.path / "session.json"));
 }
 
 namespace {
