@@ -14,6 +14,7 @@
 #include "canvas.hpp"
 #include "format.hpp"
 #include "heatmap.hpp"
+#include "palette.hpp"
 #include "scene_kl.hpp"
 #include "test_dump.hpp"
 #include "view.hpp"
@@ -319,6 +320,11 @@ class KlView : public PanelView {
                         : f.converged         ? "converged"
                         : scene_->fit_done(i) ? "stopped at the limit"
                                               : "running");
+            if (f.diverged) {  // why, in words: a finite σ of 1e-20 is no answer either
+                ImGui::PushStyleColor(ImGuiCol_Text, palette::kErrorText);
+                ImGui::TextWrapped("   %s: lower lr", f.divergence.c_str());
+                ImGui::PopStyleColor();
+            }
         }
         const kl::Gaussian& closed = scene_->closed_form();
         ImGui::TextWrapped("closed-form forward optimum: %s", describe(closed, p.dim).c_str());

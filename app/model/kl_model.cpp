@@ -108,6 +108,7 @@ Json kl_fit_json(const kl::Fit& f, double kl_pq, double kl_qp) {
     j["iterations"] = f.iterations;
     j["converged"] = f.converged;
     j["diverged"] = f.diverged;
+    if (f.diverged) j["divergence"] = f.divergence;  // why: kl::Fit::diverged
     return j;
 }
 

@@ -20,6 +20,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <limits>
 #include <random>
 #include <sstream>
@@ -1250,9 +1251,60 @@ namespace {
 
 constexpr double kBeta1 = 0.9, kBeta2 = 0.999, kAdamEps = 1e-8;
 
+// Where a fit stops meaning anything although its numbers are finite (see Fit::diverged).
+constexpr double kScaleFactor = 1e6;   // σ within [s/1e6, 1e6·S], |μ − E_p[x]| ≤ 1e6·S
+constexpr double kGrowthFactor = 1e6;  // the objective beyond 1e6·max(1, start)
+
+struct MeaningfulRange {
+    Vec centre;          // E_p[x]
+    double s_min = 1;    // the smallest standard deviation along any axis of any component
+    double s_total = 1;  // the largest standard deviation of p as a whole
+};
+
+MeaningfulRange meaningful_range(const Mixture& p) {
+    MeaningfulRange r;
+    const Gaussian moments = moment_match(p);
+    r.centre = moments.mean;
+    r.s_total =
+        std::sqrt(Eigen::SelfAdjointEigenSolver<Mat>(moments.cov()).eigenvalues().maxCoeff());
+    r.s_min = std::numeric_limits<double>::infinity();
+    for (const Component& c : p) {
+        const double smallest = Eigen::SelfAdjointEigenSolver<Mat>(c.cov).eigenvalues().minCoeff();
+        r.s_min = std::min(r.s_min, std::sqrt(std::max(smallest, 0.0)));
+    }
+    return r;
+}
+
+std::string format_short(double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.3g", v);
+    return buf;
+}
+
+// Why q has left the range where the fit means something, or "".
+std::string out_of_range(const Gaussian& q, const MeaningfulRange& r) {
+    const Eigen::VectorXd sd =
+        Eigen::SelfAdjointEigenSolver<Mat>(q.cov()).eigenvalues().cwiseMax(0).cwiseSqrt();
+    const double lo = r.s_min / kScaleFactor, hi = r.s_total * kScaleFactor;
+    if (sd.minCoeff() < lo) {
+        return "σ = " + format_short(sd.minCoeff()) + " fell below 1e-6 × p's smallest σ (" +
+               format_short(r.s_min) + ")";
+    }
+    if (sd.maxCoeff() > hi) {
+        return "σ = " + format_short(sd.maxCoeff()) + " grew past 1e6 × p's σ (" +
+               format_short(r.s_total) + ")";
+    }
+    const double off = (q.mean - r.centre).norm();
+    if (off > hi) {
+        return "μ moved " + format_short(off) + " from p's mean, past 1e6 × p's σ (" +
+               format_short(r.s_total) + ")";
+    }
+    return "";
+}
+
 // fit_steps after its arguments were checked.
-void run_steps(Evaluator& ev, Fit& fit, AdamState& state, Objective obj, const FitOptions& options,
-               int budget) {
+void run_steps(const Mixture& p, Evaluator& ev, Fit& fit, AdamState& state, Objective obj,
+               const FitOptions& options, int budget) {
     const int dim = fit.q.dim();
     const int n = param_count(dim);
     Vec theta = fit.q.params();
@@ -1275,11 +1327,24 @@ void run_steps(Evaluator& ev, Fit& fit, AdamState& state, Objective obj, const F
         fit.path.push_back(theta);
         fit.values.assign(1, cur.value);
     }
+    const MeaningfulRange range = meaningful_range(p);
+    const double start_value = fit.values.front();
+    const auto stop_diverged = [&](std::string why) {
+        fit.diverged = true;
+        fit.converged = false;
+        fit.divergence = std::move(why);
+    };
     for (int taken = 0;; ++taken) {
         if (!std::isfinite(cur.value) || !cur.grad.allFinite()) {
-            fit.diverged = true;
-            fit.converged = false;
-            return;
+            return stop_diverged("the objective or its gradient is not finite");
+        }
+        if (std::isfinite(start_value) &&
+            cur.value > kGrowthFactor * std::max(1.0, std::abs(start_value))) {
+            return stop_diverged("the objective grew from " + format_short(start_value) + " to " +
+                                 format_short(cur.value));
+        }
+        if (std::string why = out_of_range(fit.q, range); !why.empty()) {
+            return stop_diverged(std::move(why));
         }
         // Checked before every step, and after the last: a start at a stationary point (say the
         // symmetric one of a two-mode reverse fit) converges at 0 steps.
@@ -1302,19 +1367,13 @@ void run_steps(Evaluator& ev, Fit& fit, AdamState& state, Objective obj, const F
         }
         // No clamping of log σ: a θ (or, above, a value or gradient) that leaves the finite
         // numbers ends the run, flagged as diverged, rather than being quietly held in range.
-        if (!next.allFinite()) {
-            fit.diverged = true;
-            fit.converged = false;
-            return;
-        }
+        if (!next.allFinite()) return stop_diverged("a step left the finite numbers");
         // σ = exp(log σ) can overflow to inf or underflow to 0 while θ is finite: that is a
         // diverged run too, and the last good q is kept.
         const Gaussian next_q = from_params_unchecked(next, dim);
         const auto diag = next_q.chol.diagonal().array();
         if (!next_q.chol.allFinite() || !(diag > 1e-300).all() || !(diag < 1e300).all()) {
-            fit.diverged = true;
-            fit.converged = false;
-            return;
+            return stop_diverged("σ left the finite numbers");
         }
         theta = next;
         fit.q = next_q;
@@ -1351,7 +1410,7 @@ void fit_steps(const Mixture& p, Fit& fit, AdamState& state, Objective obj,
     validate(fit.q, fit.q.dim());
     Evaluator ev(p, quad);
     const int budget = std::min(steps, std::max(0, options.iterations - fit.iterations));
-    run_steps(ev, fit, state, obj, options, budget);
+    run_steps(p, ev, fit, state, obj, options, budget);
 }
 
 std::vector<Gaussian> restart_starts(const Mixture& p, const Gaussian& like, int count) {

@@ -109,3 +109,14 @@ TEST(KlState, NormalizeIsIdempotent) {
     EXPECT_THROW(apply_set(s, R"(kl.target=[{"weight":1,"mean":[0,0],"cov":[[1e300,0],[0,1]]}])"),
                  UserError);
 }
+
+// Issue 20: lr = 10 once reported diverged: false at σ = 1.6e-20 and KL = 3.7e40.
+TEST(KlReport, AFiniteButMeaninglessFitIsReportedDivergedWithItsReason) {
+    const Json r = kl_report({"kl.lr=10"});
+    for (const char* fit : {"forward", "reverse"}) {
+        EXPECT_TRUE(r[fit]["diverged"].get<bool>()) << fit;
+        EXPECT_FALSE(r[fit]["converged"].get<bool>()) << fit;
+        EXPECT_FALSE(r[fit]["divergence"].get<std::string>().empty()) << fit;
+    }
+    EXPECT_FALSE(kl_report({})["forward"].contains("divergence"));  // only when diverged
+}

@@ -739,6 +739,47 @@ TEST(KlFitSteps, GradientDescentWithAHugeStepDivergesAndSaysSo) {
     EXPECT_NEAR(g.q.cov()(0, 0), 9.49, 1e-6);
 }
 
+// Issue 20: finite numbers that mean nothing are divergence too, each criterion with its reason.
+TEST(KlFitSteps, LeavingTheMeaningfulRangeIsDivergenceEvenWhenFinite) {
+    const Mixture p = exam_target();  // smallest σ 0.7, overall σ sqrt(9 + 0.49) ≈ 3.08
+    const Quadrature quad(1, 256);
+    const FitOptions o = adam(100);
+    const Fit tiny = fit(p, gauss1(3.0, 1e-7), Objective::Reverse, o, quad);  // < 0.7e-6
+    EXPECT_TRUE(tiny.diverged);
+    EXPECT_EQ(tiny.iterations, 0);
+    EXPECT_NE(tiny.divergence.find("fell below 1e-6 × p's smallest σ (0.7)"), std::string::npos)
+        << tiny.divergence;
+    const Fit huge = fit(p, gauss1(0.0, 4e6), Objective::Forward, o, quad);  // > 3.08e6
+    EXPECT_TRUE(huge.diverged);
+    EXPECT_NE(huge.divergence.find("grew past 1e6 × p's σ (3.08)"), std::string::npos)
+        << huge.divergence;
+    const Fit far = fit(p, gauss1(5e6, 1.0), Objective::Reverse, o, quad);
+    EXPECT_TRUE(far.diverged);
+    EXPECT_NE(far.divergence.find("μ moved 5e+06 from p's mean"), std::string::npos)
+        << far.divergence;
+    // Just inside the range a fit runs (and is not flagged).
+    const Fit inside = fit(p, gauss1(3.0, 1e-6), Objective::Reverse, adam(1), quad);
+    EXPECT_FALSE(inside.diverged) << inside.divergence;
+    EXPECT_EQ(inside.divergence, "");
+}
+
+TEST(KlFitSteps, AnObjectiveGrowingAMillionfoldIsDivergence) {
+    // lr = 10: the first Adam step moves log σ by about 10, and the reverse KL of a q 2e4
+    // times too wide is ~1e8 against a start near 1 (the issue's 3.7e40 came later).
+    const Mixture p = exam_target();
+    FitOptions o = adam(500);
+    o.lr = 10;
+    const Fit f = fit(p, gauss1(0.5, 1.0), Objective::Reverse, o, Quadrature(1, 256));
+    ASSERT_TRUE(f.diverged);
+    EXPECT_FALSE(f.converged);
+    EXPECT_NE(f.divergence.find("the objective grew from"), std::string::npos) << f.divergence;
+    EXPECT_GT(f.values.back(), 1e6 * std::max(1.0, f.values.front()));
+    // The default step converges without a flag.
+    const Fit g = fit(p, gauss1(0.5, 1.0), Objective::Reverse, adam(2000), Quadrature(1, 256));
+    EXPECT_TRUE(g.converged);
+    EXPECT_FALSE(g.diverged);
+}
+
 //-----------------------------------------------------------------------------
 // Validation
 //-----------------------------------------------------------------------------

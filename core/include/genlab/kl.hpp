@@ -33,6 +33,7 @@
 #pragma once
 
 #include <Eigen/Core>
+#include <string>
 #include <vector>
 
 namespace genlab::kl {
@@ -165,7 +166,13 @@ struct Fit {
     std::vector<double> values;  // objective along the path
     int iterations = 0;          // steps taken
     bool converged = false;
-    bool diverged = false;  // a non-finite θ or objective stopped the run
+    // The run was stopped as diverged: a non-finite θ, objective or gradient; σ or μ leaving
+    // the meaningful range (σ outside [1e-6·s, 1e6·S] or |μ − E_p[x]| > 1e6·S, with s the
+    // smallest and S the overall standard deviation of p), where finite numbers no longer
+    // mean anything (lr = 10 once ended at σ = 1.6e-20 with KL = 3.7e40, "converged"); or
+    // the objective growing a millionfold over its start. `divergence` says which.
+    bool diverged = false;
+    std::string divergence;  // "" unless diverged: "σ = 1.6e-20 fell below 1e-6·0.7"
 };
 
 // Runs the optimizer from `start`; stops at convergence, divergence or options.iterations.
