@@ -499,10 +499,10 @@ Solved inverse_unchecked(const Layer& l, const Vec2& x, bool want_log_det = fals
             // ρ² + (α + β − R)ρ − αR = 0: its non-negative root, then z = z0 + (x − z0)·ρ/R.
             const Vec2 d = x - l.z0;
             const double R = d.norm();
-            if (R == 0) {
+            if (R == 0) {  // z0 is fixed; its log|det J| is taken below like any point's
                 out.z = l.z0;
                 out.ok = true;
-                return out;
+                break;
             }
             const double B = l.alpha + l.beta - R;
             const double root = std::hypot(B, 2 * std::sqrt(l.alpha * R));  // √(B² + 4αR)

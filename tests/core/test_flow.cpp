@@ -181,6 +181,23 @@ TEST(FlowLayer, RadialJacobianAtTheCentreIsTheLimit) {
     EXPECT_TRUE(std::isfinite(log_abs_det(edge, {1e-3, 0})));
 }
 
+// Issue 20: a probe exactly on z0 gave a null density on an invertible stack (the inverse
+// returned before taking log|det J|); the value is finite and continuous there.
+TEST(FlowDensity, AProbeExactlyOnARadialCentreHasItsFiniteDensity) {
+    Stack s;
+    s.layers = {Layer::radial({0.5, 0.5}, 1.0, 0.5)};
+    const auto at = log_density(s, {0.5, 0.5});
+    ASSERT_TRUE(at.has_value());
+    // det at the centre: (1 + β/α)² = 2.25; the base point is z0 itself.
+    EXPECT_NEAR(at->log_det, 2 * std::log(1.5), 1e-14);
+    EXPECT_EQ(at->base, Vec2(0.5, 0.5));
+    const double log_pu = -std::log(2 * M_PI) - 0.5 * (0.25 + 0.25);
+    EXPECT_NEAR(at->log_density, log_pu - 2 * std::log(1.5), 1e-14);
+    const auto near = log_density(s, {0.5 + 1e-9, 0.5});
+    ASSERT_TRUE(near.has_value());
+    EXPECT_NEAR(near->log_density, at->log_density, 1e-8);
+}
+
 TEST(FlowLayer, ReluJacobianAndFoldedLogDet) {
     const Layer l = Layer::relu(1.5, 2.0, -1.0);
     // Both coordinates active: diag(a·b).
