@@ -67,10 +67,12 @@ class ShellGui(unittest.TestCase):
             app.click_widget("toolbar.preset")
             item = "preset." + str(natural_order().index("kl_2d_two_modes.json"))
             app.wait_widget(item)
-            app.click_widget(item)
-            ui = app.wait_ui(lambda u: u["values"].get("question"))
             with open(os.path.join(PRESETS, "kl_2d_two_modes.json"), encoding="utf-8") as f:
                 preset = json.load(f)
+            app.click_widget(item)
+            # The combo's text follows one frame after the card (it was drawn before the pick).
+            ui = app.wait_ui(lambda u: u["values"].get("question") and
+                             u["values"]["toolbar.preset"] == preset["title"])
             self.assertEqual(ui["values"]["question"]["source"], preset["question"]["source"])
             self.assertEqual(ui["state"]["kl"]["dim"], 2)
             self.assertEqual(ui["values"]["toolbar.preset"], preset["title"])  # the combo's text
