@@ -1,5 +1,7 @@
 #include "flow_model.hpp"
 
+#include "format.hpp"
+
 #include <algorithm>
 #include <cmath>
 
@@ -146,6 +148,7 @@ FlowParams flow_params_from_json(const Json& state) {
     }
     p.samples = static_cast<int>(f.integer(flow_keys::samples));
     p.resolution = static_cast<int>(f.integer(flow_keys::resolution));
+    flow_check_work(p);
     return p;
 }
 
@@ -168,6 +171,27 @@ Json flow_params_to_json(const FlowParams& p) {
         {"show", p.show},
         {"samples", p.samples},
         {"resolution", p.resolution}};
+}
+
+double flow_work_units(const FlowParams& p) {
+    const double cells = static_cast<double>(p.resolution) * p.resolution + 256.0 * 256.0;
+    double units = 0;
+    for (const flow::Layer& l : p.stack.layers) {
+        units +=
+            (l.type == flow::Type::Sigmoidal ? static_cast<double>(l.sig_a.size()) + 4 : 1) * cells;
+    }
+    return units;
+}
+
+void flow_check_work(const FlowParams& p) {
+    const double units = flow_work_units(p);
+    if (units <= flow_keys::kFlowWorkBudget) return;
+    throw UserError("flow: this stack asks for " + format_g(units, 3) +
+                    " units of work (Σ over layers of a weight × (flow.resolution² + 256²); a "
+                    "sigmoidal layer weighs its components + 4, any other 1), over the budget of " +
+                    format_g(flow_keys::kFlowWorkBudget, 3) +
+                    " that keeps a frame within about a second; lower flow.resolution, or use "
+                    "fewer sigmoidal layers or fewer components in their a, b and w");
 }
 
 Json FlowModel::normalize(const Json& state) const {

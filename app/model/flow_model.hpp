@@ -28,6 +28,14 @@ inline constexpr NumberKey base_mean{"flow", "base.mean", -1e6, 1e6, 0};
 inline constexpr NumberKey base_std{"flow", "base.std", 1e-3, 1e6, 1};
 inline constexpr NumberKey view_extent{"flow", "view.extent", 0.01, 1000, 4};
 inline constexpr NumberKey probe{"flow", "probe", -1e6, 1e6, 0.5};
+// The work a state asks for, checked when it is set (issue 20: every accepted state draws its
+// first frame within 2 s). Only sigmoidal layers cost much: each inverse of one solves a
+// monotone equation over its components, at every cell of the density grid and of the 256²
+// mass grid. Units: Σ over layers of a weight (sigmoidal: components + 4; any other: 1) ×
+// (resolution² + 256²). Measured here: 32 sigmoidal layers × 16 components at resolution 256
+// were 8.4e7 units and 17 s; 2 of them with 30 planar layers 9.2e6 units and 1.8 s (~0.2 µs
+// a unit), so the budget of 6e6 is about 1.2 s.
+inline constexpr double kFlowWorkBudget = 6e6;
 inline constexpr IntKey upto{"flow", "upto", -1, kFlowMaxLayers, -1};
 inline constexpr IntKey samples{"flow", "samples", 0, 20000, 500, Scale::Log};
 inline constexpr IntKey resolution{"flow", "resolution", 16, 256, 96};
@@ -35,6 +43,11 @@ inline constexpr IntKey resolution{"flow", "resolution", 16, 256, 96};
 
 // The names `show` may list.
 const std::vector<std::string>& flow_show_names();
+
+struct FlowParams;
+double flow_work_units(const FlowParams& p);
+// Throws UserError naming the keys to lower when flow_work_units(p) > kFlowWorkBudget.
+void flow_check_work(const FlowParams& p);
 
 struct FlowParams {
     flow::Stack stack;

@@ -1,5 +1,7 @@
 #include "gan_model.hpp"
 
+#include "format.hpp"
+
 #include <cmath>
 
 #include "fields.hpp"
@@ -126,7 +128,29 @@ GanParams gan_params_from_json(const Json& state) {
     } catch (const std::invalid_argument& e) {
         throw UserError(e.what());
     }
+    gan_check_work(p);
     return p;
+}
+
+double gan_work_units(const GanParams& p) {
+    const double per_run = static_cast<double>(p.steps) *
+                           (p.sim.method == gan::Method::Alternating ? p.sim.n_critic : 1);
+    return per_run * (1 + static_cast<double>(p.extra_starts.size()) / 16);
+}
+
+void gan_check_work(const GanParams& p) {
+    const double units = gan_work_units(p);
+    if (units <= kGanWorkBudget) return;
+    throw UserError(
+        "gan: " + std::to_string(p.steps) + " steps" +
+        (p.sim.method == gan::Method::Alternating ? " × n_critic " + std::to_string(p.sim.n_critic)
+                                                  : std::string()) +
+        " with " + std::to_string(p.extra_starts.size()) + " extra starts is " +
+        format_g(units, 3) +
+        " units of work (steps × n_critic × (1 + extra starts / 16)), over the budget of " +
+        format_g(kGanWorkBudget, 3) +
+        " that keeps a change within about a second; lower gan.steps, gan.n_critic or "
+        "the number of gan.extra_starts");
 }
 
 Json gan_params_to_json(const GanParams& p) {

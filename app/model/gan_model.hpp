@@ -37,6 +37,16 @@ struct GanParams {
     std::vector<gan::State> extra_starts;
 };
 
+// The work a state asks for, checked when it is set (issue 20: every accepted state draws its
+// first frame within 2 s). Units: the steps of one run (× n_critic when alternating) for the
+// main path and the γ = 0 reference, plus 1/16 of that per extra start (they are integrated
+// together, vectorized). Measured here: 1e5 steps × n_critic 100 took 2 s alone and 24 s with
+// 200 extra starts, so the budget of 6e6 is about 1.2 s.
+inline constexpr double kGanWorkBudget = 6e6;
+double gan_work_units(const GanParams& p);
+// Throws UserError naming the keys to lower when gan_work_units(p) > kGanWorkBudget.
+void gan_check_work(const GanParams& p);
+
 // `state` must be normalized (GanModel::normalize).
 GanParams gan_params_from_json(const Json& state);
 Json gan_params_to_json(const GanParams& params);

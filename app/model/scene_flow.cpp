@@ -113,6 +113,9 @@ void FlowScene::set_base(const flow::Vec2& mean, const flow::Vec2& std) {
 void FlowScene::set_layer(int k, const flow::Layer& l) {
     layer(k);  // exists
     flow_validate_layer(l, k);
+    FlowParams next = p_;
+    next.stack.layers[static_cast<size_t>(k)] = l;
+    flow_check_work(next);
     p_.stack.layers[static_cast<size_t>(k)] = l;
     stack_changed();
     inv_dirty_ = true;
@@ -123,6 +126,9 @@ void FlowScene::add_layer(const std::string& type) {
     if (layer_count() >= kFlowMaxLayers)
         throw UserError("flow.layers must be a list of at most " + std::to_string(kFlowMaxLayers) +
                         " layers");
+    FlowParams next = p_;
+    next.stack.layers.push_back(flow_default_layer(type));
+    flow_check_work(next);
     p_.stack.layers.push_back(flow_default_layer(type));
     p_.upto = -1;
     scrub_ = layer_count();
@@ -190,6 +196,9 @@ void FlowScene::set_samples(int n) {
 void FlowScene::set_resolution(int n) {
     check_int(n, flow_keys::resolution);
     if (p_.resolution == n) return;
+    FlowParams next = p_;
+    next.resolution = n;
+    flow_check_work(next);
     p_.resolution = n;
     density_dirty_ = true;
     touch();

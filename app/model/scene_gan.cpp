@@ -137,6 +137,9 @@ void GanScene::set_loss(gan::Loss loss) {
 
 void GanScene::set_method(gan::Method method) {
     if (method == p_.sim.method) return;
+    GanParams next = p_;
+    next.sim.method = method;
+    gan_check_work(next);
     p_.sim.method = method;
     changed();
 }
@@ -144,6 +147,9 @@ void GanScene::set_method(gan::Method method) {
 void GanScene::set_n_critic(int n) {
     n = checked(gan_keys::n_critic, n);
     if (n == p_.sim.n_critic) return;
+    GanParams next = p_;
+    next.sim.n_critic = n;
+    gan_check_work(next);
     p_.sim.n_critic = n;
     changed();
 }
@@ -164,8 +170,11 @@ void GanScene::set_gamma(double gamma) {
 
 void GanScene::set_steps(int steps) {
     steps = checked(gan_keys::steps, steps);
-    shown_ = steps;
     if (steps == p_.steps) return;
+    GanParams next = p_;
+    next.steps = steps;
+    gan_check_work(next);
+    shown_ = steps;
     p_.steps = steps;
     changed();
 }
@@ -192,6 +201,9 @@ bool GanScene::add_extra_start(GanPoint w) {
     const gan::State s = plane().lift(w, gan::equilibrium(p_.sim));
     gan_check_start(s, p_.sim.system,
                     "gan.extra_starts[" + std::to_string(p_.extra_starts.size()) + "]");
+    GanParams next = p_;
+    next.extra_starts.push_back(s);
+    gan_check_work(next);
     p_.extra_starts.push_back(s);
     changed();
     return true;

@@ -4,6 +4,9 @@
 #include <cmath>
 
 #include "errors.hpp"
+#include "flow_layers.hpp"
+#include "flow_model.hpp"
+#include "scene_flow.hpp"
 #include "state.hpp"
 
 using namespace genlab;
@@ -78,4 +81,44 @@ TEST(FlowState, LayerErrorsNameTheKey) {
         }
     }
     EXPECT_EQ(s, before);
+}
+
+// Issue 20: 32 sigmoidal layers × 16 components at resolution 256 took 95 s to a first frame.
+TEST(FlowWorkBudget, TooMuchWorkIsRefusedNamingTheKeysAndTheSceneKeepsItsState) {
+    Json sig = Json::parse(R"({"type": "sigmoidal", "a": [], "b": [], "w": []})");
+    for (int i = 0; i < 16; ++i) {
+        sig["a"].push_back(1.5);
+        sig["b"].push_back(-2 + 0.25 * i);
+        sig["w"].push_back(1.0 / 16);
+    }
+    Json s = default_state();
+    s["panel"] = "flow";
+    s["flow"]["layers"] = Json::array();
+    for (int i = 0; i < 32; ++i) s["flow"]["layers"].push_back(sig);
+    s["flow"]["resolution"] = 256;
+    std::string error;
+    try {
+        make_report(s);
+    } catch (const UserError& e) {
+        error = e.what();
+    }
+    for (const char* key : {"flow.resolution", "sigmoidal", "8.39e+07", "budget of 6e+06"}) {
+        EXPECT_NE(error.find(key), std::string::npos) << key << " in: " << error;
+    }
+    // Two such layers and five planar ones: (2·20 + 5)·(256² + 256²) = 5.9e6, accepted.
+    s["flow"]["layers"] = Json::array({sig, sig});
+    for (int i = 0; i < 5; ++i)
+        s["flow"]["layers"].push_back(flow_layer_to_json(flow_default_layer("planar")));
+    EXPECT_NO_THROW(make_report(s));
+    FlowScene scene;
+    scene.set_state(FlowModel().normalize(s["flow"]));
+    const Json before = scene.state();
+    EXPECT_THROW(scene.add_layer("sigmoidal"), UserError);
+    const flow::Layer sigmoidal = scene.layer(0);
+    EXPECT_THROW(scene.set_layer(2, sigmoidal), UserError);  // a planar one made sigmoidal
+    EXPECT_EQ(scene.state(), before);
+    EXPECT_NO_THROW(scene.set_resolution(64));   // a smaller grid costs less:
+    EXPECT_NO_THROW(scene.add_layer("planar"));  // (40 + 6)·(64² + 256²) = 3.2e6
+    EXPECT_THROW(scene.set_resolution(256), UserError);  // 46·(256² + 256²) = 6.03e6
+    EXPECT_EQ(scene.params().resolution, 64);
 }

@@ -5,6 +5,8 @@
 #include <cmath>
 
 #include "errors.hpp"
+#include "gan_model.hpp"
+#include "scene_gan.hpp"
 #include "state.hpp"
 
 using namespace genlab;
@@ -103,4 +105,36 @@ TEST(GanState, BadValuesNameTheKey) {
     for (int i = 0; i < 201; ++i) many.push_back({0.1, 0.0, 0.1});
     EXPECT_THROW(apply_set(s, "gan.extra_starts=" + many.dump()), UserError);
     EXPECT_EQ(s, before);
+}
+
+// Issue 20: a state within every key's range took 16 s to its first frame. The work budget
+// refuses it at validation, naming the keys to lower, and a scene setter refuses the same.
+TEST(GanWorkBudget, TooMuchWorkIsRefusedNamingTheKeysAndTheSceneKeepsItsState) {
+    Json s = default_state();
+    s["panel"] = "gan";
+    s["gan"]["method"] = "alternating";
+    s["gan"]["steps"] = 100000;
+    s["gan"]["n_critic"] = 100;
+    std::string error;
+    try {
+        make_report(s);
+    } catch (const UserError& e) {
+        error = e.what();
+    }
+    for (const char* key : {"gan.steps", "gan.n_critic", "gan.extra_starts", "1e+07"}) {
+        EXPECT_NE(error.find(key), std::string::npos) << key << " in: " << error;
+    }
+    s["gan"]["n_critic"] = 60;  // 6e6 units: the budget itself is accepted
+    EXPECT_NO_THROW(make_report(s));
+    GanScene scene;
+    scene.set_state(GanModel().normalize(s["gan"]));
+    const Json before = scene.state();
+    EXPECT_THROW(scene.set_n_critic(61), UserError);
+    EXPECT_THROW(scene.add_extra_start({0.1, 0.2}), UserError);
+    EXPECT_EQ(scene.state(), before);
+    // Simultaneous updates ignore n_critic: the same numbers are cheap there.
+    EXPECT_NO_THROW(scene.set_method(gan::Method::Simultaneous));
+    EXPECT_NO_THROW(scene.set_n_critic(100));
+    EXPECT_THROW(scene.set_method(gan::Method::Alternating), UserError);
+    EXPECT_EQ(scene.params().sim.method, gan::Method::Simultaneous);
 }
