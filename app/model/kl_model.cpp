@@ -194,7 +194,28 @@ KlParams kl_params_from_json(const Json& state) {
     } catch (const std::invalid_argument& e) {
         throw UserError(e.what());
     }
+    kl_check_work(p);
     return p;
+}
+
+double kl_work_units(const KlParams& p) {
+    const double per_node = (static_cast<double>(p.target.size()) + 1) * p.dim * p.dim;
+    const double nodes = p.dim == 1 ? 2048 : 96 * 96, coarse = p.dim == 1 ? 256 : 24 * 24;
+    const double fits = p.family == "none" ? 2 : 3;
+    const double iterations = p.options.iterations;
+    return iterations * fits * nodes * per_node +
+           2 * 7 * std::min(iterations, 1500.0) * coarse * per_node;
+}
+
+void kl_check_work(const KlParams& p) {
+    const double units = kl_work_units(p);
+    if (units <= kKlWorkBudget) return;
+    throw UserError("kl: fitting this state to its end is " + format_g(units, 3) +
+                    " units of work (iterations × fits × quadrature nodes × (components + 1) × "
+                    "dim²), over the budget of " +
+                    format_g(kKlWorkBudget, 3) +
+                    " that keeps a report within about two seconds; lower kl.iterations, use "
+                    "fewer kl.target components, kl.dim 1, or kl.family none");
 }
 
 Json kl_params_to_json(const KlParams& p) {

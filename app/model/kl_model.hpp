@@ -53,6 +53,17 @@ struct KlParams {
 
 constexpr int kKlMaxComponents = 8;
 
+// The work a state asks of `--report` and `--screenshot`, which run every fit to its end (the
+// GUI fits live within a per-frame budget). Units: iterations × fits × quadrature nodes
+// (1-D 2048, 2-D 96²) × (components + 1) × dim², plus the restarts of both landscapes
+// (7 each, at most 1500 iterations, on the coarse grid: 256 or 24²). Measured here: 2-D,
+// 8 components, 1e5 iterations, three fits were 1e11 units and 108 s (~1.1 ns a unit), so
+// the budget of 1.5e9 is about 1.6 s.
+inline constexpr double kKlWorkBudget = 1.5e9;
+double kl_work_units(const KlParams& p);
+// Throws UserError naming the keys to lower when kl_work_units(p) > kKlWorkBudget.
+void kl_check_work(const KlParams& p);
+
 // `state` must be normalized (KlModel::normalize).
 KlParams kl_params_from_json(const Json& state);
 Json kl_params_to_json(const KlParams& params);

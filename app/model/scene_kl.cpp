@@ -201,6 +201,9 @@ void KlScene::add_mode() {
     if (static_cast<int>(params_.target.size()) >= kKlMaxComponents) return;
     kl::Component c = params_.target.back();
     c.mean[0] = clamp_to(kl_keys::target_mean, c.mean[0] + 2.5 * std::sqrt(c.cov(0, 0)));
+    KlParams next = params_;
+    next.target.push_back(c);
+    kl_check_work(next);
     params_.target.push_back(c);
     refit(true);
     home_ = home_view();
@@ -219,6 +222,9 @@ void KlScene::set_lr(double lr) {
 
 void KlScene::set_iterations(int iterations) {
     check(kl_keys::iterations, iterations);
+    KlParams next = params_;
+    next.options.iterations = iterations;
+    kl_check_work(next);
     params_.options.iterations = iterations;
     refit(false);
 }
@@ -263,6 +269,9 @@ void KlScene::set_mean_field(bool mean_field) {
 void KlScene::set_family(const std::string& family) {
     check_word("family", family, {"none", "js", "alpha"});
     if (family == params_.family) return;
+    KlParams next = params_;
+    next.family = family;
+    kl_check_work(next);
     params_.family = family;
     refit(false, /*landscapes=*/false);
 }

@@ -4,6 +4,8 @@
 #include <cmath>
 
 #include "errors.hpp"
+#include "kl_model.hpp"
+#include "scene_kl.hpp"
 #include "state.hpp"
 
 using namespace genlab;
@@ -119,4 +121,32 @@ TEST(KlReport, AFiniteButMeaninglessFitIsReportedDivergedWithItsReason) {
         EXPECT_FALSE(r[fit]["divergence"].get<std::string>().empty()) << fit;
     }
     EXPECT_FALSE(kl_report({})["forward"].contains("divergence"));  // only when diverged
+}
+
+// Issue 20: --report fits every fit to its end; 2-D, 8 components, 1e5 iterations and a third
+// fit took 108 s. The budget refuses it naming the keys; the scene's setters refuse the same.
+TEST(KlWorkBudget, TooMuchWorkIsRefusedNamingTheKeysAndTheSceneKeepsItsState) {
+    std::string error;
+    try {
+        kl_report({"kl.dim=2", "kl.iterations=100000", "kl.family=alpha",
+                   R"(kl.target=[{"weight":1,"mean":[0,0],"std":[1,1]},
+                                 {"weight":1,"mean":[3,0],"std":[1,1]}])"});
+    } catch (const UserError& e) {
+        error = e.what();
+    }
+    for (const char* key : {"kl.iterations", "kl.target", "kl.dim", "kl.family", "budget"}) {
+        EXPECT_NE(error.find(key), std::string::npos) << key << " in: " << error;
+    }
+    // 1-D at the largest iteration count, two fits: 1e5·2·2048·3 + restarts = 1.24e9, accepted.
+    KlScene scene;
+    Json s = scene.state();
+    s["iterations"] = 100000;
+    scene.set_state(KlModel().normalize(s));
+    const Json before = scene.state();
+    EXPECT_THROW(scene.set_family("js"), UserError);  // a third fit: 1.8e9
+    EXPECT_THROW(scene.add_mode(), UserError);        // a third component: 1.6e9
+    EXPECT_EQ(scene.state(), before);
+    EXPECT_NO_THROW(scene.set_iterations(50000));
+    EXPECT_NO_THROW(scene.set_family("js"));
+    EXPECT_THROW(scene.set_iterations(100000), UserError);
 }
