@@ -313,16 +313,14 @@ class GanView : public PanelView {
         ImGui::TextUnformatted("eigenvalues of J (flow):");
         for (const auto& c : scene_->eigenvalues_flow(GanSide::Main))
             ImGui::BulletText("%s", complex_text(c).c_str());
-        const double radius = scene_->spectral_radius_map();
-        const double max_re = scene_->max_real_flow();
-        if (flow) {
-            stability_text(max_re < -1e-12, "max Re λ = " + format_g(max_re, 4) +
-                                                (max_re < -1e-12 ? " < 0" : " ≥ 0"));
-        } else {
-            ImGui::Text("one-step map: spectral radius %s", format_g(radius, 5).c_str());
-            stability_text(radius < 1 - 1e-12, "max |λ| = " + format_g(radius, 5) +
-                                                   (radius < 1 - 1e-12 ? " < 1" : " ≥ 1"));
+        if (!flow) {
+            ImGui::Text("one-step map: spectral radius %s",
+                        format_g(scene_->spectral_radius_map(), 5).c_str());
         }
+        const GanScene::Stability verdict = scene_->stability();
+        ImGui::TextColored(verdict.stable ? palette::kOkText : palette::kWarnText, "%s: %s",
+                           verdict.stable ? "locally stable" : "not asymptotically stable",
+                           verdict.why.c_str());
         ImGui::Separator();
         const GanScene::Now now = scene_->now();
         ImGui::Text("step %d of %d", now.step, params().steps);
@@ -340,11 +338,6 @@ class GanView : public PanelView {
             ImGui::TextColored(palette::kErrorText, "diverged at step %d", t.diverged_at);
             mark_item("gan.diverged");
         }
-    }
-
-    static void stability_text(bool stable, const std::string& why) {
-        ImGui::TextColored(stable ? palette::kOkText : palette::kWarnText, "%s: %s",
-                           stable ? "locally stable" : "not asymptotically stable", why.c_str());
     }
 
     //-------------------------------------------------------------------------

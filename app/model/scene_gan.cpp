@@ -6,6 +6,8 @@
 // [SECTION] Report and CSV
 #include "scene_gan.hpp"
 
+#include "format.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <sstream>
@@ -367,6 +369,17 @@ double GanScene::max_real_flow() const {
     return max_re;
 }
 
+GanScene::Stability GanScene::stability() const {
+    if (p_.sim.method == gan::Method::Flow) {
+        const double max_re = max_real_flow();
+        const bool stable = max_re < -1e-12;
+        return {stable, "max Re λ = " + format_g(max_re, 4) + (stable ? " < 0" : " ≥ 0")};
+    }
+    const double radius = spectral_radius_map();
+    const bool stable = radius < 1 - 1e-12;
+    return {stable, "max |λ| = " + format_g(radius, 5) + (stable ? " < 1" : " ≥ 1")};
+}
+
 GanPlane GanScene::plane() const {
     if (p_.sim.system == gan::System::Bilinear) return {1, 0, "g (generator)", "d (critic)"};
     if (p_.plane == "theta-psi1") return {2, 1, "θ (generator)", "ψ1 (critic offset)"};
@@ -451,7 +464,7 @@ bool GanScene::tick(double dt, double speed) {
 //-----------------------------------------------------------------------------
 
 Json GanScene::report() {
-    update_runs(false);
+    update_runs(false);  // the runs, the spectra and the sweep, none deferred
     const gan::Trajectory& t = run(GanSide::Main);
     const gan::State& end = t.states.back();
     Json extra = Json::array();
@@ -461,11 +474,33 @@ Json GanScene::report() {
                          {"diverged", e.diverged},
                          {"diverged_at", e.diverged ? Json(e.diverged_at) : Json(nullptr)}});
     }
+    // The left plot: the same start without the penalty (dirac) or the continuous flow.
+    const gan::Params ref = reference_params();
+    const gan::Trajectory& r = run(GanSide::Reference);
+    const gan::State& ref_end = r.states.back();
+    Json reference = {{"method", gan::to_string(ref.method)},
+                      {"gamma", ref.gamma},
+                      {"lr", ref.lr},
+                      {"steps_run", r.steps_run()},
+                      {"trajectory_end", state_json(ref_end)},
+                      {"distance_to_equilibrium", finite_or_null((ref_end - eq_).norm())},
+                      {"diverged", r.diverged},
+                      {"diverged_at", r.diverged ? Json(r.diverged_at) : Json(nullptr)},
+                      {"eigenvalues_flow", complex_list_json(eigenvalues_flow(GanSide::Reference))},
+                      {"eigenvalues_map", complex_list_json(eigenvalues_map(GanSide::Reference))}};
+    Json sweep = Json::array();
+    for (const gan::SweepPoint& point : sweep_) {
+        sweep.push_back(
+            {{"gamma", point.gamma}, {"eigenvalues", complex_list_json(point.eigenvalues)}});
+    }
+    const Stability verdict = stability();
     return Json{{"equilibrium", state_json(eq_)},
                 {"jacobian", matrix_json(jacobian_)},
                 {"eigenvalues_flow", complex_list_json(eigenvalues_flow(GanSide::Main))},
                 {"eigenvalues_map", complex_list_json(eigenvalues_map(GanSide::Main))},
                 {"spectral_radius_map", spectral_radius_map()},
+                {"stable", verdict.stable},
+                {"stability", verdict.why},
                 {"trajectory_end", state_json(end)},
                 {"steps_run", t.steps_run()},
                 {"diverged", t.diverged},
@@ -473,7 +508,9 @@ Json GanScene::report() {
                 {"distance_to_equilibrium", finite_or_null((end - eq_).norm())},
                 {"conserved_start", gan::conserved_quantity(p_.sim.system, p_.start)},
                 {"conserved_end", finite_or_null(gan::conserved_quantity(p_.sim.system, end))},
-                {"extra_trajectories", extra}};
+                {"extra_trajectories", extra},
+                {"reference", reference},
+                {"gamma_sweep", sweep}};
 }
 
 std::string GanScene::csv() {

@@ -147,6 +147,14 @@ class GanScene : public Scene {
     }
     double spectral_radius_map() const;  // of the main run's step map
     double max_real_flow() const;        // max Re λ of the main run's J
+    // Local stability of the main run at the equilibrium: the flow's max Re λ < 0, or the step
+    // map's spectral radius < 1 (each with a 1e-12 margin), and why in words ("max |λ| =
+    // 0.98615 < 1"). The panel and the report both read it.
+    struct Stability {
+        bool stable = false;
+        std::string why;
+    };
+    Stability stability() const;
     const std::vector<gan::SweepPoint>& sweep() const { return sweep_; }
 
     // The phase plane the plots show (the system's, or the chosen one of the 3-D system).

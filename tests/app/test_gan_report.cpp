@@ -2,6 +2,7 @@
 // starts remapped between systems, divergence reported, and bad values refused.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "errors.hpp"
@@ -137,4 +138,56 @@ TEST(GanWorkBudget, TooMuchWorkIsRefusedNamingTheKeysAndTheSceneKeepsItsState) {
     EXPECT_NO_THROW(scene.set_n_critic(100));
     EXPECT_THROW(scene.set_method(gan::Method::Alternating), UserError);
     EXPECT_EQ(scene.params().sim.method, gan::Method::Simultaneous);
+}
+
+namespace {
+Json gan_report_of(const std::vector<std::string>& sets) {
+    Json s = default_state();
+    s["panel"] = "gan";
+    for (const std::string& set : sets) apply_set(s, set);
+    return make_report(s)["gan"];
+}
+}  // namespace
+
+// Issue 12: everything the panel shows is in the report: the left (reference) run, the γ
+// sweep, and the stability verdict, each against seed 002 Q5.
+TEST(GanReport, HoldsTheReferenceRunTheSweepAndTheVerdict) {
+    const Json r = gan_report_of({"gan.method=flow", "gan.gamma=1", "gan.lr=0.05"});
+    // The reference is the same flow without R1: eigenvalues {−1/2, ±i/2} (Q5.3).
+    const Json& ref = r["reference"];
+    EXPECT_EQ(ref["gamma"], 0.0);
+    EXPECT_EQ(ref["method"], "flow");
+    std::vector<std::pair<double, double>> eig;
+    for (const Json& c : ref["eigenvalues_flow"]) eig.emplace_back(c[0], c[1]);
+    std::sort(eig.begin(), eig.end());
+    ASSERT_EQ(eig.size(), 3u);
+    EXPECT_NEAR(eig[0].first, -0.5, 1e-12);
+    EXPECT_NEAR(eig[1].second, -0.5, 1e-12);
+    EXPECT_NEAR(eig[2].second, 0.5, 1e-12);
+    // Without damping ψ0² + θ² is conserved, so the reference stays at distance ≈ √2 from
+    // (0, 0, 0) (ψ1 decays); with γ = 1 the main run is damped towards it.
+    EXPECT_NEAR(ref["distance_to_equilibrium"].get<double>(), std::sqrt(2.0), 0.05);
+    EXPECT_LT(r["distance_to_equilibrium"].get<double>(), 0.2);
+    // The sweep: γ from 0 to 3; at γ = 1 every eigenvalue is −1/2 (critical damping, Q5.6).
+    const Json& sweep = r["gamma_sweep"];
+    ASSERT_GE(sweep.size(), 3u);
+    EXPECT_EQ(sweep.front()["gamma"], 0.0);
+    EXPECT_EQ(sweep.back()["gamma"], 3.0);
+    bool saw_critical = false;
+    for (const Json& point : sweep) {
+        if (std::abs(point["gamma"].get<double>() - 1.0) > 1e-12) continue;
+        saw_critical = true;
+        for (const Json& c : point["eigenvalues"]) {
+            EXPECT_NEAR(c[0].get<double>(), -0.5, 1e-6);
+            EXPECT_NEAR(c[1].get<double>(), 0.0, 1e-3);
+        }
+    }
+    EXPECT_TRUE(saw_critical);
+    EXPECT_TRUE(r["stable"].get<bool>());
+    EXPECT_EQ(r["stability"], "max Re λ = -0.5 < 0");
+    // Simultaneous GDA without R1 on the bilinear game: |λ| = √(1 + lr²) > 1 (seed 000 Q6).
+    const Json b = gan_report_of({"gan.system=bilinear", "gan.method=simultaneous", "gan.lr=0.1"});
+    EXPECT_FALSE(b["stable"].get<bool>());
+    EXPECT_EQ(b["stability"], "max |λ| = 1.005 ≥ 1");
+    EXPECT_NEAR(b["spectral_radius_map"].get<double>(), std::sqrt(1.01), 1e-12);
 }

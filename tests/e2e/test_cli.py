@@ -2,12 +2,13 @@
 with exit status 2 that write nothing, no-display failures, and screenshots under Xvfb."""
 import json
 import stat
+import subprocess
 import threading
 import os
 import tempfile
 import unittest
 
-from harness import XServer, read_png, pixel, run_cli, count_distinct_colors
+from harness import XServer, genlab_bin, read_png, pixel, run_cli, count_distinct_colors
 
 PRESETS = os.path.join(os.path.dirname(__file__), "..", "..", "assets", "presets")
 
@@ -180,6 +181,19 @@ class OutputPaths(unittest.TestCase):
             self.assertEqual(rc, 0, err)
             self.assertEqual(json.loads(got[0])["panel"], "kl")
             self.assertTrue(stat.S_ISFIFO(os.stat(fifo).st_mode), "the FIFO was replaced")
+
+    def test_screenshot_to_a_stream_and_to_a_directory(self):
+        with XServer() as x, tempfile.TemporaryDirectory() as d:
+            r = subprocess.run([genlab_bin(), "--panel", "kl", "--size", "64x48",
+                                "--screenshot", "/dev/stdout"],
+                               env=dict(os.environ, DISPLAY=x.display), capture_output=True,
+                               timeout=120)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(r.stdout[:8], b"\x89PNG\r\n\x1a\n")  # the picture, streamed
+            rc, _, err = run_cli(["--screenshot", d, "--size", "64x48"], display=x)
+            self.assertEqual(rc, 2, err)
+            self.assertIn("is a directory", err)
+            self.assertEqual(os.listdir(d), [])
 
     def test_size_is_digits_x_digits(self):
         for size in ("99999999999x10", " 12x10", "+12x10", "12x10x", "12x", "0x10", "8193x10"):

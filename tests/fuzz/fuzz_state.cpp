@@ -2,7 +2,8 @@
 // `--set KEY=VALUE` arguments. Build with the `sanitize` preset; run with scripts/fuzz.sh.
 //
 // Input: a state document, optionally followed by a NUL byte and `--set` assignments, one
-// per line:   {"version": 1, "gan": {...}}\0gan.gamma=0.5\nrf.masks=A,B
+// per line, and optionally by another NUL and command-line arguments, one per line:
+//   {"version": 1, "gan": {...}}\0gan.gamma=0.5\nrf.masks=A,B\0--size\n12x10\n--report\nx
 //
 // For every input it checks the contracts of app/model/state.hpp:
 //   - bad input is a UserError (any other exception, or a crash, is a finding), and a
@@ -11,6 +12,9 @@
 //   - every panel's model simulates it (report and CSV) and the report can be written;
 //   - save (dump_document) and load again (parse_document + merge_document into the
 //     defaults) give back an equal state.
+//   - the command line (parse_cli, which touches no file) never throws: it returns an exit
+//     status, or fills Options whose --size is within 1..8192 per side and whose --report
+//     and --screenshot paths, when given, are not empty and not the same.
 // Any broken contract aborts, so libFuzzer keeps the input as a crash.
 #include <algorithm>
 #include <array>
@@ -20,6 +24,9 @@
 #include <functional>
 #include <string>
 
+#include <vector>
+
+#include "cli.hpp"
 #include "errors.hpp"
 #include "state.hpp"
 
@@ -109,6 +116,61 @@ void save_and_load_again(const Json& state) {
     if (loaded != state) fail("save + load changed the state", state, loaded);
 }
 
+// --help and --keys print a page each: left out, they only slow the run down.
+void parse_command_line(const std::string& lines) {
+    std::vector<std::string> args{"genlab"};
+    size_t start = 0;
+    while (start <= lines.size()) {
+        const size_t end = std::min(lines.find('\n', start), lines.size());
+        args.push_back(lines.substr(start, end - start));
+        start = end + 1;
+    }
+    for (const std::string& a : args) {
+        if (a.rfind("--h", 0) == 0 || a.rfind("-h", 0) == 0 || a.rfind("--k", 0) == 0 ||
+            a.rfind("--v", 0) == 0) {
+            return;
+        }
+    }
+    std::vector<char*> argv;
+    for (std::string& a : args) argv.push_back(a.data());
+    Options options;
+    int code = 0;
+    try {
+        code = parse_cli(static_cast<int>(argv.size()), argv.data(), options);
+    } catch (const std::exception& e) {
+        fail("parse_cli threw", Json(e.what()), Json(lines));
+    }
+    if (code >= 0) return;
+    if (options.width < 1 || options.width > kMaxImageSide || options.height < 1 ||
+        options.height > kMaxImageSide) {
+        fail("parse_cli accepted a --size out of range", Json(lines),
+             Json::array({options.width, options.height}));
+    }
+    // The size accepted is the one written: "4294967297x10" once wrapped to 1×10.
+    size_t last = 0;  // the last --size is the one CLI11 keeps, if it accepts several
+    for (size_t i = 1; i + 1 < args.size(); ++i) {
+        if (args[i] == "--size") last = i;
+    }
+    if (last > 0) {
+        const std::string& text = args[last + 1];
+        const size_t x = text.find_first_of("xX");
+        const auto digits = [](const std::string& t) {
+            return !t.empty() && t.size() < 7 &&
+                   t.find_first_not_of("0123456789") == std::string::npos;
+        };
+        if (x == std::string::npos || !digits(text.substr(0, x)) || !digits(text.substr(x + 1)) ||
+            std::stoi(text.substr(0, x)) != options.width ||
+            std::stoi(text.substr(x + 1)) != options.height) {
+            fail("parse_cli accepted a --size other than the one written", Json(text),
+                 Json::array({options.width, options.height}));
+        }
+    }
+    if (!options.report.empty() && options.report != "-" && options.report == options.screenshot) {
+        fail("parse_cli accepted one path for --report and --screenshot", Json(lines),
+             Json(options.report));
+    }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, size_t size) {
@@ -120,10 +182,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, size_t size) {
     all_or_nothing(state, "a rejected document changed the state", [&] {
         merge_document(state, parse_document(document, "fuzz.json"), "fuzz.json");
     });
+    const size_t cli_nul = nul == std::string::npos ? nul : input.find('\0', nul + 1);
+    if (cli_nul != std::string::npos) parse_command_line(input.substr(cli_nul + 1));
+    const size_t sets_end = cli_nul == std::string::npos ? input.size() : cli_nul;
     if (nul != std::string::npos) {
         size_t start = nul + 1;
-        while (start <= input.size()) {
-            const size_t end = std::min(input.find('\n', start), input.size());
+        while (start <= sets_end) {
+            const size_t end = std::min(input.find('\n', start), sets_end);
             const std::string assignment = input.substr(start, end - start);
             all_or_nothing(state, "a rejected --set changed the state",
                            [&] { apply_set(state, assignment); });
