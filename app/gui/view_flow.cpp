@@ -286,7 +286,19 @@ class FlowView : public PanelView {
             if (ImGui::Checkbox(what == "logdet" ? "log|det J|" : what.c_str(), &on))
                 scene_->set_show(what, on);
             mark_item("flow.show." + what);
-            if (what != "samples") ImGui::SameLine();
+            // Wrap before a box that would not fit (the last one was cut at 1024 px).
+            const auto& names = flow_show_names();
+            const auto next = std::find(names.begin(), names.end(), what) + 1;
+            if (next != names.end()) {
+                const std::string label = *next == "logdet" ? "log|det J|" : *next;
+                const float need = ImGui::GetFrameHeight() + ImGui::GetStyle().ItemInnerSpacing.x +
+                                   ImGui::CalcTextSize(label.c_str()).x +
+                                   ImGui::GetStyle().ItemSpacing.x;
+                if (ImGui::GetItemRectMax().x + need <=
+                    ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x) {
+                    ImGui::SameLine();
+                }
+            }
         }
         ImGui::SetNextItemWidth(ImGui::GetFontSize() * 10);
         int samples = p.samples;
@@ -327,6 +339,10 @@ class FlowView : public PanelView {
             ImGui::Text("  log p(x) = %s", format_g(r->log_density, 5).c_str());
             ImGui::Text("  F⁻¹(x) = (%s, %s)", format_g(r->base[0]).c_str(),
                         format_g(r->base[1]).c_str());
+            ImGui::TextDisabled("  |F(F⁻¹(x)) − x| = %s",
+                                format_g(scene_->probe_round_trip(), 2).c_str());
+            if (ImGui::IsItemHovered())
+                ImGui::SetTooltip("the inverse pushed forward again: how exact F⁻¹(x) is");
             ImGui::Text("  Σ log|det J_k| = %s", format_g(r->log_det, 5).c_str());
             if (ImGui::IsItemHovered())
                 ImGui::SetTooltip(

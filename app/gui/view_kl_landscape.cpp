@@ -20,9 +20,7 @@ Vec2 project(const kl::Vec& theta) { return {theta[0], theta[1]}; }
 
 std::vector<Vec2> path_of(const kl::Fit& f, size_t most) {
     std::vector<Vec2> path;
-    const size_t stride = std::max<size_t>(1, f.path.size() / most);
-    for (size_t k = 0; k < f.path.size(); k += stride) path.push_back(project(f.path[k]));
-    if (!f.path.empty()) path.push_back(project(f.path.back()));
+    for (size_t k : kl_path_indices(f.path.size(), most)) path.push_back(project(f.path[k]));
     return path;
 }
 
@@ -69,7 +67,7 @@ void draw_kl_landscape(KlScene& scene, int i, Canvas& canvas, Heatmap& heat, int
     std::vector<std::vector<Vec2>> paths;
     std::vector<Vec2> ends;
     for (const kl::Fit& f : land.restarts) {
-        paths.push_back(path_of(f, 300));
+        paths.push_back(path_of(f, kKlDrawnPathPoints));
         if (!f.path.empty()) ends.push_back(project(f.path.back()));
     }
     const Vec2 start = project(scene.params().q_init.params());

@@ -105,11 +105,37 @@ Json kl_fit_json(const kl::Fit& f, double kl_pq, double kl_qp) {
     null_non_finite(j);
     j["kl_pq"] = finite_or_null(kl_pq);
     j["kl_qp"] = finite_or_null(kl_qp);
+    // The fit's own objective at its end (KL(p‖q), KL(q‖p), JS or D_α): the table shows both
+    // KLs, the path is coloured by this.
+    j["objective_value"] = finite_or_null(f.values.empty() ? NAN : f.values.back());
     j["iterations"] = f.iterations;
     j["converged"] = f.converged;
     j["diverged"] = f.diverged;
     if (f.diverged) j["divergence"] = f.divergence;  // why: kl::Fit::diverged
     return j;
+}
+
+Json kl_restart_json(const kl::Fit& f) {
+    Json path = Json::array();
+    for (size_t k : kl_path_indices(f.path.size(), kKlDrawnPathPoints)) {
+        path.push_back({finite_or_null(f.path[k][0]), finite_or_null(f.path[k][1])});
+    }
+    Json j = kl_gaussian_json(f.q);
+    null_non_finite(j);
+    j["value"] = finite_or_null(f.values.empty() ? NAN : f.values.back());
+    j["iterations"] = f.iterations;
+    j["converged"] = f.converged;
+    j["diverged"] = f.diverged;
+    j["path"] = path;
+    return j;
+}
+
+std::vector<size_t> kl_path_indices(size_t length, size_t most) {
+    std::vector<size_t> out;
+    const size_t stride = std::max<size_t>(1, length / std::max<size_t>(1, most));
+    for (size_t k = 0; k < length; k += stride) out.push_back(k);
+    if (length > 0 && (length - 1) % stride != 0) out.push_back(length - 1);
+    return out;
 }
 
 kl::Objective kl_family_objective(const std::string& family) {

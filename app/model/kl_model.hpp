@@ -52,6 +52,8 @@ struct KlParams {
 };
 
 constexpr int kKlMaxComponents = 8;
+// A restart's path is drawn (and reported) with at most about this many points.
+constexpr std::size_t kKlDrawnPathPoints = 300;
 
 // The work a state asks of `--report` and `--screenshot`, which run every fit to its end (the
 // GUI fits live within a per-frame budget). Units: iterations × fits × quadrature nodes
@@ -70,6 +72,14 @@ Json kl_params_to_json(const KlParams& params);
 Json kl_gaussian_json(const kl::Gaussian& q);  // {"mean", "std"} (1-D) or {"mean", "cov"}
 // A fit as reports hold it: q, kl_pq, kl_qp, iterations, converged, diverged.
 Json kl_fit_json(const kl::Fit& f, double kl_pq, double kl_qp);
+
+// A restart as the landscape shows it and the report holds it: where it ended (q), its
+// objective there ("value"), iterations, converged, diverged, and "path": its θ0, θ1 (μ and
+// log σ in 1-D, μ1 and μ2 in 2-D) at kl_path_indices(…, kKlDrawnPathPoints), as drawn.
+Json kl_restart_json(const kl::Fit& f);
+// The path points drawn of a path of `length`: at most about `most`, evenly strided, and
+// always the last.
+std::vector<size_t> kl_path_indices(size_t length, size_t most);
 
 // The family fit's objective for `family` ("js" or "alpha").
 kl::Objective kl_family_objective(const std::string& family);

@@ -351,6 +351,11 @@ bool FlowScene::invertible() {
 const std::optional<flow::DensityPoint>& FlowScene::probe_readout() {
     if (probe_dirty_) {
         probe_ = flow::log_density(p_.stack, p_.probe, p_.layers_shown());
+        // How exact the inverse is: the base point pushed forward again.
+        probe_round_trip_ =
+            probe_
+                ? (flow::push(p_.stack, probe_->base, nullptr, p_.layers_shown()) - p_.probe).norm()
+                : NAN;
         probe_dirty_ = false;
         ++counts_[static_cast<int>(Part::Probe)];
     }
@@ -498,9 +503,14 @@ Json FlowScene::report() {
     Json layers = Json::array();
     const auto& inv = invertibility();
     for (size_t k = 0; k < p_.stack.layers.size(); ++k) {
-        layers.push_back({{"type", flow::to_string(p_.stack.layers[k].type)},
+        const flow::Layer& l = p_.stack.layers[k];
+        layers.push_back({{"type", flow::to_string(l.type)},
                           {"invertible", inv[k].invertible},
                           {"reason", inv[k].reason}});
+        if (l.type == flow::Type::Planar) {  // the invertibility condition's numbers
+            layers.back()["w_dot_u"] = l.w.dot(l.u);
+            layers.back()["w_dot_u_hat"] = l.w.dot(flow::planar_u(l));
+        }
     }
     Json r{{"layers", layers},
            {"invertible", invertible()},
@@ -509,6 +519,7 @@ Json FlowScene::report() {
            {"probe", vec_json(p_.probe)}};
     const auto& d = probe_readout();
     r["probe_inverse"] = d ? vec_json(d->base) : Json(nullptr);
+    r["probe_round_trip"] = d ? finite_or_null(probe_round_trip()) : Json(nullptr);
     r["probe_log_density"] = d ? finite_or_null(d->log_density) : Json(nullptr);
     r["probe_log_det"] = d ? finite_or_null(d->log_det) : Json(nullptr);
     if (!p_.target.empty()) {

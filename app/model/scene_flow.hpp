@@ -23,6 +23,7 @@
 #pragma once
 
 #include <array>
+#include <cmath>
 #include <memory>
 #include <optional>
 
@@ -116,6 +117,11 @@ class FlowScene : public Scene {
     const std::vector<flow::Invertibility>& invertibility();  // per layer
     bool invertible();                                        // every shown layer
     const std::optional<flow::DensityPoint>& probe_readout();
+    // ‖F(F⁻¹(x)) − x‖ at the probe (NaN without an inverse): the inverse's own error.
+    double probe_round_trip() {
+        probe_readout();
+        return probe_round_trip_;
+    }
     std::optional<flow::DensityPoint> density_at(const flow::Vec2& x) const;  // hover
     const flow::KlIdentity& kl();  // NaN without a target
     std::shared_ptr<const Lines> grid();
@@ -149,6 +155,7 @@ class FlowScene : public Scene {
     double mass_ = NAN;
     std::vector<flow::Invertibility> inv_;
     std::optional<flow::DensityPoint> probe_;
+    double probe_round_trip_ = NAN;
     flow::KlIdentity kl_{NAN, NAN};
     std::shared_ptr<const Lines> grid_;
     std::shared_ptr<const DetMesh> mesh_;

@@ -8,6 +8,8 @@
 // [SECTION] Report and CSV
 #include "scene_kl.hpp"
 
+#include "json_numbers.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -599,6 +601,7 @@ KlCurves KlScene::curves(double x0, double x1, int samples) const {
 
 Json KlScene::report() {
     finish_fits();
+    update_landscapes();  // the restarts
     const auto fit_json = [&](int i) {
         const auto [pq, qp] = kls(i);
         return kl_fit_json(fits_[i], pq, qp);
@@ -610,6 +613,20 @@ Json KlScene::report() {
         r["family"] = fit_json(2);
         r["family"]["objective"] = params_.family;
     }
+    // The readout under the table: reparameterized Monte Carlo of KL(q‖p) at the reverse fit.
+    const KlMonteCarlo& mc = monte_carlo();
+    r["monte_carlo"] = {{"samples", mc.samples},
+                        {"seeds", kMcSeeds},
+                        {"mean", finite_or_null(mc.mean)},
+                        {"sd", finite_or_null(mc.sd)},
+                        {"quadrature", finite_or_null(kls(1).second)}};
+    Json restarts;
+    for (int i = 0; i < 2; ++i) {
+        Json list = Json::array();
+        for (const kl::Fit& f : land_[i].restarts) list.push_back(kl_restart_json(f));
+        restarts[i == 0 ? "forward" : "reverse"] = list;
+    }
+    r["restarts"] = restarts;
     return r;
 }
 

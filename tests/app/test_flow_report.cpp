@@ -117,8 +117,26 @@ TEST(FlowWorkBudget, TooMuchWorkIsRefusedNamingTheKeysAndTheSceneKeepsItsState) 
     const flow::Layer sigmoidal = scene.layer(0);
     EXPECT_THROW(scene.set_layer(2, sigmoidal), UserError);  // a planar one made sigmoidal
     EXPECT_EQ(scene.state(), before);
-    EXPECT_NO_THROW(scene.set_resolution(64));   // a smaller grid costs less:
-    EXPECT_NO_THROW(scene.add_layer("planar"));  // (40 + 6)·(64² + 256²) = 3.2e6
+    EXPECT_NO_THROW(scene.set_resolution(64));           // a smaller grid costs less:
+    EXPECT_NO_THROW(scene.add_layer("planar"));          // (40 + 6)·(64² + 256²) = 3.2e6
     EXPECT_THROW(scene.set_resolution(256), UserError);  // 46·(256² + 256²) = 6.03e6
     EXPECT_EQ(scene.params().resolution, 64);
+}
+
+// Issue 12: the planar condition's numbers and the inverse's own error are in the report.
+TEST(FlowReport, HoldsWDotUHatAndTheProbesRoundTrip) {
+    Json s = default_state();
+    s["panel"] = "flow";
+    s["flow"]["layers"] = Json::parse(
+        R"([{"type": "planar", "w": [1, 0], "u": [-3, 0], "b": 0, "enforce": true},
+            {"type": "planar", "w": [0, 2], "u": [0.25, 1], "b": 0.5}])");
+    const Json r = make_report(s)["flow"];
+    const Json& enforced = r["layers"][0];
+    EXPECT_DOUBLE_EQ(enforced["w_dot_u"].get<double>(), -3.0);
+    // û = u + (m(wᵀu) − wᵀu)·w/‖w‖², m(x) = −1 + log(1 + eˣ): wᵀû = m(−3).
+    EXPECT_NEAR(enforced["w_dot_u_hat"].get<double>(), -1 + std::log1p(std::exp(-3.0)), 1e-15);
+    EXPECT_DOUBLE_EQ(r["layers"][1]["w_dot_u"].get<double>(), 2.0);
+    EXPECT_DOUBLE_EQ(r["layers"][1]["w_dot_u_hat"].get<double>(), 2.0);  // not enforced
+    EXPECT_LT(r["probe_round_trip"].get<double>(), 1e-12);
+    EXPECT_GE(r["probe_round_trip"].get<double>(), 0.0);
 }

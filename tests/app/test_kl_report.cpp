@@ -150,3 +150,47 @@ TEST(KlWorkBudget, TooMuchWorkIsRefusedNamingTheKeysAndTheSceneKeepsItsState) {
     EXPECT_NO_THROW(scene.set_family("js"));
     EXPECT_THROW(scene.set_iterations(100000), UserError);
 }
+
+// Issue 12: the Monte Carlo readout, the restarts drawn on the landscapes and each fit's own
+// objective are in the report, and they say what the seed's exam case says.
+TEST(KlReport, HoldsTheMonteCarloReadoutTheRestartsAndEachFitsObjective) {
+    const Json r = kl_report({"kl.family=js"});
+    // Each fit's own objective: the forward fit's is KL(p‖q), the reverse fit's KL(q‖p).
+    EXPECT_DOUBLE_EQ(r["forward"]["objective_value"].get<double>(),
+                     r["forward"]["kl_pq"].get<double>());
+    EXPECT_DOUBLE_EQ(r["reverse"]["objective_value"].get<double>(),
+                     r["reverse"]["kl_qp"].get<double>());
+    const double js = r["family"]["objective_value"].get<double>();
+    EXPECT_GT(js, 0);
+    EXPECT_LT(js, std::log(2.0));  // JS is bounded by log 2
+    // Monte Carlo over 20 seeds agrees with the quadrature within its standard error.
+    const Json& mc = r["monte_carlo"];
+    EXPECT_EQ(mc["seeds"], 20);
+    EXPECT_EQ(mc["samples"], 64);
+    const double se = mc["sd"].get<double>() / std::sqrt(20.0);
+    EXPECT_NEAR(mc["mean"].get<double>(), mc["quadrature"].get<double>(), 5 * se + 1e-12);
+    EXPECT_DOUBLE_EQ(mc["quadrature"].get<double>(), r["reverse"]["kl_qp"].get<double>());
+    // Restarts: the forward landscape has one basin (all end at the moment-matched q); the
+    // reverse one has a basin per mode (ends at ±3, each KL(q‖p) ≈ log 2).
+    ASSERT_EQ(r["restarts"]["forward"].size(), 7u);
+    ASSERT_EQ(r["restarts"]["reverse"].size(), 7u);
+    for (const Json& f : r["restarts"]["forward"]) {
+        EXPECT_NEAR(f["mean"][0].get<double>(), 0.0, 0.02);
+        EXPECT_NEAR(f["std"][0].get<double>(), std::sqrt(9.64), 0.02);
+    }
+    bool left = false, right = false;
+    for (const Json& f : r["restarts"]["reverse"]) {
+        const double m = f["mean"][0].get<double>();
+        left = left || std::abs(m + 3) < 0.05;
+        right = right || std::abs(m - 3) < 0.05;
+        if (std::abs(std::abs(m) - 3) < 0.05)
+            EXPECT_NEAR(f["value"].get<double>(), std::log(2.0), 1e-3);
+        // The path is drawn in (μ, log σ) and ends where the restart ended.
+        const Json& path = f["path"];
+        ASSERT_GE(path.size(), 2u);
+        EXPECT_LE(path.size(), 302u);
+        EXPECT_DOUBLE_EQ(path.back()[0].get<double>(), m);
+        EXPECT_NEAR(path.back()[1].get<double>(), std::log(f["std"][0].get<double>()), 1e-12);
+    }
+    EXPECT_TRUE(left && right) << "the reverse restarts find both modes";
+}
