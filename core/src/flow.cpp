@@ -19,6 +19,7 @@
 #include <Eigen/SVD>
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <exception>
 #include <iomanip>
 #include <limits>
@@ -72,6 +73,18 @@ std::string num(double v) {
     std::ostringstream out;
     out << std::setprecision(10) << v;
     return out.str();
+}
+
+// `v` with as many digits as it takes (10 to 17) for the text to sit on v's side of `bound`:
+// a reason "wᵀu = -1 < -1" for −1 − 1e-12 would contradict itself.
+std::string num_beside(double v, double bound) {
+    for (int digits = 10; digits <= 17; ++digits) {
+        std::ostringstream out;
+        out << std::setprecision(digits) << v;
+        const double shown = std::strtod(out.str().c_str(), nullptr);
+        if ((shown < bound) == (v < bound) && (shown > bound) == (v > bound)) return out.str();
+    }
+    return num(v);
 }
 
 // "flow.layers[2].alpha", or "flow.layer.alpha" for a lone layer passed to forward() & co.
@@ -405,11 +418,13 @@ Invertibility invertibility_unchecked(const Layer& l) {
     switch (l.type) {
         case Type::Planar: {
             const double c = planar_fix(l).c;
-            if (c < -1) return fail((l.enforce ? "wᵀû = " : "wᵀu = ") + num(c) + " < -1");
+            if (c < -1)
+                return fail((l.enforce ? "wᵀû = " : "wᵀu = ") + num_beside(c, -1) + " < -1");
             return out;
         }
         case Type::Radial:
-            if (l.beta < -l.alpha) return fail("β = " + num(l.beta) + " < -α = " + num(-l.alpha));
+            if (l.beta < -l.alpha)
+                return fail("β = " + num_beside(l.beta, -l.alpha) + " < -α = " + num(-l.alpha));
             return out;
         case Type::Affine:
             for (int i = 0; i < 2; ++i)
@@ -426,12 +441,14 @@ Invertibility invertibility_unchecked(const Layer& l) {
                     return fail("w[" + std::to_string(i) + "] = " + num(l.sig_w[i]) + " < 0");
                 sum += l.sig_w[i];
             }
-            if (!(std::abs(sum - 1) <= kSimplexTolerance)) return fail("Σw = " + num(sum) + " ≠ 1");
+            if (!(std::abs(sum - 1) <= kSimplexTolerance))
+                return fail("Σw = " + num_beside(sum, 1) + " ≠ 1");
             return out;
         }
         case Type::Residual: {
             const double k = std::abs(l.s) * spectral_norm(l.W);
-            if (!(k < 1)) return fail("|s|·‖W‖₂ = " + num(k) + " ≥ 1 (sufficient condition fails)");
+            if (!(k < 1))
+                return fail("|s|·‖W‖₂ = " + num_beside(k, 1) + " ≥ 1 (sufficient condition fails)");
             return out;
         }
         case Type::Relu:

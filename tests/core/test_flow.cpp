@@ -373,6 +373,13 @@ TEST(FlowInvertibility, PlanarAtWtuMinusOne) {
     const Invertibility worse = invertibility(Layer::planar({2, 0}, {-0.8, 3}, 0));
     EXPECT_FALSE(worse.invertible);
     EXPECT_TRUE(contains(worse.reason, "wᵀu = -1.6")) << worse.reason;
+    // Issue 12: a hair past the boundary, the reason keeps the digits that make it true.
+    const Invertibility hair = invertibility(Layer::planar({1, 0}, {-1 - 1e-12, 0.5}, 0));
+    EXPECT_FALSE(hair.invertible);
+    EXPECT_TRUE(contains(hair.reason, "wᵀu = -1.000000000001 < -1")) << hair.reason;
+    const Invertibility r = invertibility(Layer::residual(Mat2::Identity(), {0, 0}, 1 + 1e-13));
+    EXPECT_FALSE(r.invertible);
+    EXPECT_FALSE(contains(r.reason, "= 1 ≥ 1")) << r.reason;
 }
 
 TEST(FlowInvertibility, EnforceFixesWtuAndDividesByTheSquaredNorm) {
