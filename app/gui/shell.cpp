@@ -541,12 +541,16 @@ void Shell::draw_help() {
         }
         ImGui::EndTable();
     }
-    const auto lines = active().help_lines();
-    if (!lines.empty()) {
-        ImGui::Separator();
-        ImGui::Text("%s", active().model().title().c_str());
-        for (const auto& l : lines) ImGui::BulletText("%s", l.c_str());
-    }
+    const float wrap = ImGui::GetFontSize() * 40;
+    ImGui::Separator();
+    ImGui::Text("%s", active().model().title().c_str());
+    ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + wrap);
+    for (const auto& l : active().help_lines()) ImGui::BulletText("%s", l.c_str());
+    ImGui::Separator();
+    ImGui::TextUnformatted("What the marks mean");
+    for (const auto& l : active().legend_lines()) ImGui::BulletText("%s", l.c_str());
+    ImGui::PopTextWrapPos();
+    mark_value("help.legend", active().legend_lines());
     ImGui::End();
 }
 

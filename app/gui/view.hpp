@@ -35,8 +35,10 @@ class PanelView {
     virtual void draw() = 0;
     // The canvas that "Export canvas PNG" writes.
     virtual Canvas& main_canvas() = 0;
-    // Lines for the F1 overlay, beyond the shared shortcuts.
-    virtual std::vector<std::string> help_lines() const { return {}; }
+    // Lines for the F1 overlay, beyond the shared shortcuts: what the mouse does here...
+    virtual std::vector<std::string> help_lines() const = 0;
+    // ...and what every mark on screen means (issue 12: hover-only explanations were missed).
+    virtual std::vector<std::string> legend_lines() const = 0;
     // The widget id prefix (test_dump.hpp) of the slider `genlab --bench` drags: the panel's
     // most-used one ("gan.gamma").
     virtual std::string bench_slider() const { return ""; }

@@ -70,6 +70,18 @@ class FlowView : public PanelView {
     Canvas& main_canvas() override { return canvas_; }
     std::string bench_slider() const override { return "flow.param.1."; }
 
+    std::vector<std::string> legend_lines() const override {
+        return {
+            "Heatmap: the density p(x) after the layers shown (colourbar: p)",
+            "White lines: the base grid pushed through the layers",
+            "log|det J|: the Jacobian's log-volume change over the base plane; folds where "
+            "det J ≤ 0 (the map is not one-to-one there)",
+            "Dots: samples u ~ N(μ, σ²) pushed through the stack",
+            "Red and blue handles: u and w of the selected planar layer (or z0 of a radial one)",
+            "Black dot: the probe x; its log p(x), F⁻¹(x) and |F(F⁻¹(x)) − x| are read out",
+            "✓ / ✗ beside a layer: invertibility proved / a condition fails (hover: why)"};
+    }
+
     std::vector<std::string> help_lines() const override {
         return {"Click the plot: move the probe (its density, log|det| and inverse are read out)",
                 "Drag the handles of the selected layer: u, w (planar) or z0 (radial)",

@@ -90,6 +90,19 @@ class GanView : public PanelView {
     Json state() const override { return scene_->state(); }
     Canvas& main_canvas() override { return right_canvas_; }
 
+    std::vector<std::string> legend_lines() const override {
+        return {"Phase plots: left without R1 (or the continuous flow), right your settings",
+                "Orange: the main trajectory from the white-ringed start; blue: extra "
+                "trajectories; grey: flow lines of the field; arrows: v, coloured by speed |v|",
+                "Cross: the equilibrium (0, 0, 0) or (0, 0)",
+                "Eigenvalue plot: filled orange: your settings; hollow: the left plot's; green: "
+                "the stability boundary (Re λ = 0 for the flow, |λ| = 1 for a step map)",
+                "γ sweep: blue Re λ, orange Im λ of J as γ goes 0 → 3; dark line: your γ; green: "
+                "γ = 1, critical damping",
+                "Time series: ψ0 red, ψ1 green, θ blue, black the distance to the equilibrium",
+                "drift: ψ0² + θ² (or d² + g²) minus its start value; 0 for the undamped flow"};
+    }
+
     std::vector<std::string> help_lines() const override {
         return {"Click a phase plot: start another trajectory there",
                 "Drag the orange start dot: move the main start",

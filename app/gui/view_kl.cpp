@@ -115,6 +115,19 @@ class KlView : public PanelView {
     Canvas& main_canvas() override { return main_canvas_; }
     std::string bench_slider() const override { return "kl.lr"; }
 
+    std::vector<std::string> legend_lines() const override {
+        return {"Black: the target p; grey dots: its modes' handles (drag; the wheel: width)",
+                "Blue: q fitted by KL(p‖q) (forward, mode covering); red: by KL(q‖p) (reverse, "
+                "mode seeking); a third colour: JS or α when chosen",
+                "2-D: p as a heatmap, each q as contour ellipses in its colour",
+                "Landscapes: the objective over q's (μ, log σ) or (μ1, μ2), coloured on a "
+                "log(1 + KL) scale with KL on the colourbar",
+                "Thin grey paths: restarts from 7 starts along p; white dots: where they ended "
+                "(the local optima)",
+                "Coloured path: this fit from q's start (orange dot, drag it); white dot with a "
+                "black centre: the closed-form forward optimum (moment matching)"};
+    }
+
     std::vector<std::string> help_lines() const override {
         return {"Drag a mode of p to move it; the wheel over it changes its width",
                 "Drag the orange dot on a landscape: q's starting point",

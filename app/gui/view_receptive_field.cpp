@@ -51,6 +51,19 @@ class RfView : public PanelView {
         return field_canvas_;
     }
 
+    std::vector<std::string> legend_lines() const override {
+        return {"Outlined cell: the selected output pixel",
+                "Coloured cells: its receptive field; the colour (log scale) and the number are "
+                "the count of paths through the stack",
+                "Hatched cells: the blind spot: earlier in the order, yet no path reaches the "
+                "pixel",
+                "Red-bordered cells: causality violations: later in the order, yet they feed the "
+                "pixel",
+                "Shaded cells: later in the generation order (top-down or bottom-up)",
+                "Layers view: each layer's input cells that feed the pixel; compare view: two "
+                "stacks side by side"};
+    }
+
     std::vector<std::string> help_lines() const override {
         return {"Click a cell: select the output pixel",
                 "Click a kernel cell: toggle it (the layer's mask becomes custom)",

@@ -76,6 +76,19 @@ class ShellGui(unittest.TestCase):
             self.assertEqual(ui["values"]["question"]["source"], preset["question"]["source"])
             self.assertEqual(ui["state"]["kl"]["dim"], 2)
             self.assertEqual(ui["values"]["toolbar.preset"], preset["title"])  # the combo's text
+    def test_f1_explains_the_marks_of_every_panel(self):
+        # Each panel's legend names its marks (issue 12: "filled vs hollow" was hover-only).
+        expected = {"receptive_field": "blind spot", "gan": "hollow", "flow": "probe",
+                    "kl": "closed-form forward optimum"}
+        for panel, needle in expected.items():
+            with App(self.x, args=["--panel", panel]) as app:
+                app.wait_ui(lambda u: "toolbar.play" in u["widgets"])
+                app.key("F1")
+                ui = app.wait_ui(lambda u: u["help_shown"] and u["values"].get("help.legend"))
+                text = " ".join(ui["values"]["help.legend"])
+                self.assertIn(needle, text, panel)
+                self.assertGreaterEqual(len(ui["values"]["help.legend"]), 5, panel)
+
 
 if __name__ == "__main__":
     unittest.main()
