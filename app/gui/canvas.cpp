@@ -20,6 +20,10 @@
 namespace genlab {
 
 namespace {
+double g_click_pending_until = -1;  // ImGui time until which some canvas holds a click
+}  // namespace
+
+namespace {
 
 constexpr ImU32 kBackground = IM_COL32(250, 250, 252, 255);
 constexpr ImU32 kGridLine = IM_COL32(0, 0, 0, 28);
@@ -162,6 +166,8 @@ void Canvas::handle_input() {
     if (hovered_ && ImGui::IsMouseDoubleClicked(0)) {
         requested_ = home_;
         view_changed_ = true;
+        pending_click_.reset();  // the first press was half of this, not a click
+        swallow_release_ = true;
     }
     if (view_changed_) fit_view(requested_);
     if (ImGui::IsItemActivated() && ImGui::IsMouseClicked(0) && mouse_valid_) {
@@ -170,9 +176,25 @@ void Canvas::handle_input() {
     const bool released_now = ImGui::IsItemDeactivated() && ImGui::IsMouseReleased(0);
     left_down_ = left_press_.has_value() &&
                  ((ImGui::IsItemActive() && ImGui::IsMouseDown(0)) || released_now);
+    const double now = ImGui::GetTime();
     if (left_released && hovered_ && mouse_valid_ && io.MouseDragMaxDistanceSqr[0] < 16.0f) {
-        if (auto w = hover_world()) clicked_ = w;
+        if (swallow_release_) {
+            swallow_release_ = false;
+        } else if (auto w = hover_world()) {
+            pending_click_ = PendingClick{*w, now};
+            g_click_pending_until = std::max(g_click_pending_until, now + io.MouseDoubleClickTime);
+        }
     }
+    if (released_now) swallow_release_ = false;
+    if (pending_click_ && now - pending_click_->released_at > io.MouseDoubleClickTime) {
+        clicked_ = pending_click_->world;
+        pending_click_.reset();
+    }
+}
+
+bool Canvas::click_pending_anywhere() {
+    // A deadline, not a count: a canvas no longer drawn (another tab) cannot hold it forever.
+    return ImGui::GetCurrentContext() && ImGui::GetTime() <= g_click_pending_until + 0.05;
 }
 
 //-----------------------------------------------------------------------------

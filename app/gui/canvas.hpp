@@ -97,7 +97,13 @@ class Canvas {
     // Results of the last draw().
     bool hovered() const { return hovered_; }
     std::optional<Vec2> hover_world() const;
+    // A left click (not a drag), delivered once the double-click time has passed without a
+    // second press: a double-click resets the view and is never also a click (it once
+    // selected a receptive-field pixel, or added a GAN trajectory, before resetting).
     std::optional<Vec2> clicked_world() const { return clicked_; }
+    // True while some canvas holds a click that is waiting out the double-click time: the
+    // frame loop must not sleep then, or the click would wait for the next event.
+    static bool click_pending_anywhere();
     bool view_changed() const { return view_changed_; }  // panned or zoomed this frame
     const WorldRect& view() const { return view_; }
     // While set, the wheel is the panel's (e.g. to resize what is under the cursor) and does
@@ -162,6 +168,12 @@ class Canvas {
     bool wheel_captured_ = false;
     bool hovered_ = false, view_changed_ = false;
     std::optional<Vec2> clicked_;
+    struct PendingClick {
+        Vec2 world;
+        double released_at;
+    };
+    std::optional<PendingClick> pending_click_;
+    bool swallow_release_ = false;  // the release of a double-click's second press
     ImVec2 mouse_{0, 0};
     bool mouse_valid_ = false;
     struct CachedLayer;

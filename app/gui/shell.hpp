@@ -40,7 +40,10 @@ class Shell {
     Json state() const;
     PanelView& active();
     const PanelView& active() const { return const_cast<Shell*>(this)->active(); }
-    bool animating() { return active().wants_frames() || window_png_countdown_ > 0; }
+    bool animating() {
+        return active().wants_frames() || window_png_countdown_ > 0 ||
+               Canvas::click_pending_anywhere();
+    }
     std::vector<std::string> panel_ids() const;
 
     // Bench mode: `panel` with its defaults, or with its heavy preset, playing. False when

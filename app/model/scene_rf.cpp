@@ -136,9 +136,14 @@ void RfScene::set_pixel(rf::Cell c) {
                         std::to_string(n) + ") (got " + rf_cell_json(c).dump() + ")");
     }
     if (c == params_.pixel) return;
+    const bool walking = !fully_revealed();
     params_.pixel = c;
     compare_dirty_ = true;
     changed_stack();
+    if (walking) {  // the depth belonged to the old pixel: walk again from the new one
+        reveal_ = 0;
+        clock_ = 0;
+    }
 }
 
 void RfScene::set_kind(int layer, rf::MaskKind kind) {

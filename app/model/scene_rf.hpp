@@ -53,8 +53,9 @@ class RfScene : public Scene {
 
     // [Parameters] Set. Each validates (UserError naming the JSON key), marks what depends
     // on it dirty and calls touch() when something changed. Changes to the stack's shape
-    // (order, size, kernel, the layer list) show the whole field again; moving the pixel or
-    // toggling a kernel cell keeps the walk where it is.
+    // (order, size, kernel, the layer list) show the whole field again; moving the pixel
+    // during a walk restarts it from the new pixel; toggling a kernel cell keeps the walk
+    // where it is.
     void set_view(const std::string& view);            // field | layers | compare
     void set_order(rf::Order order);                   // named masks are rebuilt: an A stays an A
     void set_size(int n);                              // 1..128; the pixel moves inside

@@ -55,6 +55,29 @@ std::string error_of(F&& f) {
 // The walk: play / step / reset / tick
 //-----------------------------------------------------------------------------
 
+// Issue 12: a new pixel during a walk restarts the walk from that pixel (the old depth
+// belonged to the old pixel); at rest the whole field stays shown.
+TEST(RfSceneWalk, ANewPixelDuringAWalkRestartsItAndAtRestShowsTheWholeField) {
+    auto s = scene_with({"receptive_field.masks=A,B,B"});
+    s->step();
+    s->step();
+    s->step();  // 2 of 3
+    s->set_pixel({1, 1});
+    EXPECT_EQ(s->revealed(), 0);
+    EXPECT_FALSE(s->playing());
+    s->set_playing(true);
+    s->tick(RfScene::kSecondsPerLayer, 1);  // 1
+    s->tick(RfScene::kSecondsPerLayer * 0.9, 1);
+    s->set_pixel({2, 2});
+    EXPECT_EQ(s->revealed(), 0);
+    EXPECT_TRUE(s->playing());  // playing goes on, from the pixel, with a fresh layer clock
+    s->tick(RfScene::kSecondsPerLayer * 0.5, 1);
+    EXPECT_EQ(s->revealed(), 0);
+    s->reset();
+    s->set_pixel({3, 3});
+    EXPECT_TRUE(s->fully_revealed());
+}
+
 TEST(RfSceneWalk, StartsWithTheWholeField) {
     auto s = scene_with({"receptive_field.masks=A,B,B"});
     EXPECT_EQ(s->layer_count(), 3);
@@ -175,12 +198,10 @@ TEST(RfSceneWalk, SetStateStopsPlayingAndShowsTheWholeField) {
     EXPECT_EQ(s->revealed(), 4);
 }
 
-TEST(RfSceneWalk, ShapeChangesShowTheWholeFieldButThePixelAndKernelCellsKeepTheDepth) {
+TEST(RfSceneWalk, ShapeChangesShowTheWholeFieldButKernelCellsKeepTheDepth) {
     auto s = scene_with({"receptive_field.masks=A,B,B"});
     s->step();
     s->step();  // 1
-    s->set_pixel({1, 1});
-    EXPECT_EQ(s->revealed(), 1);
     s->toggle_kernel_cell(0, 0, 0);
     EXPECT_EQ(s->revealed(), 1);
     s->set_view("layers");

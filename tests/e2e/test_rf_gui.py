@@ -193,6 +193,10 @@ class RfGui(unittest.TestCase):
                        env=dict(os.environ, DISPLAY=self.x.display), check=True)
         ui = app.wait_ui(lambda ui: all(abs(a - b) < 1e-6 for a, b in
                                         zip(ui["values"]["view.rf.field"], home)))
+        # ... and is not also a click (issue 12): past the double-click time, the pixel is
+        # still 33, though the pointer was over another cell.
+        time.sleep(0.6)
+        self.assertEqual(rf(app.read_ui())["pixel"], [3, 3])
 
     def test_idle_app_sleeps_instead_of_rendering(self):
         app = self.start()
