@@ -59,6 +59,12 @@ def sanitizer_report(text):
     return None if at < 0 else text[at:at + 6000]
 
 
+def fresh_env(tmp, display=None, extra=None):
+    """The environment the harness runs genlab in (see _fresh_env), for a test's own
+    subprocess call."""
+    return _fresh_env(tmp, display, extra)
+
+
 def _fresh_env(tmp, display=None, extra=None):
     """Environment with private HOME/XDG dirs under tmp; DISPLAY only if given."""
     env = {k: v for k, v in os.environ.items()
