@@ -131,7 +131,8 @@ class KlView : public PanelView {
     std::vector<std::string> help_lines() const override {
         return {"Drag a mode of p to move it; the wheel over it changes its width",
                 "Drag the orange dot on a landscape: q's starting point",
-                "Play / Step: run the optimizers; Reset: back to q's start"};
+                "Play: watch the optimizers step (60 a second × speed); Step: one step; Reset: "
+                "back to q's start; an edit re-fits at once"};
     }
 
     void draw() override {

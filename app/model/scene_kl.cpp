@@ -111,6 +111,8 @@ void KlScene::set_playing(bool playing) {
     finish_pending_fits();
     if (playing && all_done()) restart_fits();
     playing_ = playing;
+    animating_ = playing;  // Play is watched: kPlayStepsPerSecond, not a frame's budget
+    play_clock_ = 0;
 }
 
 bool KlScene::wants_frames() const { return playing_ && !all_done(); }
@@ -128,12 +130,22 @@ void KlScene::reset() {
     playing_ = false;
 }
 
-bool KlScene::tick(double /*dt*/, double /*speed*/) {
-    // The fits advance by iterations, not by time: speed is the iterations per frame.
+bool KlScene::tick(double dt, double speed) {
+    // After an edit the fits re-fit live, by iterations per frame within the frame's budget;
+    // after Play they step at kPlayStepsPerSecond × speed, to be watched.
     const bool was_pending = fits_pending_;
     finish_pending_fits();
     if (!playing_) return was_pending;
-    advance_fits_within(params_.iterations_per_frame, budget_);
+    if (animating_) {
+        // Slow enough to watch the path grow on the landscapes; the toolbar's speed scales it.
+        play_clock_ += dt * speed * kPlayStepsPerSecond;
+        const int steps =
+            static_cast<int>(std::min<double>(play_clock_, params_.iterations_per_frame));
+        play_clock_ = std::min(play_clock_ - steps, 1.0);
+        advance_fits(steps);
+    } else {
+        advance_fits_within(params_.iterations_per_frame, budget_);
+    }
     ++frames_fitting_;
     if (all_done()) playing_ = false;
     return true;
@@ -376,6 +388,7 @@ void KlScene::refit(bool target_changed, bool landscapes) {
     restart_fits();
     frames_fitting_ = 0;
     playing_ = true;
+    animating_ = false;                        // a re-fit after an edit is live, not slow motion
     if (landscapes) landscapes_dirty_ = true;  // restarts start from q's scale
     if (target_changed) density_dirty_ = true, ++target_version_;
     touch();

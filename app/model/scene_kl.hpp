@@ -9,7 +9,8 @@
 //   KlScene scene;                             // defaults; `KlScene(now)` injects a clock
 //   scene.set_state(model.normalize(json));    // fits deferred until first used
 //   scene.set_mode_mean(1, mean);              // re-fits live from q's start
-//   scene.tick(dt, speed);                     // a frame: fits within the 8 ms budget
+//   scene.tick(dt, speed);                     // a frame: a live re-fit within the 8 ms
+//                                              // budget, or Play's kPlayStepsPerSecond
 //   scene.update_landscapes();                 // the view calls it when no drag is active
 //   const kl::Fit& reverse = scene.fit(1);
 //
@@ -85,6 +86,8 @@ class KlScene : public Scene {
     using Clock = std::function<double()>;  // seconds, monotonic
     static constexpr int kFits = 3;         // forward, reverse, family
     static constexpr int kRestarts = 7;
+    // Play's rate at speed 1: the default fits (~250 iterations) take about 4 s to watch.
+    static constexpr double kPlayStepsPerSecond = 60;
     static constexpr int kDensityGrid = 128;
     static constexpr int kLandscapeGrid = 56;
     static constexpr int kMcSeeds = 20;
@@ -208,6 +211,8 @@ class KlScene : public Scene {
     kl::AdamState adam_[kFits];
     bool fits_pending_ = false;
     int frames_fitting_ = 0;
+    bool animating_ = false;  // playing because of Play (slow motion), not a live re-fit
+    double play_clock_ = 0;   // fractional steps owed to Play
     int target_version_ = 0;  // bumped whenever p changes
 
     bool landscapes_dirty_ = true, density_dirty_ = true;

@@ -99,8 +99,8 @@ TEST(KlScene, TheFloorScalesWithTheSettingsCost) {
     scene.set_state(KlModel().normalize(s));
     EXPECT_EQ(scene.work_floor(), 2);
     clock.cost = 1.0;
-    scene.reset();
-    scene.set_playing(true);
+    scene.reset();                                            // (drops the load's pending fits)
+    scene.set_iterations(scene.params().options.iterations);  // an edit: a live re-fit
     scene.tick(1 / 60.0, 1);
     EXPECT_EQ(scene.fit(0).iterations, 2);
     // Never above the iterations per frame.
@@ -162,11 +162,24 @@ TEST(KlScene, PlayStepReset) {
     // Paused: a frame does nothing.
     EXPECT_FALSE(scene.tick(1 / 60.0, 1));
     EXPECT_EQ(scene.fit(0).iterations, 2);
-    // Play continues from there.
+    // Play continues from there, slowly enough to watch (issue 12: it used to finish in one
+    // frame): 60 steps a second × the toolbar's speed, fractions carried across frames.
     scene.set_playing(true);
     EXPECT_TRUE(scene.wants_frames());
     scene.tick(1 / 60.0, 1);
-    EXPECT_EQ(scene.fit(0).iterations, 202);
+    EXPECT_EQ(scene.fit(0).iterations, 3);
+    scene.tick(0.5, 1);
+    EXPECT_EQ(scene.fit(0).iterations, 33);
+    scene.tick(0.01, 1);  // 0.6 of a step: nothing yet
+    EXPECT_EQ(scene.fit(0).iterations, 33);
+    scene.tick(0.01, 1);  // 1.2: one
+    EXPECT_EQ(scene.fit(0).iterations, 34);
+    scene.tick(0.1, 10);  // speed 10: 60 steps in 0.1 s
+    EXPECT_EQ(scene.fit(0).iterations, 94);
+    scene.tick(10, 10);  // never more than the iterations per frame (200), or the end
+    EXPECT_LE(scene.fit(0).iterations, 294);
+    EXPECT_TRUE(scene.fit(0).iterations == 294 || scene.fit(0).converged);
+    EXPECT_GT(scene.fit(0).iterations, 94);
     // Reset: back to q's start, paused.
     scene.reset();
     EXPECT_FALSE(scene.playing());
@@ -180,8 +193,12 @@ TEST(KlScene, PlayStepReset) {
     EXPECT_GT(done_at, 0);
     scene.set_playing(true);
     EXPECT_EQ(scene.fit(1).iterations, 0);
+    scene.tick(0.5, 1);
+    EXPECT_EQ(scene.fit(1).iterations, std::min(30, done_at));
+    // An edit while playing re-fits live again (the frame's budget, not slow motion).
+    scene.set_lr(0.04);
     scene.tick(1 / 60.0, 1);
-    EXPECT_EQ(scene.fit(1).iterations, std::min(200, done_at));
+    EXPECT_GE(scene.fit(0).iterations, 150);  // live: up to 200 a frame, not one
     // A new state stops play.
     scene.set_state(KlModel().defaults());
     EXPECT_FALSE(scene.playing());
