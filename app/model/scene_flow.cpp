@@ -265,7 +265,7 @@ bool FlowScene::tick(double dt, double speed) {
 }
 
 std::uint64_t FlowScene::warp_version() const {
-    return warp_rev_ * 4096u + static_cast<std::uint64_t>(scrub_ * 60);
+    return warp_rev_ * 4096u + static_cast<std::uint64_t>(p_.layers_shown());
 }
 
 //-----------------------------------------------------------------------------
@@ -381,14 +381,12 @@ const flow::KlIdentity& FlowScene::kl() {
 }
 
 std::shared_ptr<const FlowScene::Lines> FlowScene::grid() {
-    // The base grid's lines pushed through the shown layers; during Play, interpolated
-    // between layer k and k + 1 so the warp moves smoothly (60 steps per layer).
-    const long long key = playing_ ? static_cast<long long>(scrub_ * 60) : -1;
-    if (!grid_dirty_ && grid_ && key == grid_scrub_key_) return grid_;
+    // The base grid's lines pushed through the shown layers: during Play the same layers as
+    // the density, the label and the readouts (issue 12: an interpolated grid ran ahead of
+    // "After 0 of 3").
+    if (!grid_dirty_ && grid_ && grid_upto_ == p_.layers_shown()) return grid_;
     const flow::Stack& s = p_.stack;
-    const int k = static_cast<int>(std::floor(scrub_));
-    const double t = playing_ ? scrub_ - k : 0;
-    const int upto = playing_ ? std::min(k, layer_count()) : p_.layers_shown();
+    const int upto = p_.layers_shown();
     const auto base = [&](double a, double b) {
         return flow::Vec2(s.base_mean + flow::Vec2(a * s.base_std[0], b * s.base_std[1]));
     };
@@ -410,16 +408,13 @@ std::shared_ptr<const FlowScene::Lines> FlowScene::grid() {
     for (int line = 0; line < 2 * kGridLines; ++line) {
         std::vector<flow::Vec2> pts;
         for (int j = 0; j < kGridPoints; ++j, ++col) {
-            flow::Vec2 x = pushed.col(col);
-            if (t > 0 && upto < layer_count())
-                x = (1 - t) * x + t * flow::forward(s.layers[static_cast<size_t>(upto)], x);
-            pts.push_back(x);
+            pts.push_back(pushed.col(col));
         }
         lines->push_back(std::move(pts));
     }
     grid_ = std::move(lines);
     grid_dirty_ = false;
-    grid_scrub_key_ = key;
+    grid_upto_ = upto;
     ++counts_[static_cast<int>(Part::Grid)];
     return grid_;
 }

@@ -19,7 +19,7 @@
 //   probe                       -> probe readout
 //   samples                     -> samples
 //   interactive (a drag)        -> density at half resolution; mass and KL wait for the end
-//   scrub while playing         -> grid (interpolated between layers)
+//   scrub while playing         -> every layer-dependent part, a layer at a time
 #pragma once
 
 #include <array>
@@ -148,7 +148,7 @@ class FlowScene : public Scene {
     bool density_dirty_ = true, mass_dirty_ = true, grid_dirty_ = true, mesh_dirty_ = true,
          samples_dirty_ = true, probe_dirty_ = true, kl_dirty_ = true, inv_dirty_ = true;
     bool mass_known_ = false, kl_known_ = false;
-    long long grid_scrub_key_ = -1;
+    int grid_upto_ = -2;  // the layers the grid was pushed through
     std::uint64_t warp_rev_ = 0;
 
     Density density_;

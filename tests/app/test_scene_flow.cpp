@@ -420,22 +420,29 @@ TEST(FlowScene, PlayAnimatesLayerByLayerAndStopsShowingAll) {
     EXPECT_FALSE(s.playing());
 }
 
-TEST(FlowScene, PlayInterpolatesTheGridBetweenLayers) {
+// Issue 12: during Play the grid, the density, the readouts and the label are on the same
+// layer at every frame ("After 0 of 3" showed a grid already half through layer 1).
+TEST(FlowScene, PlayKeepsTheGridOnTheLayersTheDensityShows) {
     FlowScene s;
     s.set_playing(true);
-    s.tick(0.625, 1);  // scrub 0.5: halfway through layer 1
+    s.tick(0.625, 1);  // scrub 0.5: halfway through layer 1, so layer 0 is shown
     ASSERT_NEAR(s.scrub(), 0.5, 1e-12);
+    EXPECT_EQ(s.params().layers_shown(), 0);
     const auto grid = s.grid();
-    const auto again = s.grid();
-    EXPECT_EQ(grid, again);  // same 1/60 step: not recomputed
-    const flow::Layer& l0 = s.layer(0);
-    // Line 0, point 0 is the base point (−3.5, −3.5) (mean 0, std 1).
+    // Line 0, point 0 is the base point (−3.5, −3.5) (mean 0, std 1): not yet warped.
     const flow::Vec2 z(-3.5, -3.5);
-    const flow::Vec2 expected = 0.5 * z + 0.5 * flow::forward(l0, z);
-    EXPECT_NEAR(((*grid)[0][0] - expected).norm(), 0, 1e-12);
-    s.tick(0.1, 1);  // 0.08 layers on: a new 1/60 step
-    EXPECT_NE(s.grid(), grid);
-    // Not playing: the grid is the shown layers' push, no interpolation.
+    EXPECT_NEAR(((*grid)[0][0] - z).norm(), 0, 1e-12);
+    const auto readout = s.probe_readout();
+    ASSERT_TRUE(readout.has_value());
+    EXPECT_NEAR((readout->base - s.params().probe).norm(), 0, 1e-12);  // no layer: F = id
+    s.tick(0.1, 1);  // 0.08 layers on, still layer 0: nothing to recompute
+    EXPECT_EQ(s.grid(), grid);
+    s.tick(0.7, 1);  // scrub 1.14: layer 1 shown by all of them
+    EXPECT_EQ(s.params().layers_shown(), 1);
+    const flow::Layer& l0 = s.layer(0);
+    EXPECT_NEAR(((*s.grid())[0][0] - flow::forward(l0, z)).norm(), 0, 1e-12);
+    EXPECT_NEAR((flow::forward(l0, s.probe_readout()->base) - s.params().probe).norm(), 0, 1e-9);
+    // Not playing: the whole stack.
     s.reset();
     const flow::Vec2 x = flow::forward(s.layer(1), flow::forward(l0, z));
     EXPECT_NEAR(((*s.grid())[0][0] - x).norm(), 0, 1e-12);
