@@ -79,7 +79,8 @@ class RfView : public PanelView {
         ImGui::BeginChild("rf.plot", ImVec2(0, 0), false);
         draw_summary();
         const ImVec2 avail = ImGui::GetContentRegionAvail();
-        const ImVec2 size(avail.x, std::max(avail.y - font * 2.2f, font * 8));
+        const float legend_h = font * (0.9f + 1.3f * legend_rows(avail.x));
+        const ImVec2 size(avail.x, std::max(avail.y - legend_h, font * 8));
         if (scene_->view() == "layers") {
             draw_layers(size);
         } else if (scene_->view() == "compare") {

@@ -1,5 +1,7 @@
 #include "view_receptive_field_grid.hpp"
 
+#include <vector>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -174,13 +176,50 @@ void draw_grid(Canvas& canvas, const GridPicture& g, GLuint heat, double vmax_lo
     if (!g.title.empty()) canvas.text({lo.x + g.n / 2.0, hi.y + 0.45}, g.title, kTitle);
 }
 
+namespace {
+
+struct LegendItem {
+    ImU32 fill, border;
+    const char* label;
+};
+
+std::vector<LegendItem> legend_items() {
+    return {{kPixelFill, kPixelBorder, "pixel"},
+            {colormap_color(kPathsColormap, 0.6), IM_COL32(0, 0, 0, 80),
+             "field (colour, number = paths)"},
+            {kBlindFill, kBlindHatch, "blind spot"},
+            {kViolationFill, kViolationBorder, "violation"},
+            {IM_COL32(225, 225, 225, 255), IM_COL32(0, 0, 0, 60), "later in the order"}};
+}
+
+// A swatch, its label and the gap after it.
+float legend_item_width(const LegendItem& item) {
+    const float s = ImGui::GetFontSize();
+    return s + ImGui::GetStyle().ItemSpacing.x + ImGui::CalcTextSize(item.label).x + s * 1.5f;
+}
+
+}  // namespace
+
+int legend_rows(float width) {
+    int rows = 1;
+    float x = 0;
+    for (const LegendItem& item : legend_items()) {
+        const float w = legend_item_width(item);
+        if (x > 0 && x + w > width) ++rows, x = 0;
+        x += w;
+    }
+    return rows;
+}
+
 void draw_legend() {
-    legend_swatch(kPixelFill, kPixelBorder, "pixel");
-    legend_swatch(colormap_color(kPathsColormap, 0.6), IM_COL32(0, 0, 0, 80),
-                  "field (colour, number = paths)");
-    legend_swatch(kBlindFill, kBlindHatch, "blind spot");
-    legend_swatch(kViolationFill, kViolationBorder, "violation");
-    legend_swatch(IM_COL32(225, 225, 225, 255), IM_COL32(0, 0, 0, 60), "later in the order");
+    const float width = ImGui::GetContentRegionAvail().x;
+    float x = 0;
+    for (const LegendItem& item : legend_items()) {
+        const float w = legend_item_width(item);
+        if (x > 0 && x + w > width) ImGui::NewLine(), x = 0;  // wrap: at 1024 px it was cut
+        legend_swatch(item.fill, item.border, item.label);
+        x += w;
+    }
     ImGui::NewLine();
 }
 
