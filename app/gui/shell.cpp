@@ -36,8 +36,8 @@ Shell::Shell(const AppConfig& config, GLFWwindow* window)
     std::string problems;
     presets_ = load_presets(asset_dir(GENLAB_ASSET_DIR) / "presets", problems);
     if (!problems.empty()) show_error("some presets were skipped: " + problems);
-    for (const std::string& file :
-         config.loaded_files) {  // `--load preset.json` poses its question
+    // `--load preset.json` poses that preset's question.
+    for (const std::string& file : config.loaded_files) {
         for (const Preset& p : presets_) {
             std::error_code ec;
             if (fs::equivalent(file, p.path, ec)) loaded_preset_[p.panel] = &p;
@@ -263,10 +263,10 @@ void Shell::apply_preset(const Preset& p) {
 void Shell::reset_panel() {
     PanelView& view = active();
     const std::string id = view.model().id();
-    Json next = state();
-    next[id] = view.model().defaults();
-    state_ = next;
-    push_state_to_views();  // the defaults are valid by construction
+    // Only this panel: the others keep their scenes (and runs) as they are.
+    state_[id] = view.model().defaults();
+    view.set_state(state_[id]);  // the defaults are valid by construction
+    last_good_[id].reset(state_[id]);
     loaded_preset_.erase(id);
     card_.reset();
     show_info(view.model().title() + ": every setting back to its default");
@@ -548,9 +548,10 @@ void Shell::draw_help() {
     for (const auto& l : active().help_lines()) ImGui::BulletText("%s", l.c_str());
     ImGui::Separator();
     ImGui::TextUnformatted("What the marks mean");
-    for (const auto& l : active().legend_lines()) ImGui::BulletText("%s", l.c_str());
+    const std::vector<std::string> legend = active().legend_lines();
+    for (const auto& l : legend) ImGui::BulletText("%s", l.c_str());
     ImGui::PopTextWrapPos();
-    mark_value("help.legend", active().legend_lines());
+    mark_value("help.legend", legend);
     ImGui::End();
 }
 

@@ -1,11 +1,10 @@
 #include "flow_model.hpp"
 
-#include "format.hpp"
-
 #include <algorithm>
 #include <cmath>
 
 #include "fields.hpp"
+#include "format.hpp"
 #include "scene_flow.hpp"
 
 namespace genlab {
@@ -201,8 +200,8 @@ Json FlowModel::normalize(const Json& state) const {
 std::unique_ptr<Scene> FlowModel::make_scene() const { return std::make_unique<FlowScene>(); }
 
 Json FlowModel::key_specs() const {
-    // keys_document() reads each default from defaults(): base.mean, base.std and probe are
-    // [x, y] with "each": true.
+    // PanelModel::keys() reads each default from defaults(): base.mean, base.std and probe
+    // are [x, y] with "each": true.
     Json out = Json::array({key_json(flow_keys::base_mean), key_json(flow_keys::base_std),
                             key_json(flow_keys::view_extent), key_json(flow_keys::probe),
                             key_json(flow_keys::upto), key_json(flow_keys::samples),

@@ -1,10 +1,9 @@
 #include "gan_model.hpp"
 
-#include "format.hpp"
-
 #include <cmath>
 
 #include "fields.hpp"
+#include "format.hpp"
 #include "scene_gan.hpp"
 
 namespace genlab {

@@ -226,11 +226,14 @@ KlParams kl_params_from_json(const Json& state) {
 
 double kl_work_units(const KlParams& p) {
     const double per_node = (static_cast<double>(p.target.size()) + 1) * p.dim * p.dim;
-    const double nodes = p.dim == 1 ? 2048 : 96 * 96, coarse = p.dim == 1 ? 256 : 24 * 24;
+    const double nodes = p.dim == 1 ? 2048 : 96 * 96;  // kl::Quadrature's default grids
+    const double coarse =
+        p.dim == 1 ? kKlCoarseNodes1D : kKlCoarseNodesPerAxis2D * kKlCoarseNodesPerAxis2D;
     const double fits = p.family == "none" ? 2 : 3;
     const double iterations = p.options.iterations;
+    const double restart_iterations = std::min<double>(iterations, kKlRestartIterations);
     return iterations * fits * nodes * per_node +
-           2 * 7 * std::min(iterations, 1500.0) * coarse * per_node;
+           2 * kKlRestarts * restart_iterations * coarse * per_node;
 }
 
 void kl_check_work(const KlParams& p) {

@@ -54,6 +54,11 @@ struct KlParams {
 constexpr int kKlMaxComponents = 8;
 // A restart's path is drawn (and reported) with at most about this many points.
 constexpr std::size_t kKlDrawnPathPoints = 300;
+// The landscapes' restarts: how many, their iteration cap, and the coarse quadrature they and
+// the landscape grids use (nodes in 1-D, per axis in 2-D). KlScene and kl_work_units read them.
+constexpr int kKlRestarts = 7;
+constexpr int kKlRestartIterations = 1500;
+constexpr int kKlCoarseNodes1D = 256, kKlCoarseNodesPerAxis2D = 24;
 
 // The work a state asks of `--report` and `--screenshot`, which run every fit to its end (the
 // GUI fits live within a per-frame budget). Units: iterations × fits × quadrature nodes

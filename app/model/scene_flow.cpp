@@ -110,13 +110,18 @@ void FlowScene::set_base(const flow::Vec2& mean, const flow::Vec2& std) {
     touch();
 }
 
+// A change that adds work: checked against the budget before anything changes.
+void FlowScene::replace_within_budget(FlowParams next) {
+    flow_check_work(next);
+    p_ = std::move(next);
+}
+
 void FlowScene::set_layer(int k, const flow::Layer& l) {
     layer(k);  // exists
     flow_validate_layer(l, k);
     FlowParams next = p_;
     next.stack.layers[static_cast<size_t>(k)] = l;
-    flow_check_work(next);
-    p_.stack.layers[static_cast<size_t>(k)] = l;
+    replace_within_budget(std::move(next));
     stack_changed();
     inv_dirty_ = true;
     touch();
@@ -128,9 +133,8 @@ void FlowScene::add_layer(const std::string& type) {
                         " layers");
     FlowParams next = p_;
     next.stack.layers.push_back(flow_default_layer(type));
-    flow_check_work(next);
-    p_.stack.layers.push_back(flow_default_layer(type));
-    p_.upto = -1;
+    next.upto = -1;
+    replace_within_budget(std::move(next));
     scrub_ = layer_count();
     stack_changed();
     inv_dirty_ = true;
@@ -198,8 +202,7 @@ void FlowScene::set_resolution(int n) {
     if (p_.resolution == n) return;
     FlowParams next = p_;
     next.resolution = n;
-    flow_check_work(next);
-    p_.resolution = n;
+    replace_within_budget(std::move(next));
     density_dirty_ = true;
     touch();
 }

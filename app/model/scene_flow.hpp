@@ -134,6 +134,7 @@ class FlowScene : public Scene {
     int recomputes(Part part) const { return counts_[static_cast<int>(part)]; }
 
   private:
+    void replace_within_budget(FlowParams next);  // flow_check_work, then p_ = next
     flow::Stack shown_stack() const;
     void stack_changed();  // everything derived
     void set_upto_quiet(int upto);

@@ -6,11 +6,11 @@
 // [SECTION] Report and CSV
 #include "scene_gan.hpp"
 
-#include "format.hpp"
-
 #include <algorithm>
 #include <cmath>
 #include <sstream>
+
+#include "format.hpp"
 
 #include "errors.hpp"
 #include "fields.hpp"
@@ -123,6 +123,13 @@ void GanScene::set_state(const Json& normalized) {
 
 Json GanScene::state() const { return gan_params_to_json(p_); }
 
+// A change that adds work: checked against the budget before anything changes.
+void GanScene::commit_work(GanParams next) {
+    gan_check_work(next);
+    p_ = std::move(next);
+    changed();
+}
+
 void GanScene::set_system(gan::System system) {
     if (system == p_.sim.system) return;
     p_.sim.system = system;
@@ -141,9 +148,7 @@ void GanScene::set_method(gan::Method method) {
     if (method == p_.sim.method) return;
     GanParams next = p_;
     next.sim.method = method;
-    gan_check_work(next);
-    p_.sim.method = method;
-    changed();
+    commit_work(std::move(next));
 }
 
 void GanScene::set_n_critic(int n) {
@@ -151,9 +156,7 @@ void GanScene::set_n_critic(int n) {
     if (n == p_.sim.n_critic) return;
     GanParams next = p_;
     next.sim.n_critic = n;
-    gan_check_work(next);
-    p_.sim.n_critic = n;
-    changed();
+    commit_work(std::move(next));
 }
 
 void GanScene::set_lr(double lr) {
@@ -175,10 +178,8 @@ void GanScene::set_steps(int steps) {
     if (steps == p_.steps) return;
     GanParams next = p_;
     next.steps = steps;
-    gan_check_work(next);
+    commit_work(std::move(next));
     shown_ = steps;
-    p_.steps = steps;
-    changed();
 }
 
 void GanScene::set_start(const gan::State& start) {
@@ -205,9 +206,7 @@ bool GanScene::add_extra_start(GanPoint w) {
                     "gan.extra_starts[" + std::to_string(p_.extra_starts.size()) + "]");
     GanParams next = p_;
     next.extra_starts.push_back(s);
-    gan_check_work(next);
-    p_.extra_starts.push_back(s);
-    changed();
+    commit_work(std::move(next));
     return true;
 }
 

@@ -194,6 +194,7 @@ class GanScene : public Scene {
     // Extra trajectories keep ~1000 states each: 200 long runs stay small in memory.
     static int extra_keep(int steps) { return std::max(1, steps / 1000); }
     void changed() { touch(); }
+    void commit_work(GanParams next);  // gan_check_work, then the change
     void count(Part part) { ++counts_[static_cast<size_t>(part)]; }
     void update_runs(bool allow_deferral);
     gan::Params sweep_key() const;

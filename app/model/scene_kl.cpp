@@ -8,8 +8,6 @@
 // [SECTION] Report and CSV
 #include "scene_kl.hpp"
 
-#include "json_numbers.hpp"
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -18,6 +16,7 @@
 #include "errors.hpp"
 #include "fields.hpp"
 #include "format.hpp"
+#include "json_numbers.hpp"
 
 namespace genlab {
 
@@ -166,6 +165,12 @@ void KlScene::finish_pending_fits() {
 // [SECTION] Setters
 //-----------------------------------------------------------------------------
 
+// A change that adds work: checked against the budget before anything changes.
+void KlScene::replace_within_budget(KlParams next) {
+    kl_check_work(next);
+    params_ = std::move(next);
+}
+
 void KlScene::set_dimension(int dim) {
     check(kl_keys::dim, dim);
     Json s = kl_params_to_json(params_);
@@ -217,8 +222,7 @@ void KlScene::add_mode() {
     c.mean[0] = clamp_to(kl_keys::target_mean, c.mean[0] + 2.5 * std::sqrt(c.cov(0, 0)));
     KlParams next = params_;
     next.target.push_back(c);
-    kl_check_work(next);
-    params_.target.push_back(c);
+    replace_within_budget(std::move(next));
     refit(true);
     home_ = home_view();
 }
@@ -238,8 +242,7 @@ void KlScene::set_iterations(int iterations) {
     check(kl_keys::iterations, iterations);
     KlParams next = params_;
     next.options.iterations = iterations;
-    kl_check_work(next);
-    params_.options.iterations = iterations;
+    replace_within_budget(std::move(next));
     refit(false);
 }
 
@@ -285,8 +288,7 @@ void KlScene::set_family(const std::string& family) {
     if (family == params_.family) return;
     KlParams next = params_;
     next.family = family;
-    kl_check_work(next);
-    params_.family = family;
+    replace_within_budget(std::move(next));
     refit(false, /*landscapes=*/false);
 }
 
@@ -335,7 +337,8 @@ void KlScene::rebuild_quadrature() {
     if (quad_ && quad_->dim() == params_.dim) return;
     quad_ = std::make_unique<kl::Quadrature>(params_.dim);
     // Landscapes and restarts evaluate the objective thousands of times: a coarser grid.
-    coarse_ = std::make_unique<kl::Quadrature>(params_.dim, params_.dim == 1 ? 256 : 24);
+    coarse_ = std::make_unique<kl::Quadrature>(
+        params_.dim, params_.dim == 1 ? kKlCoarseNodes1D : kKlCoarseNodesPerAxis2D);
 }
 
 // Back to q's start. The path starts empty, as kl::fit's does: the first step records the
@@ -560,7 +563,7 @@ void KlScene::update_landscapes() {
         land.max = hi;
         land.box = box;
         kl::FitOptions quick = params_.options;
-        quick.iterations = std::min(quick.iterations, 1500);
+        quick.iterations = std::min(quick.iterations, kKlRestartIterations);
         land.restarts.clear();
         for (const kl::Gaussian& start :
              kl::restart_starts(params_.target, params_.q_init, kRestarts)) {

@@ -85,7 +85,7 @@ class KlScene : public Scene {
   public:
     using Clock = std::function<double()>;  // seconds, monotonic
     static constexpr int kFits = 3;         // forward, reverse, family
-    static constexpr int kRestarts = 7;
+    static constexpr int kRestarts = kKlRestarts;
     // Play's rate at speed 1: the default fits (~250 iterations) take about 4 s to watch.
     static constexpr double kPlayStepsPerSecond = 60;
     static constexpr int kDensityGrid = 128;
@@ -192,6 +192,7 @@ class KlScene : public Scene {
 
   private:
     void load(const KlParams& p);
+    void replace_within_budget(KlParams next);  // kl_check_work, then params_ = next
     void rebuild_quadrature();
     void restart_fits();
     void advance_fits(int steps);

@@ -26,6 +26,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace genlab::kl {
 
@@ -1282,16 +1283,31 @@ std::string format_short(double v) {
 }
 
 // Why q has left the range where the fit means something, or "".
+// q's smallest and largest standard deviation along any axis, from its Cholesky factor in
+// closed form: this runs at every optimizer step, so no eigen-solver and no allocation.
+// λmax = mid + half; λmin = det Σ / λmax with det Σ = (L11·L22)², which keeps its precision
+// for an elongated q where mid − half would cancel.
+std::pair<double, double> sd_range(const Gaussian& q) {
+    if (q.dim() == 1) {
+        const double s = std::abs(q.chol(0, 0));
+        return {s, s};
+    }
+    const double l11 = q.chol(0, 0), l21 = q.chol(1, 0), l22 = q.chol(1, 1);
+    const double a = l11 * l11, b = l11 * l21, c = l21 * l21 + l22 * l22;
+    const double lmax = 0.5 * (a + c) + std::hypot(0.5 * (a - c), b);
+    const double det = (l11 * l22) * (l11 * l22);
+    return {lmax > 0 ? std::sqrt(det / lmax) : 0.0, std::sqrt(lmax)};
+}
+
 std::string out_of_range(const Gaussian& q, const MeaningfulRange& r) {
-    const Eigen::VectorXd sd =
-        Eigen::SelfAdjointEigenSolver<Mat>(q.cov()).eigenvalues().cwiseMax(0).cwiseSqrt();
+    const auto [sd_min, sd_max] = sd_range(q);
     const double lo = r.s_min / kScaleFactor, hi = r.s_total * kScaleFactor;
-    if (sd.minCoeff() < lo) {
-        return "σ = " + format_short(sd.minCoeff()) + " fell below 1e-6 × p's smallest σ (" +
+    if (sd_min < lo) {
+        return "σ = " + format_short(sd_min) + " fell below 1e-6 × p's smallest σ (" +
                format_short(r.s_min) + ")";
     }
-    if (sd.maxCoeff() > hi) {
-        return "σ = " + format_short(sd.maxCoeff()) + " grew past 1e6 × p's σ (" +
+    if (sd_max > hi) {
+        return "σ = " + format_short(sd_max) + " grew past 1e6 × p's σ (" +
                format_short(r.s_total) + ")";
     }
     const double off = (q.mean - r.centre).norm();

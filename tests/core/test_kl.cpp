@@ -763,6 +763,23 @@ TEST(KlFitSteps, LeavingTheMeaningfulRangeIsDivergenceEvenWhenFinite) {
     EXPECT_EQ(inside.divergence, "");
 }
 
+// In 2-D the range is along q's axes, not its coordinates: a q 1e-7 thin along the diagonal
+// has both coordinate σ's ≈ 0.7 and is still out of range.
+TEST(KlFitSteps, A2DqThinAlongARotatedAxisIsOutOfRange) {
+    const Mixture p = exam_target2();
+    const double thin = 1e-7 * 1e-7, c = std::sqrt(0.5);
+    Mat r(2, 2);
+    r << c, -c, c, c;
+    const Mat cov = r * mat2(1, 0, 0, thin) * r.transpose();
+    ASSERT_NEAR(std::sqrt(cov(0, 0)), c, 1e-9);
+    const Fit f = fit(p, Gaussian::from_cov(vec({0, 0}), cov), Objective::Reverse, adam(10),
+                      Quadrature(2, 24));
+    EXPECT_TRUE(f.diverged);
+    // σ ≈ 1e-7 (the 1e-14 eigenvalue is only as exact as the entries of Σ ≈ 0.5 allow).
+    EXPECT_NE(f.divergence.find(" fell below 1e-6 × p's smallest σ"), std::string::npos)
+        << f.divergence;
+}
+
 TEST(KlFitSteps, AnObjectiveGrowingAMillionfoldIsDivergence) {
     // lr = 10: the first Adam step moves log σ by about 10, and the reverse KL of a q 2e4
     // times too wide is ~1e8 against a start near 1 (the 3.7e40 came later).
