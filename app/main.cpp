@@ -79,9 +79,11 @@ int main(int argc, char** argv) {
         if (!choice.empty()) std::cerr << "genlab: " << choice << "\n";
         if (!options.report.empty()) {
             write_report(config.state, options.report);
-            if (options.screenshot.empty()) return 0;
+            if (options.screenshot.empty() && options.figure.empty()) return 0;
         }
         config.screenshot = options.screenshot;
+        config.figure = options.figure;
+        config.figure_scale = options.figure_scale;
         config.width = options.width;
         config.height = options.height;
         config.frames = options.frames;

@@ -62,7 +62,7 @@ float content_scale(GLFWwindow* window) {
 }  // namespace
 
 int run_app(const AppConfig& config) {
-    const bool offscreen = !config.screenshot.empty();
+    const bool offscreen = !config.screenshot.empty() || !config.figure.empty();
     // First, before the kernels' thread pool exists: its threads inherit the blocked mask.
     if (!offscreen && !config.bench) watch_quit_signals();
     glfwSetErrorCallback(on_glfw_error);
@@ -79,9 +79,18 @@ int run_app(const AppConfig& config) {
     glfwWindowHint(GLFW_OPENGL_FORWARD_COMPAT, GLFW_TRUE);
     glfwWindowHint(GLFW_SCALE_TO_MONITOR, GLFW_TRUE);
     glfwWindowHint(GLFW_VISIBLE, offscreen ? GLFW_FALSE : GLFW_TRUE);
-    const int w = offscreen ? 640 : settings.window_width;
-    const int h = offscreen ? 480 : settings.window_height;
+    int area_x = 0, area_y = 0, area_w = 0, area_h = 0;
+    if (GLFWmonitor* monitor = glfwGetPrimaryMonitor(); monitor && !config.bench)
+        glfwGetMonitorWorkarea(monitor, &area_x, &area_y, &area_w, &area_h);
+    const WindowSize fitted =
+        fit_window(settings.window_width, settings.window_height, area_w, area_h);
+    const int w = offscreen ? 640 : fitted.width;
+    const int h = offscreen ? 480 : fitted.height;
     GLFWwindow* window = glfwCreateWindow(w, h, "GenLab", nullptr, nullptr);
+    // Shrunk to fit: also placed inside the area, where the window manager may not put it.
+    if (window && !offscreen &&
+        (fitted.width != settings.window_width || fitted.height != settings.window_height))
+        glfwSetWindowPos(window, area_x + (area_w - w) / 2, area_y + (area_h - h) / 2);
     if (!window) {
         std::cerr << "genlab: cannot create an OpenGL 3.3 core window: " << g_glfw_error
                   << ". Update the graphics driver, or run under xvfb-run (Mesa llvmpipe "

@@ -22,6 +22,8 @@ struct AppConfig {
     bool save_session = true;  // false when an unreadable session could not be moved aside
     std::string startup_note;  // shown in the status line (e.g. a session that failed to load)
     std::string screenshot;    // render `frames` frames offscreen, write this PNG, exit
+    std::string figure;        // ...and/or the whole-panel figure at figure_scale
+    int figure_scale = 1;
     int width = 1600, height = 1000, frames = 4;
     bool bench = false;       // time `frames` frames per bench entry, print JSON, exit
     std::string bench_panel;  // "" = every panel

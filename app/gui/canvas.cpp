@@ -3,6 +3,7 @@
 // [SECTION] Ticks and numbers
 // [SECTION] View and input
 // [SECTION] Drawing
+// [SECTION] Cached layers
 // [SECTION] Offscreen export
 #include "canvas.hpp"
 
@@ -203,6 +204,7 @@ bool Canvas::click_pending_anywhere() {
 
 void Canvas::draw(ImVec2 size, const Content& content) {
     content_ = content;
+    drawn_frame_ = ImGui::GetFrameCount();
     scale_ = 1.0f;
     size.x = std::max(size.x, 8.0f);
     size.y = std::max(size.y, 8.0f);
@@ -221,9 +223,12 @@ void Canvas::draw(ImVec2 size, const Content& content) {
         const std::string readout = (x_axis_.format ? x_axis_.format(w->x) : format_number(w->x)) +
                                     ", " +
                                     (y_axis_.format ? y_axis_.format(w->y) : format_number(w->y));
+        // On an opaque box: over arrows and streamlines the bare text could not be read.
         const ImVec2 ts = ImGui::CalcTextSize(readout.c_str());
-        dl_->AddText(ImVec2(plot_max_.x - ts.x - 6, plot_max_.y - ts.y - 4), kAxisText,
-                     readout.c_str());
+        const ImVec2 at(plot_max_.x - ts.x - 6, plot_max_.y - ts.y - 4);
+        dl_->AddRectFilled(ImVec2(at.x - 3, at.y - 1), ImVec2(at.x + ts.x + 3, at.y + ts.y + 1),
+                           IM_COL32(255, 255, 255, 235), 2.0f);
+        dl_->AddText(at, kAxisText, readout.c_str());
     }
 }
 
@@ -381,6 +386,18 @@ void Canvas::text(Vec2 p, const std::string& s, ImU32 color, float height) {
     dl_->AddText(f, size, ImVec2(c.x - ts.x / 2, c.y - ts.y / 2), color, s.c_str());
 }
 
+void Canvas::label(Vec2 p, const std::string& s, ImU32 color) {
+    ImFont* f = ImGui::GetFont();
+    const float size = ImGui::GetFontSize() * scale_;
+    const ImVec2 ts = f->CalcTextSizeA(size, FLT_MAX, 0, s.c_str());
+    const ImVec2 c = to_screen(p);
+    const ImVec2 a(c.x - ts.x / 2, c.y - ts.y / 2);
+    dl_->AddRectFilled(ImVec2(a.x - px(3), a.y - px(1)),
+                       ImVec2(a.x + ts.x + px(3), a.y + ts.y + px(1)), IM_COL32(255, 255, 255, 210),
+                       px(3));
+    dl_->AddText(f, size, a, color, s.c_str());
+}
+
 void Canvas::image(unsigned int gl_texture, Vec2 a, Vec2 b) {
     if (!gl_texture) return;
     const ImVec2 p = to_screen({a.x, b.y}), q = to_screen({b.x, a.y});  // top-left, bottom-right
@@ -498,33 +515,25 @@ void Canvas::cached_layer(const std::string& name, std::uint64_t version, const 
 // [SECTION] Offscreen export
 //-----------------------------------------------------------------------------
 
-std::string Canvas::export_png(const std::string& path, int scale) {
-    if (!content_ || size_.x < 1 || size_.y < 1) return "the canvas has not been drawn yet";
-    if (scale < 1 || scale > 8) return "the export scale must be 1 to 8";
+namespace {
+
+constexpr ImU32 kTitleText = IM_COL32(20, 20, 30, 255);
+
+// The font size of an export at `scale`× (the UI's, scaled like every other mark).
+float export_font(int scale) { return ImGui::GetFontSize() * static_cast<float>(scale); }
+
+// One offscreen pass: `draw` fills a w×h draw list, which is rendered on white and written.
+template <class Draw>
+std::string render_png(int w, int h, const std::string& path, bool overwrite, Draw&& draw) {
     const int limit = max_texture_size();
-    const int w = static_cast<int>(size_.x) * scale, h = static_cast<int>(size_.y) * scale;
     if (w > limit || h > limit) {
         return "a " + std::to_string(w) + "x" + std::to_string(h) +
-               " export is larger than this GPU's limit of " + std::to_string(limit);
+               " export is larger than this GPU's limit of " + std::to_string(limit) +
+               "; choose a smaller scale";
     }
-    // Swap in an offscreen draw list and geometry, replay the content, then restore.
-    const auto saved_dl = dl_;
-    const ImVec2 saved_origin = origin_, saved_size = size_;
-    const bool saved_hovered = hovered_;
     ImDrawList list(ImGui::GetDrawListSharedData());
     begin_offscreen_list(list, static_cast<float>(w), static_cast<float>(h));
-    dl_ = &list;
-    scale_ = static_cast<float>(scale);
-    hovered_ = false;
-    exporting_ = true;
-    layout(ImVec2(0, 0), ImVec2(static_cast<float>(w), static_cast<float>(h)));
-    draw_frame_with(content_);
-    dl_ = saved_dl;
-    scale_ = 1.0f;
-    hovered_ = saved_hovered;
-    exporting_ = false;
-    layout(saved_origin, saved_size);
-
+    draw(list);
     Image image;
     try {
         RenderTarget target;
@@ -535,7 +544,172 @@ std::string Canvas::export_png(const std::string& path, int scale) {
     } catch (const std::exception& e) {
         return e.what();
     }
-    return write_png(path, image, /*overwrite=*/false);
+    return write_png(path, image, overwrite);
+}
+
+}  // namespace
+
+bool Canvas::drawn_last_frame() const {
+    return content_ && size_.x >= 1 && size_.y >= 1 && drawn_frame_ >= 0 &&
+           drawn_frame_ >= ImGui::GetFrameCount() - 1;
+}
+
+float Canvas::title_height(int scale) const {
+    return title_.empty() ? 0.0f : export_font(scale) * 1.7f;
+}
+
+// Entries flow left to right and wrap at `width`: swatch, gap, label, a wider gap.
+float Canvas::legend_height(int scale, float width) const {
+    if (legend_.empty()) return 0.0f;
+    const float font = export_font(scale);
+    ImFont* f = ImGui::GetFont();
+    float x = 0;
+    int rows = 1;
+    for (const LegendEntry& e : legend_) {
+        const float w = font * 2.0f + f->CalcTextSizeA(font, FLT_MAX, 0, e.label.c_str()).x;
+        if (x > 0 && x + w > width - font) {
+            ++rows;
+            x = 0;
+        }
+        x += w + font * 1.2f;
+    }
+    return font * (0.4f + 1.4f * static_cast<float>(rows));
+}
+
+ImVec2 Canvas::export_size(int scale) const {
+    const float w = std::floor(size_.x) * static_cast<float>(scale);
+    return ImVec2(w, std::floor(size_.y) * static_cast<float>(scale) + title_height(scale) +
+                         legend_height(scale, w));
+}
+
+void Canvas::draw_legend(ImVec2 top_left, float width, int scale) {
+    const float font = export_font(scale);
+    ImFont* f = ImGui::GetFont();
+    float x = 0, y = top_left.y + font * 0.4f;
+    for (const LegendEntry& e : legend_) {
+        const float w = font * 2.0f + f->CalcTextSizeA(font, FLT_MAX, 0, e.label.c_str()).x;
+        if (x > 0 && x + w > width - font) {
+            x = 0;
+            y += font * 1.4f;
+        }
+        const ImVec2 a(top_left.x + font * 0.5f + x, y + font * 0.5f);  // the swatch's centre
+        switch (e.mark) {
+            case LegendEntry::Mark::Line:
+                dl_->AddLine(ImVec2(a.x - font * 0.5f, a.y), ImVec2(a.x + font * 0.5f, a.y),
+                             e.color, px(2.5f));
+                break;
+            case LegendEntry::Mark::Dot:
+                dl_->AddCircleFilled(a, px(4.5f), e.color);
+                break;
+            case LegendEntry::Mark::Patch:
+                dl_->AddRectFilled(ImVec2(a.x - font * 0.45f, a.y - font * 0.4f),
+                                   ImVec2(a.x + font * 0.45f, a.y + font * 0.4f), e.color);
+                dl_->AddRect(ImVec2(a.x - font * 0.45f, a.y - font * 0.4f),
+                             ImVec2(a.x + font * 0.45f, a.y + font * 0.4f), kFrame, 0, 0, px(1));
+                break;
+        }
+        dl_->AddText(f, font, ImVec2(a.x + font * 0.9f, y), kAxisText, e.label.c_str());
+        x += w + font * 1.2f;
+    }
+}
+
+// Swaps in the export's draw list and geometry, replays the content, then restores.
+void Canvas::draw_export(ImDrawList& list, ImVec2 offset, int scale) {
+    const auto saved_dl = dl_;
+    const ImVec2 saved_origin = origin_, saved_size = size_;
+    const bool saved_hovered = hovered_;
+    const ImVec2 tile = export_size(scale);
+    const float title_h = title_height(scale);
+    dl_ = &list;
+    scale_ = static_cast<float>(scale);
+    hovered_ = false;
+    exporting_ = true;
+    if (!title_.empty()) {
+        const float font = export_font(scale);
+        dl_->AddText(ImGui::GetFont(), font * 1.1f,
+                     ImVec2(offset.x + px(6), offset.y + font * 0.3f), kTitleText, title_.c_str());
+    }
+    const ImVec2 plot_size(std::floor(saved_size.x) * scale_, std::floor(saved_size.y) * scale_);
+    layout(ImVec2(offset.x, offset.y + title_h), plot_size);
+    draw_frame_with(content_);
+    if (!legend_.empty())
+        draw_legend(ImVec2(offset.x, offset.y + title_h + plot_size.y), tile.x, scale);
+    dl_ = saved_dl;
+    scale_ = 1.0f;
+    hovered_ = saved_hovered;
+    exporting_ = false;
+    layout(saved_origin, saved_size);
+}
+
+std::string Canvas::export_png(const std::string& path, int scale) {
+    if (!content_ || size_.x < 1 || size_.y < 1) return "the canvas has not been drawn yet";
+    if (scale < 1 || scale > 8) return "the export scale must be 1 to 8";
+    const ImVec2 size = export_size(scale);
+    return render_png(static_cast<int>(size.x), static_cast<int>(size.y), path,
+                      /*overwrite=*/false,
+                      [&](ImDrawList& list) { draw_export(list, ImVec2(0, 0), scale); });
+}
+
+namespace {
+
+// Canvases in rows as on screen: one row holds the canvases whose vertical extents overlap
+// the row's first; rows top to bottom, canvases in a row left to right.
+std::vector<std::vector<Canvas*>> rows_on_screen(std::vector<Canvas*> canvases) {
+    std::sort(canvases.begin(), canvases.end(),
+              [](const Canvas* a, const Canvas* b) { return a->plot_min().y < b->plot_min().y; });
+    std::vector<std::vector<Canvas*>> rows;
+    for (Canvas* c : canvases) {
+        if (rows.empty() || c->plot_min().y >= rows.back().front()->plot_max().y)
+            rows.emplace_back();
+        rows.back().push_back(c);
+    }
+    for (auto& row : rows) {
+        std::sort(row.begin(), row.end(), [](const Canvas* a, const Canvas* b) {
+            return a->plot_min().x < b->plot_min().x;
+        });
+    }
+    return rows;
+}
+
+}  // namespace
+
+std::string Canvas::export_figure_png(const std::vector<Canvas*>& canvases, const std::string& path,
+                                      int scale, bool overwrite, const std::string& heading) {
+    if (scale < 1 || scale > 8) return "the export scale must be 1 to 8";
+    // Only the canvases of the latest drawn frame: a plot another mode hid keeps its content.
+    int latest = -1;
+    for (const Canvas* c : canvases)
+        if (c && c->drawn_last_frame()) latest = std::max(latest, c->drawn_frame_);
+    std::vector<Canvas*> shown;
+    for (Canvas* c : canvases)
+        if (c && c->drawn_last_frame() && c->drawn_frame_ == latest) shown.push_back(c);
+    if (shown.empty()) return "the panel has not been drawn yet";
+    const auto rows = rows_on_screen(shown);
+    const float font = export_font(scale), gap = font * 1.0f;
+    const float heading_h = heading.empty() ? 0.0f : font * 2.2f;
+    // Positions first (the figure's size), then one pass draws every tile.
+    std::vector<std::pair<Canvas*, ImVec2>> placed;
+    float width = 0, y = heading_h + gap * 0.5f;
+    for (const auto& row : rows) {
+        float x = gap * 0.5f, row_h = 0;
+        for (Canvas* c : row) {
+            const ImVec2 tile = c->export_size(scale);
+            placed.emplace_back(c, ImVec2(x, y));
+            x += tile.x + gap;
+            row_h = std::max(row_h, tile.y);
+        }
+        width = std::max(width, x - gap * 0.5f);
+        y += row_h + gap;
+    }
+    const int w = static_cast<int>(std::ceil(width)),
+              h = static_cast<int>(std::ceil(y - gap * 0.5f));
+    return render_png(w, h, path, overwrite, [&](ImDrawList& list) {
+        if (!heading.empty()) {
+            list.AddText(ImGui::GetFont(), font * 1.3f, ImVec2(gap * 0.5f, font * 0.5f), kTitleText,
+                         heading.c_str());
+        }
+        for (auto& [canvas, at] : placed) canvas->draw_export(list, at, scale);
+    });
 }
 
 }  // namespace genlab

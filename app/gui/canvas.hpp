@@ -9,7 +9,10 @@
 //       c.text({0.5, 0.5}, "34", IM_COL32_WHITE);
 //   });
 //   if (auto w = canvas.clicked_world()) select(*w);  // a left click (not a drag)
+//   canvas.set_title("Receptive field of (5, 5)");   // exports print it above the plot
+//   canvas.set_legend({{kRed, "in the field", LegendEntry::Mark::Patch}});  // ...this below
 //   canvas.export_png("grid.png", 2);                // the same content at 2× resolution
+//   Canvas::export_figure_png({&a, &b}, "fig.png", 2, false, "GenLab: ...");  // whole panel
 //
 // Mouse: right or middle drag pans, the wheel zooms about the cursor, a double-click resets.
 //
@@ -76,6 +79,16 @@ struct ColorbarSpec {
     std::string tick_text(double v) const;
 };
 
+// One line of an export's legend: a swatch drawn as the mark it explains, and its label.
+struct LegendEntry {
+    enum class Mark { Line, Dot, Patch };
+    LegendEntry(ImU32 color_, std::string label_, Mark mark_ = Mark::Line)
+        : color(color_), label(std::move(label_)), mark(mark_) {}
+    ImU32 color;
+    std::string label;
+    Mark mark;
+};
+
 //-----------------------------------------------------------------------------
 // [SECTION] Canvas
 //-----------------------------------------------------------------------------
@@ -90,6 +103,10 @@ class Canvas {
     void set_home(WorldRect home, bool equal_aspect);
     void set_axes(AxisSpec x, AxisSpec y, bool show = true);
     void set_colorbar(std::optional<ColorbarSpec> bar) { colorbar_ = std::move(bar); }
+    // What an export prints above the plot and below it. On screen the view shows the title
+    // as text above the canvas, and the marks are explained in the question card and by F1.
+    void set_title(std::string title) { title_ = std::move(title); }
+    void set_legend(std::vector<LegendEntry> legend) { legend_ = std::move(legend); }
 
     // Lays out an ImGui item of `size` pixels, handles input, and draws axes and content.
     void draw(ImVec2 size, const Content& content);
@@ -118,9 +135,18 @@ class Canvas {
     ImVec2 plot_min() const { return plot_min_; }  // screen rect of the plot area
     ImVec2 plot_max() const { return plot_max_; }
 
-    // Renders the last content again into an offscreen framebuffer at `scale`× and writes a
-    // PNG there (never overwriting). Returns "" or an error message for the UI.
+    // Renders the last content again into an offscreen framebuffer at `scale`×, with the
+    // title above and the legend below, and writes a PNG there (never overwriting). Returns ""
+    // or an error message for the UI.
     std::string export_png(const std::string& path, int scale);
+    // Where export_png's plot frame starts in the file: below the title strip.
+    float export_plot_top(int scale) const { return title_height(scale); }
+    // The whole-panel figure: every canvas drawn in the last frame, each as export_png draws
+    // it, in rows as they sit on screen (canvases side by side stay side by side), under
+    // `heading`. `overwrite`: the CLI's --figure names its path explicitly.
+    static std::string export_figure_png(const std::vector<Canvas*>& canvases,
+                                         const std::string& path, int scale, bool overwrite,
+                                         const std::string& heading);
 
     // Primitives, in world coordinates. Sizes are in UI pixels and scale with exports.
     ImVec2 to_screen(Vec2 w) const;
@@ -135,6 +161,8 @@ class Canvas {
     void arrow(Vec2 from, Vec2 to, ImU32 color, float thickness = 1.5f);
     // Centred text; `height` in UI pixels (0: the UI font size).
     void text(Vec2 p, const std::string& s, ImU32 color, float height = 0);
+    // text() on a light box: a mark's name stays readable over a dark density or arrows.
+    void label(Vec2 p, const std::string& s, ImU32 color);
     void image(unsigned int gl_texture, Vec2 a, Vec2 b);  // a: min corner, b: max corner
     // Draws `content` through a cached texture of the plot area, re-rendered only when
     // `version` or the view changes. Hundreds of curves or a dense field then cost one
@@ -152,13 +180,23 @@ class Canvas {
     void draw_colorbar();
     float colorbar_room(float font) const;  // the bar, its gap and its widest tick label
     void draw_frame_with(const Content& content);
+    // Export tiles: title strip, the plot at `scale`×, legend rows.
+    bool drawn_last_frame() const;
+    float title_height(int scale) const;
+    float legend_height(int scale, float width) const;
+    ImVec2 export_size(int scale) const;
+    void draw_export(ImDrawList& list, ImVec2 offset, int scale);
+    void draw_legend(ImVec2 top_left, float width, int scale);
 
     std::string id_;
     WorldRect home_, view_, requested_;  // view_ = requested_ fitted to the plot aspect
     bool equal_aspect_ = false, has_home_ = false, axes_shown_ = true;
     AxisSpec x_axis_, y_axis_;
     std::optional<ColorbarSpec> colorbar_;
+    std::string title_;
+    std::vector<LegendEntry> legend_;
     Content content_;
+    int drawn_frame_ = -1;  // ImGui's frame count at the last draw()
 
     // Per-draw state.
     ImDrawList* dl_ = nullptr;

@@ -87,12 +87,20 @@ int run_screenshot(Shell& shell, const AppConfig& config) {
         // No swap ends these frames: without a finish, the driver keeps queueing them (and
         // every frame's orphaned vertex buffers) until the final read-back.
         glFinish();
-        if (i + 1 == config.frames) {
+        if (i + 1 == config.frames && !config.screenshot.empty()) {
             const std::string error =
                 write_png(config.screenshot, read_framebuffer(target.width(), target.height()),
                           /*overwrite=*/true);
             if (!error.empty()) {
                 std::cerr << "genlab: screenshot not written: " << error << "\n";
+                return 2;
+            }
+        }
+        if (i + 1 == config.frames && !config.figure.empty()) {
+            const std::string error =
+                shell.export_figure(config.figure, config.figure_scale, /*overwrite=*/true);
+            if (!error.empty()) {
+                std::cerr << "genlab: figure not written: " << error << "\n";
                 return 2;
             }
         }

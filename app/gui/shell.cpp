@@ -148,6 +148,7 @@ Json Shell::test_dump_extra(int fb_w, int fb_h) const {
                 {"panel", state_.value("panel", "")},
                 {"state", state()},
                 {"last_export", last_export_},
+                {"last_export_plot_top", last_export_plot_top_},
                 {"export_folder", settings_.export_folder},
                 {"last_error", last_error_},
                 {"status", status_},
@@ -439,6 +440,14 @@ void Shell::draw_export_popup() {
         if (ImGui::Selectable(label.c_str())) export_canvas(scale);
         mark_item("export.canvas_" + std::to_string(scale) + "x");
     }
+    for (int scale : {1, 2, 4}) {
+        const std::string label = "Figure PNG at " + std::to_string(scale) + "x  (every plot)";
+        if (ImGui::Selectable(label.c_str())) {
+            const std::string path = export_path("png");
+            if (!path.empty()) report_export(path, export_figure(path, scale, false));
+        }
+        mark_item("export.figure_" + std::to_string(scale) + "x");
+    }
     // Computing a report can fail (say a run that overflowed): an error, not an exit.
     try {
         if (ImGui::Selectable("Report JSON"))
@@ -478,7 +487,23 @@ void Shell::report_export(const std::string& path, const std::string& error) {
 
 void Shell::export_canvas(int scale) {
     const std::string path = export_path("png");
-    if (!path.empty()) report_export(path, active().main_canvas().export_png(path, scale));
+    if (path.empty()) return;
+    Canvas& canvas = active().main_canvas();
+    last_export_plot_top_ = canvas.export_plot_top(scale);
+    report_export(path, canvas.export_png(path, scale));
+}
+
+std::string Shell::figure_heading() const {
+    const std::string panel = state_.value("panel", "");
+    const auto loaded = loaded_preset_.find(panel);
+    std::string heading = "GenLab: " + active().model().title();
+    if (loaded != loaded_preset_.end()) heading += " - " + loaded->second->title;
+    return heading;
+}
+
+std::string Shell::export_figure(const std::string& path, int scale, bool overwrite) {
+    return Canvas::export_figure_png(active().figure_canvases(), path, scale, overwrite,
+                                     figure_heading());
 }
 
 void Shell::save_image(const Image& image, const std::string& ext) {

@@ -59,6 +59,9 @@ class Shell {
     // Saves the session and the settings when persisting; false, after one line on stderr
     // each, when either could not be written.
     bool on_exit();
+    // The active panel's whole-panel figure (Canvas::export_figure_png) under its heading:
+    // "" or the error.
+    std::string export_figure(const std::string& path, int scale, bool overwrite);
     // What the test dump (test_dump.hpp) records beyond the widgets, each frame.
     Json test_dump_extra(int fb_w, int fb_h) const;
 
@@ -84,6 +87,7 @@ class Shell {
     std::string export_path(const std::string& ext);
     void report_export(const std::string& path, const std::string& error);
     void export_canvas(int scale);
+    std::string figure_heading() const;  // "GenLab: <panel> - <loaded preset>"
     void save_image(const Image& image, const std::string& ext);
     void save_text(const std::string& text, const std::string& ext);
     void draw_status();
@@ -110,6 +114,7 @@ class Shell {
     bool select_tab_ = true, show_help_ = false;
     int window_png_countdown_ = 0;  // frames until the requested window PNG is read back
     std::string status_, last_export_, last_error_;
+    float last_export_plot_top_ = 0;  // the canvas export's title strip (test dump)
     bool status_is_error_ = false;
 };
 

@@ -35,6 +35,9 @@ class PanelView {
     virtual void draw() = 0;
     // The canvas that "Export canvas PNG" writes.
     virtual Canvas& main_canvas() = 0;
+    // Every canvas of the panel, for the whole-panel figure (those drawn in the last frame
+    // are laid out as on screen).
+    virtual std::vector<Canvas*> figure_canvases() = 0;
     // Lines for the F1 overlay, beyond the shared shortcuts: what the mouse does here...
     virtual std::vector<std::string> help_lines() const = 0;
     // ...and what every mark on screen means (issue 12: hover-only explanations were missed).

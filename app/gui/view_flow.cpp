@@ -68,6 +68,7 @@ class FlowView : public PanelView {
 
     Json state() const override { return scene_->state(); }
     Canvas& main_canvas() override { return canvas_; }
+    std::vector<Canvas*> figure_canvases() override { return {&canvas_}; }
     std::string bench_slider() const override { return "flow.param.1."; }
 
     std::vector<std::string> legend_lines() const override {
@@ -446,6 +447,9 @@ class FlowView : public PanelView {
                             d.center[1] + d.extent};
         const ImU32 grid_colour = show_density || show_logdet ? kGridLine : kGridLineOnLight;
         const Handles handles = handle_points();
+        canvas_.set_title(canvas_title(show_density, show_logdet));
+        canvas_.set_legend(
+            canvas_legend(handles, grid != nullptr, samples != nullptr, show_logdet));
         const Vec2 probe = to_vec2(p.probe);
         canvas_.draw(size, [tex, box, grid, mesh, samples, layer_version, grid_colour, handles,
                             probe](Canvas& c) {
@@ -467,7 +471,7 @@ class FlowView : public PanelView {
                 c.arrow({0, 0}, h, colour, 2.0f);
                 c.point(h, IM_COL32_WHITE, 6);
                 c.point(h, colour, 4.5f);
-                c.text({h.x + 0.25, h.y + 0.2}, label, colour);
+                c.label({h.x + 0.25, h.y + 0.2}, label, colour);
             }
             c.point(probe, IM_COL32(0, 0, 0, 255), 5);
             c.point(probe, kProbe, 3.5f);
@@ -484,6 +488,29 @@ class FlowView : public PanelView {
             mark_rect("flow.handle." + label, ImVec2(s.x - 4, s.y - 4), ImVec2(s.x + 4, s.y + 4));
         }
         handle_input(handles);
+    }
+
+    std::string canvas_title(bool density, bool logdet) const {
+        const int k = scene_->params().layers_shown();
+        std::string what = logdet    ? "log|det J| of the flow"
+                           : density ? "density p(x) of F(U)"
+                                     : "the flow F";
+        return what + " after " + std::to_string(k) + " of " + std::to_string(layer_count()) +
+               " layers";
+    }
+
+    static std::vector<LegendEntry> canvas_legend(const Handles& handles, bool grid, bool samples,
+                                                  bool logdet) {
+        std::vector<LegendEntry> legend;
+        if (grid) legend.emplace_back(kGridLineOnLight, "the base grid, pushed through F");
+        if (samples) legend.emplace_back(kSample, "samples F(u), u ~ P_U", LegendEntry::Mark::Dot);
+        if (logdet)
+            legend.emplace_back(kFold, "folds: det J vanishes or changes sign",
+                                LegendEntry::Mark::Patch);
+        for (const auto& [h, colour, label] : handles)
+            legend.emplace_back(colour, "handle " + label + " (drag it)", LegendEntry::Mark::Dot);
+        legend.emplace_back(IM_COL32(0, 0, 0, 255), "the probe x", LegendEntry::Mark::Dot);
+        return legend;
     }
 
     static void draw_mesh(Canvas& c, const FlowScene::DetMesh& mesh) {

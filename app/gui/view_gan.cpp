@@ -89,6 +89,9 @@ class GanView : public PanelView {
 
     Json state() const override { return scene_->state(); }
     Canvas& main_canvas() override { return right_canvas_; }
+    std::vector<Canvas*> figure_canvases() override {
+        return {&left_canvas_, &right_canvas_, &spectrum_canvas_, &sweep_canvas_, &series_canvas_};
+    }
 
     std::vector<std::string> legend_lines() const override {
         return {"Phase plots: left without R1 (or the continuous flow), right your settings",
@@ -412,12 +415,19 @@ class GanView : public PanelView {
         const auto field = field_lines(side, canvas.view());
         canvas.set_colorbar(ColorbarSpec{kSpeedColormap, 0, field->max_speed, "speed |v|"});
         const std::string title = is_left ? reference_title() : chosen_title();
+        canvas.set_title(title);
         ImGui::BeginGroup();
         ImGui::TextUnformatted(title.c_str());
         // Extra trajectories are drawn whole, once, into the cached layer; Play moves a dot
         // along each. Redrawing hundreds of growing polylines every frame of the animation cost
         // ~100 ms per frame (CPU tessellation plus rasterizing the whole layer again).
         const std::vector<gan::Trajectory>& extra = scene_->extras(side);
+        std::vector<LegendEntry> legend = {{kMainTrajectory, "trajectory"},
+                                           {kStartMarker, "start", LegendEntry::Mark::Dot},
+                                           {kEquilibrium, "equilibrium (+)"},
+                                           {kStreamline, "streamlines; arrows coloured by speed"}};
+        if (!extra.empty()) legend.emplace_back(kExtraTrajectory, "extra trajectories");
+        canvas.set_legend(std::move(legend));
         std::vector<Vec2> extra_heads;
         const int upto = scene_->shown_of(side);
         const int all_steps = scene_->steps_of(side);
@@ -464,7 +474,7 @@ class GanView : public PanelView {
                         c.point(start, kStartMarker, 5.5f);
                         c.line({eq.x - 0.06 * 3, eq.y}, {eq.x + 0.06 * 3, eq.y}, kEquilibrium, 2);
                         c.line({eq.x, eq.y - 0.06 * 3}, {eq.x, eq.y + 0.06 * 3}, kEquilibrium, 2);
-                        c.text({eq.x + 0.3, eq.y - 0.2}, "equilibrium", kEquilibrium);
+                        c.label({eq.x + 0.3, eq.y - 0.2}, "equilibrium", kEquilibrium);
                     });
         ImGui::EndGroup();
         mark_rect(is_left ? "gan.phase0" : "gan.phase", canvas.plot_min(), canvas.plot_max());

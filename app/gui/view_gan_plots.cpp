@@ -45,9 +45,15 @@ void draw_spectrum(Canvas& canvas, ImVec2 size, const GanScene& scene) {
     r = std::min(r, 1e6);
     canvas.set_home({-r, -r, r, r}, true);
     canvas.set_axes({"Re λ"}, {"Im λ"});
+    const char* title = flow ? "eigenvalues of J (stable: left of the axis)"
+                             : "eigenvalues of the step map (stable: inside)";
+    canvas.set_title(title);
+    canvas.set_legend(
+        {{kMainTrajectory, "your settings", LegendEntry::Mark::Dot},
+         {IM_COL32(120, 120, 130, 255), "the left plot's (hollow)", LegendEntry::Mark::Dot},
+         {kBoundary, flow ? "Re λ = 0" : "|λ| = 1"}});
     ImGui::BeginGroup();
-    ImGui::TextUnformatted(flow ? "eigenvalues of J (stable: left of the axis)"
-                                : "eigenvalues of the step map (stable: inside)");
+    ImGui::TextUnformatted(title);
     canvas.draw(ImVec2(size.x, size.y - ImGui::GetFrameHeightWithSpacing()),
                 [eig, ref, flow, r](Canvas& c) {
                     if (flow) {
@@ -83,6 +89,11 @@ void draw_sweep(Canvas& canvas, ImVec2 size, const GanScene& scene) {
     const auto [lo, hi] = finite_range(ys);
     canvas.set_home({lo_gamma, lo, hi_gamma, hi}, false);
     canvas.set_axes({"γ"}, {"λ"});
+    canvas.set_title("eigenvalues as γ sweeps " + format_g(lo_gamma) + " → " + format_g(hi_gamma));
+    canvas.set_legend({{kReal, "Re λ", LegendEntry::Mark::Dot},
+                       {kImag, "Im λ", LegendEntry::Mark::Dot},
+                       {IM_COL32(0, 0, 0, 160), "your γ"},
+                       {kBoundary, "γ = 1: critical damping"}});
     ImGui::BeginGroup();
     ImGui::TextColored(ImVec4(0.12f, 0.35f, 0.78f, 1), "Re λ");
     ImGui::SameLine();
@@ -135,6 +146,11 @@ void draw_series(Canvas& canvas, ImVec2 size, const GanScene& scene) {
                                      IM_COL32(40, 80, 200, 255), IM_COL32(0, 0, 0, 255)};
     const char* names_dirac[4] = {"ψ0", "ψ1", "θ", "distance"};
     const char* names_bilinear[3] = {"d", "g", "distance"};
+    canvas.set_title("the main trajectory against step");
+    std::vector<LegendEntry> legend;
+    for (int i = 0; i <= dim; ++i)
+        legend.emplace_back(colours[i == dim ? 3 : i], dirac ? names_dirac[i] : names_bilinear[i]);
+    canvas.set_legend(std::move(legend));
     ImGui::BeginGroup();
     for (int i = 0; i <= dim; ++i) {
         if (i) ImGui::SameLine();

@@ -113,6 +113,9 @@ class KlView : public PanelView {
     void set_state(const Json& s) override { scene_->set_state(s); }
     Json state() const override { return scene_->state(); }
     Canvas& main_canvas() override { return main_canvas_; }
+    std::vector<Canvas*> figure_canvases() override {
+        return {&main_canvas_, &land_canvas_[0], &land_canvas_[1]};
+    }
     std::string bench_slider() const override { return "kl.lr"; }
 
     std::vector<std::string> legend_lines() const override {
@@ -410,6 +413,9 @@ class KlView : public PanelView {
         }
         ImGui::SameLine();
         ImGui::TextUnformatted(p.dim == 1 ? "   black: target p" : "   heatmap: target p");
+        main_canvas_.set_title(p.dim == 1 ? "target p and the fitted Gaussians q"
+                                          : "target p and the fitted q's (1σ and 2σ ellipses)");
+        main_canvas_.set_legend(main_legend());
         // The wheel over a mode changes its width instead of zooming.
         const auto hover = main_canvas_.hover_world();
         const int under = hover ? component_under(main_canvas_, *hover) : -1;
@@ -433,6 +439,25 @@ class KlView : public PanelView {
                       ImVec2(s.x + 4, s.y + 4));
         }
         handle_mode_drag();
+    }
+
+    std::vector<LegendEntry> main_legend() const {
+        const KlParams& p = scene_->params();
+        std::vector<LegendEntry> legend;
+        if (p.dim == 1) legend.emplace_back(kTarget, "target p");
+        for (int i = 0; i < kFits; ++i) {
+            if (scene_->fit_active(i))
+                legend.emplace_back(kFitColours[i],
+                                    std::string("q ") + (i == 2 ? p.family.c_str() : kFitNames[i]));
+        }
+        legend.emplace_back(kHandle, "a mode of p (drag it)", LegendEntry::Mark::Dot);
+        if (p.dim == 1 && scene_->shade() != "none") {
+            legend.emplace_back(scene_->shade() == "forward" ? IM_COL32(30, 100, 220, 70)
+                                                             : IM_COL32(220, 50, 40, 70),
+                                "shading: the " + scene_->shade() + " KL's integrand",
+                                LegendEntry::Mark::Patch);
+        }
+        return legend;
     }
 
     void handle_mode_drag() {

@@ -75,6 +75,14 @@ void draw_kl_landscape(KlScene& scene, int i, Canvas& canvas, Heatmap& heat, int
     if (main_path.empty()) main_path.push_back(start);  // not stepped yet: at q's start
     std::optional<Vec2> closed;
     if (i == 0) closed = project(scene.closed_form().params());
+    const std::string title = std::string(i == 0 ? "KL(p‖q)" : "KL(q‖p)") + " landscape over " +
+                              (one_d ? "(μ, log σ)" : "q's mean (μ1, μ2)");
+    canvas.set_title(title);
+    std::vector<LegendEntry> legend = {{colour, "this fit's path"},
+                                       {kStart, "q's start (drag it)", LegendEntry::Mark::Dot},
+                                       {IM_COL32(170, 170, 185, 255), "restarts and their ends"}};
+    if (closed) legend.emplace_back(IM_COL32(0, 0, 0, 255), "closed form", LegendEntry::Mark::Dot);
+    canvas.set_legend(std::move(legend));
     ImGui::BeginGroup();
     ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colour), "%s landscape",
                        i == 0 ? "KL(p‖q)" : "KL(q‖p)");

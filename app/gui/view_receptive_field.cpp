@@ -50,6 +50,9 @@ class RfView : public PanelView {
         if (scene_->view() == "compare") return compare_canvas_;
         return field_canvas_;
     }
+    std::vector<Canvas*> figure_canvases() override {
+        return {&field_canvas_, &layers_canvas_, &compare_canvas_};
+    }
 
     std::vector<std::string> legend_lines() const override {
         return {"Outlined cell: the selected output pixel",
@@ -311,6 +314,9 @@ class RfView : public PanelView {
         field_canvas_.set_axes({"column", [=](double v) { return index_label(v, false); }, 1, 0.5},
                                {"row", [=](double v) { return index_label(v, true); }, 1, 0.5});
         field_canvas_.set_colorbar(paths_colorbar(vmax_log));
+        field_canvas_.set_title("Receptive field of pixel " + cell_name(sc.pixel(), n) + ": " +
+                                std::to_string(analysis->cells.size()) + " cells");
+        field_canvas_.set_legend(export_legend());
         GridPicture g;
         g.n = n;
         g.order = sc.order();
@@ -418,6 +424,9 @@ class RfView : public PanelView {
             true);
         layers_canvas_.set_axes({}, {}, false);
         layers_canvas_.set_colorbar(paths_colorbar(vmax_log));
+        layers_canvas_.set_title("Layer by layer: the cells that feed pixel " +
+                                 cell_name(sc.pixel(), n));
+        layers_canvas_.set_legend(export_legend());
         layers_canvas_.draw(size, [grids, tex, vmax_log](Canvas& c) {
             for (size_t g = 0; g < grids.size(); ++g) draw_grid(c, grids[g], tex[g], vmax_log);
         });
@@ -466,6 +475,9 @@ class RfView : public PanelView {
                                  true);
         compare_canvas_.set_axes({}, {}, false);
         compare_canvas_.set_colorbar(paths_colorbar(vmax_log));
+        compare_canvas_.set_title("Receptive fields of pixel " + cell_name(sc.pixel(), n) +
+                                  " compared");
+        compare_canvas_.set_legend(export_legend());
         compare_canvas_.draw(size, [grids, tex, vmax_log](Canvas& c) {
             for (int i = 0; i < 4; ++i) draw_grid(c, grids[i], tex[i], vmax_log);
         });

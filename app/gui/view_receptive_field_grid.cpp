@@ -154,9 +154,13 @@ void draw_grid(Canvas& canvas, const GridPicture& g, GLuint heat, double vmax_lo
     if (g.n <= 9 && cell_px >= font * 2.6) {  // seed-style names in the corner
         for (int r = 0; r < g.n; ++r) {
             for (int c = 0; c < g.n; ++c) {
+                // Light on the dark end of the colormap, where grey could not be read.
+                const double count = g.counts ? (*g.counts)(r, c) : 0;
+                const bool dark = count > 0 && std::log10(1 + count) / vmax_log < 0.62;
                 const Vec2 a = cell_min(g, {r, c});
                 canvas.text({a.x + 0.2, a.y + 0.86}, cell_name({r, c}, g.n),
-                            IM_COL32(90, 90, 100, 200), font * 0.7f);
+                            dark ? IM_COL32(235, 235, 240, 230) : IM_COL32(90, 90, 100, 200),
+                            font * 0.7f);
             }
         }
     }
@@ -221,6 +225,13 @@ void draw_legend() {
         x += w;
     }
     ImGui::NewLine();
+}
+
+std::vector<LegendEntry> export_legend() {
+    std::vector<LegendEntry> out;
+    for (const LegendItem& item : legend_items())
+        out.emplace_back(item.fill, item.label, LegendEntry::Mark::Patch);
+    return out;
 }
 
 ColorbarSpec paths_colorbar(double vmax_log) {

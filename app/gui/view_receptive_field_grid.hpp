@@ -72,7 +72,8 @@ void draw_grid(Canvas& canvas, const GridPicture& g, GLuint heat, double vmax_lo
 
 // The legend row below the canvas (ImGui widgets) and the paths colorbar.
 void draw_legend();
-int legend_rows(float width);  // how many rows draw_legend() takes at `width`
+int legend_rows(float width);              // how many rows draw_legend() takes at `width`
+std::vector<LegendEntry> export_legend();  // the same items, for canvas exports
 ColorbarSpec paths_colorbar(double vmax_log);
 // Test mode: each cell's screen rectangle, as "<prefix>.<row>.<col>" (1-based).
 void mark_cells(const Canvas& canvas, const GridPicture& g, const std::string& prefix);

@@ -35,21 +35,32 @@ void parse_size(const std::string& text, Options& out) {
 }
 
 // --report "" or --screenshot "" would otherwise read as "not given" and open the GUI; one
-// path for both would write the report and then replace it with the picture.
-void check_output_paths(const Options& out, bool report_given, bool screenshot_given) {
+// path for two outputs would write one and then replace it with the other.
+void check_output_paths(const Options& out, bool report_given, bool screenshot_given,
+                        bool figure_given) {
     if (report_given && out.report.empty()) {
         throw UserError("--report needs a file path, or '-' for standard output");
     }
     if (screenshot_given && out.screenshot.empty()) {
         throw UserError("--screenshot needs a file path, e.g. --screenshot panel.png");
     }
-    if (out.report.empty() || out.screenshot.empty() || out.report == "-") return;
-    std::error_code ec;
-    const bool same = out.report == out.screenshot || fs::weakly_canonical(out.report, ec) ==
-                                                          fs::weakly_canonical(out.screenshot, ec);
-    if (same) {
-        throw UserError("--report and --screenshot both write '" + out.report +
-                        "'; give them different paths");
+    if (figure_given && out.figure.empty()) {
+        throw UserError("--figure needs a file path, e.g. --figure figure.png");
+    }
+    const std::pair<const char*, std::string> outputs[] = {
+        {"--report", out.report == "-" ? "" : out.report},
+        {"--screenshot", out.screenshot},
+        {"--figure", out.figure}};
+    for (size_t i = 0; i < 3; ++i) {
+        for (size_t k = i + 1; k < 3; ++k) {
+            const std::string &a = outputs[i].second, &b = outputs[k].second;
+            if (a.empty() || b.empty()) continue;
+            std::error_code ec;
+            if (a == b || fs::weakly_canonical(a, ec) == fs::weakly_canonical(b, ec)) {
+                throw UserError(std::string(outputs[i].first) + " and " + outputs[k].first +
+                                " both write '" + a + "'; give them different paths");
+            }
+        }
     }
 }
 
@@ -66,8 +77,17 @@ int parse_cli(int argc, char** argv, Options& out) {
                         ->allow_extra_args(false);
     auto* screenshot_opt =
         app.add_option("--screenshot", out.screenshot, "Render, write this PNG, and exit");
+    auto* figure_opt = app.add_option(
+        "--figure", out.figure,
+        "Render, write the whole-panel figure (every plot with its title, legend and colourbar; "
+        "no widgets) as this PNG, and exit");
+    auto* scale_opt = app.add_option("--scale", out.figure_scale,
+                                     "The --figure's resolution: 1, 2 or 4 times the screen's "
+                                     "(default 1)")
+                          ->check(CLI::IsMember({1, 2, 4}));
     auto* size_opt =
-        app.add_option("--size", size, "Screenshot or bench size WxH (default 1600x1000)");
+        app.add_option("--size", size,
+                       "Window size WxH for --screenshot, --figure or --bench (default 1600x1000)");
     auto* frames_opt =
         app.add_option("--frames", out.frames,
                        "Frames to render: before the screenshot (default " +
@@ -80,7 +100,7 @@ int parse_cli(int argc, char** argv, Options& out) {
         "--bench", out.bench,
         "Time the real render loop on every panel's default and heavy preset (or --panel's) and "
         "print JSON");
-    for (const char* other : {"--screenshot", "--report", "--load", "--set"})
+    for (const char* other : {"--screenshot", "--figure", "--report", "--load", "--set"})
         bench_opt->excludes(app.get_option(other));
     bool keys = false;
     app.add_flag("--keys", keys,
@@ -92,9 +112,13 @@ int parse_cli(int argc, char** argv, Options& out) {
             std::cout << keys_document().dump(2) << "\n";
             return 0;
         }
-        if ((*size_opt || *frames_opt) && out.screenshot.empty() && !out.bench) {
+        if ((*size_opt || *frames_opt) && out.screenshot.empty() && out.figure.empty() &&
+            !out.bench) {
             throw UserError(std::string(*size_opt ? "--size" : "--frames") +
-                            " needs --screenshot or --bench");
+                            " needs --screenshot, --figure or --bench");
+        }
+        if (*scale_opt && out.figure.empty()) {
+            throw UserError("--scale sets the --figure's resolution; add --figure OUT.png");
         }
         if (out.frames == 0) out.frames = out.bench ? kBenchFrames : kScreenshotFrames;
         if (*panel_opt) {
@@ -104,7 +128,8 @@ int parse_cli(int argc, char** argv, Options& out) {
             out.panel = panel;
         }
         if (*size_opt) parse_size(size, out);
-        check_output_paths(out, report_opt->count() > 0, screenshot_opt->count() > 0);
+        check_output_paths(out, report_opt->count() > 0, screenshot_opt->count() > 0,
+                           figure_opt->count() > 0);
         // CLI11 keeps each option's values apart; parse_order() tells how they interleave.
         size_t next_load = 0, next_set = 0;
         for (const CLI::Option* opt : app.parse_order()) {

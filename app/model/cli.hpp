@@ -1,7 +1,8 @@
 // The command line: parses arguments into Options and builds the starting state.
 //
 //   genlab [--panel P] [--load FILE]... [--set KEY=VALUE]... [--screenshot OUT.png
-//          [--size WxH] [--frames N]] [--report OUT.json|-] [--help] [--version]
+//          [--size WxH] [--frames N]] [--figure OUT.png [--scale 1|2|4]]
+//          [--report OUT.json|-] [--help] [--version]
 //   genlab --bench [--panel P] [--frames N] [--size WxH]   (frame times as JSON on stdout)
 //   genlab --keys                                           (every numeric key, as JSON)
 #pragma once
@@ -23,14 +24,19 @@ struct Options {
     std::optional<std::string> panel;
     std::vector<StateOp> ops;  // --load and --set, in command-line order
     std::string screenshot;
+    std::string figure;    // the whole-panel figure (every plot, no widgets)
+    int figure_scale = 1;  // 1, 2 or 4
     int width = 1600;
     int height = 1000;
     int frames = 0;      // 0: the mode's default (kScreenshotFrames, kBenchFrames)
     std::string report;  // "-" is stdout
     bool bench = false;
 
-    // --report, --screenshot and --bench start from the defaults and never touch the session.
-    bool reproducible() const { return !screenshot.empty() || !report.empty() || bench; }
+    // --report, --screenshot, --figure and --bench start from the defaults and never touch
+    // the session.
+    bool reproducible() const {
+        return !screenshot.empty() || !figure.empty() || !report.empty() || bench;
+    }
 };
 
 constexpr int kMaxImageSide = 8192;

@@ -1,6 +1,7 @@
 // Settings I/O. See settings.hpp.
 #include "settings.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <iostream>
 
@@ -59,6 +60,13 @@ Settings load_settings(const fs::path& file, std::string* problem) {
         *problem = file.string() + ": " + wrong + " (the default is used)";
     }
     return s;
+}
+
+WindowSize fit_window(int width, int height, int area_w, int area_h) {
+    constexpr int kMinWidth = 320, kMinHeight = 240;  // load_settings' lower bounds
+    if (area_w > 0) width = std::max(kMinWidth, std::min(width, area_w));
+    if (area_h > 0) height = std::max(kMinHeight, std::min(height, area_h));
+    return {width, height};
 }
 
 bool save_settings(const Settings& s) { return save_settings(s, config_dir() / "settings.json"); }

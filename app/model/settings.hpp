@@ -19,6 +19,15 @@ struct Settings {
     int window_width = 1600, window_height = 1000;
 };
 
+// The saved window size made to fit a work area of area_w × area_h (the current monitor's,
+// without its panels): a session saved on a larger monitor reopens inside this one. Each side
+// is at most the area's and at least the smallest size the settings accept (320×240); an
+// unknown area (≤ 0) leaves the size alone.
+struct WindowSize {
+    int width, height;
+};
+WindowSize fit_window(int width, int height, int area_w, int area_h);
+
 // From `file` (default: config_dir() / "settings.json"). A missing file gives the defaults.
 // A file that cannot be read as JSON is moved aside (settings-unreadable-<time>.json beside
 // it, never overwritten) and a wrong-typed entry keeps its default; either way `problem`

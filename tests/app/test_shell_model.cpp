@@ -292,3 +292,22 @@ TEST(KeysDocument, ListsEveryPanelsKeysInPanelOrder) {
     }
     EXPECT_EQ(doc["keys"], expected);
 }
+
+// Issue 12: a window saved on a 2560×1440 monitor reopened larger than a 1024×700 one.
+TEST(WindowFit, ASavedWindowReopensInsideTheCurrentWorkArea) {
+    const WindowSize big = fit_window(2500, 1400, 1024, 700);
+    EXPECT_EQ(big.width, 1024);
+    EXPECT_EQ(big.height, 700);
+    const WindowSize wide = fit_window(1900, 600, 1280, 1000);  // one side too large
+    EXPECT_EQ(wide.width, 1280);
+    EXPECT_EQ(wide.height, 600);
+    const WindowSize fits = fit_window(800, 600, 1920, 1080);  // already inside: unchanged
+    EXPECT_EQ(fits.width, 800);
+    EXPECT_EQ(fits.height, 600);
+    const WindowSize unknown = fit_window(1600, 1000, 0, 0);  // no monitor reported
+    EXPECT_EQ(unknown.width, 1600);
+    EXPECT_EQ(unknown.height, 1000);
+    const WindowSize tiny = fit_window(1600, 1000, 200, 100);  // never below the minimum
+    EXPECT_EQ(tiny.width, 320);
+    EXPECT_EQ(tiny.height, 240);
+}

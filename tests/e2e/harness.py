@@ -574,6 +574,24 @@ def read_png(path):
     return Png(w, h, out)
 
 
+def check_canvas_export(test, png, ui, canvas_rect, scale):
+    """A canvas export: the canvas at `scale`x, under its title strip (height
+    ui["last_export_plot_top"], with dark title text in it) and over its legend rows
+    (dark label text). Returns the plot's top edge in the file."""
+    _, _, w, h = canvas_rect
+    top = int(round(ui["last_export_plot_top"]))
+    test.assertEqual(png.width, int(w) * scale)
+    test.assertGreater(top, 0, "no title strip")
+    below = png.height - top - int(h) * scale
+    test.assertGreater(below, 0, "no legend rows")
+    dark = lambda y0, y1: sum(1 for y in range(y0, y1) for x in range(0, png.width, 2)
+                              if max(pixel(png, x, y)[:3]) < 110)
+    test.assertGreater(dark(0, top), 10 * scale, "the title strip holds no text")
+    test.assertGreater(dark(png.height - below, png.height), 10 * scale,
+                       "the legend rows hold no text")
+    return top
+
+
 def pixel(png, x, y):
     """(r, g, b, a) at x, y (origin top-left)."""
     i = (y * png.width + x) * 4

@@ -50,7 +50,7 @@ class BenchSmoke(unittest.TestCase):
             self.assertIn("--bench", err)
         rc, _, err = run_cli(["--frames", "5"])
         self.assertEqual(rc, 2)
-        self.assertIn("needs --screenshot or --bench", err)
+        self.assertIn("needs --screenshot, --figure or --bench", err)
 
 
 class DamageMatchesWholeRedraws(unittest.TestCase):

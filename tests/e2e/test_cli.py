@@ -297,5 +297,41 @@ class Screenshots(unittest.TestCase):
             self.assertEqual(sorted(os.listdir(os.path.join(config, "genlab"))), ["session.json"])
 
 
+class Figures(unittest.TestCase):
+    """--figure: the whole-panel figure (every plot with its title, legend and colourbar)."""
+
+    def test_figure_scales_and_has_no_widgets(self):
+        with XServer() as x, tempfile.TemporaryDirectory() as d:
+            sizes = {}
+            for scale in (1, 2):
+                path = os.path.join(d, f"fig{scale}.png")
+                rc, _, err = run_cli(["--panel", "kl", "--figure", path, "--scale", str(scale),
+                                      "--size", "1024x700"], display=x)
+                self.assertEqual(rc, 0, err)
+                png = read_png(path)
+                sizes[scale] = (png.width, png.height)
+                self.assertEqual(pixel(png, 0, 0)[:3], (255, 255, 255))  # no window background
+                self.assertEqual(pixel(png, png.width - 1, png.height - 1)[:3], (255, 255, 255))
+                self.assertGreater(count_distinct_colors(png), 200)
+            # Everything scales: 2x is twice 1x, up to the rounding of each tile's strips.
+            self.assertLessEqual(abs(sizes[2][0] - 2 * sizes[1][0]), 6, sizes)
+            self.assertLessEqual(abs(sizes[2][1] - 2 * sizes[1][1]), 12, sizes)
+            self.assertNotEqual(sizes[1], (1024, 700))  # the plots only, not the window
+
+    def test_bad_figure_arguments_are_errors_that_name_the_fix(self):
+        rc, _, err = run_cli(["--scale", "2"])
+        self.assertEqual(rc, 2)
+        self.assertIn("add --figure OUT.png", err)
+        rc, _, err = run_cli(["--figure", "f.png", "--scale", "3"])
+        self.assertEqual(rc, 2)
+        self.assertIn("--scale", err)
+        rc, _, err = run_cli(["--figure", "same.png", "--screenshot", "same.png"])
+        self.assertEqual(rc, 2)
+        self.assertIn("--screenshot and --figure both write", err)
+        rc, _, err = run_cli(["--figure", ""])
+        self.assertEqual(rc, 2)
+        self.assertIn("--figure needs a file path", err)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -6,7 +6,7 @@ import os
 import time
 import unittest
 
-from harness import App, XServer, count_distinct_colors, read_png, run_cli
+from harness import App, XServer, count_distinct_colors, read_png, run_cli, check_canvas_export
 
 
 def flow(ui):
@@ -80,7 +80,7 @@ class FlowGui(unittest.TestCase):
         ui = app.export_from_menu("export.canvas_1x")
         png = read_png(ui["last_export"])
         cx, cy, cw, ch = ui["widgets"]["canvas.flow.canvas"]
-        self.assertEqual((png.width, png.height), (int(cw), int(ch)))
+        check_canvas_export(self, png, ui, (cx, cy, cw, ch), 1)
         self.assertGreater(count_distinct_colors(png), 50)
 
 

@@ -6,7 +6,7 @@ import os
 import time
 import unittest
 
-from harness import App, XServer, pixel, read_png, run_cli
+from harness import App, XServer, pixel, read_png, run_cli, check_canvas_export
 
 EXTRA_BLUE = (30, 90, 200)
 MAIN_ORANGE = (220, 60, 20)
@@ -121,7 +121,7 @@ class GanGui(unittest.TestCase):
         ui = app.export_from_menu("export.canvas_2x")
         png = read_png(ui["last_export"])
         x, y, w, h = ui["widgets"]["canvas.gan.phase"]
-        self.assertEqual((png.width, png.height), (int(w) * 2, int(h) * 2))
+        check_canvas_export(self, png, ui, (x, y, w, h), 2)
         whole = (0, 0, png.width, png.height)
         self.assertGreater(near_colour(png, whole, MAIN_ORANGE), 200)
         self.assertGreater(near_colour(png, whole, EXTRA_BLUE), 200)

@@ -7,7 +7,7 @@ import os
 import time
 import unittest
 
-from harness import App, XServer, pixel, read_png, run_cli
+from harness import App, XServer, pixel, read_png, run_cli, check_canvas_export
 
 FORWARD_BLUE = (30, 100, 220)
 REVERSE_RED = (220, 50, 40)
@@ -87,7 +87,7 @@ class KlGui(unittest.TestCase):
         ui = app.export_from_menu("export.canvas_1x")
         png = read_png(ui["last_export"])
         cx, cy, cw, ch = ui["widgets"]["canvas.kl.main"]
-        self.assertEqual((png.width, png.height), (int(cw), int(ch)))
+        check_canvas_export(self, png, ui, (cx, cy, cw, ch), 1)
         self.assertGreater(count_near(png, FORWARD_BLUE), 100)
         self.assertGreater(count_near(png, REVERSE_RED), 100)
 

@@ -9,7 +9,7 @@ import tempfile
 import time
 import unittest
 
-from harness import TIME_SCALE, App, XServer, pixel, read_png, run_cli
+from harness import TIME_SCALE, App, XServer, pixel, read_png, run_cli, check_canvas_export
 
 # Reference colours of matplotlib's viridis (independent of GenLab's polynomial fit).
 VIRIDIS_0_5 = (0x21, 0x91, 0x8C)
@@ -137,10 +137,10 @@ class RfGui(unittest.TestCase):
         ui = app.export_from_menu("export.canvas_2x")
         png = read_png(ui["last_export"])
         x, y, w, h = ui["widgets"]["canvas.rf.field"]
-        self.assertEqual((png.width, png.height), (int(w) * 2, int(h) * 2))
+        top = check_canvas_export(self, png, ui, (x, y, w, h), 2)
         # The plot scales with the export: the centre of the pixel cell (33) is orange.
         gx, gy, gw, gh = ui["widgets"]["rf.cell.3.3"]
-        cx, cy = (gx - x + gw * 0.3) * 2, (gy - y + gh * 0.7) * 2
+        cx, cy = (gx - x + gw * 0.3) * 2, top + (gy - y + gh * 0.7) * 2
         r, g, b, _ = pixel(png, int(cx), int(cy))
         self.assertTrue(r > 230 and 150 < g < 220 and b < 160, (r, g, b))
 

@@ -1,12 +1,13 @@
 """The shell around the panels in the real app under Xvfb, driven by X input (issue 12): the
 question card of a loaded preset with the state's numbers filled in, the preset combo's
-title, and "Reset panel" (every setting to its default, unlike Reset, which restarts the run)."""
+title, "Reset panel" (every setting to its default, unlike Reset, which restarts the run), and
+the whole-panel figure export."""
 import json
 import os
 import re
 import unittest
 
-from harness import App, XServer, run_cli
+from harness import App, XServer, pixel, read_png, run_cli
 
 PRESETS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "assets", "presets")
 NO_R1 = os.path.join(PRESETS, "gan_seed002_q5_no_r1.json")
@@ -88,6 +89,39 @@ class ShellGui(unittest.TestCase):
                 text = " ".join(ui["values"]["help.legend"])
                 self.assertIn(needle, text, panel)
                 self.assertGreaterEqual(len(ui["values"]["help.legend"]), 5, panel)
+
+    def test_the_figure_export_lays_out_every_plot_as_on_screen(self):
+        """Export > Figure PNG at 2x: the GAN panel's five plots without the widgets, the two
+        phase plots side by side over the spectrum, sweep and series."""
+        with App(self.x, args=["--load", NO_R1]) as app:
+            ui = app.wait_ui(lambda u: "canvas.gan.series" in u["widgets"])
+            ui = app.export_from_menu("export.figure_2x")
+            self.assertEqual(ui["last_error"], "")
+            png = read_png(ui["last_export"])
+            w = ui["widgets"]
+            left, right = w["canvas.gan.phase0"], w["canvas.gan.phase"]
+            bottom = [w["canvas.gan.spectrum"], w["canvas.gan.sweep"], w["canvas.gan.series"]]
+            # Tiles are the canvases at 2x (plus titles, legends and gaps), in two rows.
+            self.assertGreaterEqual(png.width, 2 * (left[2] + right[2]))
+            self.assertLess(png.width, 2 * (left[2] + right[2]) + 200)
+            self.assertGreaterEqual(png.height, 2 * (left[3] + bottom[0][3]))
+            self.assertNotEqual((png.width, png.height), tuple(ui["window"]))
+            for x, y in ((0, 0), (png.width - 1, 0), (0, png.height - 1),
+                         (png.width - 1, png.height - 1)):
+                self.assertEqual(pixel(png, x, y)[:3], (255, 255, 255), "a widget's background")
+
+            def count(x0, y0, x1, y1, colour, tol=40):
+                return sum(1 for y in range(int(y0), int(y1), 2) for x in range(int(x0), int(x1), 2)
+                           if all(abs(a - b) <= tol for a, b in zip(pixel(png, x, y), colour)))
+            top_h = png.height * 2 / 3 * left[3] / (left[3] + bottom[0][3])
+            orange, blue = (220, 60, 20), (30, 90, 200)
+            # The orange trajectory in both phase plots, side by side...
+            self.assertGreater(count(0, 0, png.width / 2, top_h, orange), 100)
+            self.assertGreater(count(png.width / 2, 0, png.width, top_h, orange), 100)
+            # ...and the sweep's blue Re λ dots in the middle of the row below them.
+            lower = png.height - 2 * bottom[1][3]
+            self.assertGreater(count(png.width / 3, lower, 2 * png.width / 3, png.height, blue), 50)
+            self.assertLess(count(0, lower, png.width / 3 - 20, png.height, blue), 20)
 
 
 if __name__ == "__main__":
