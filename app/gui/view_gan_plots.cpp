@@ -6,6 +6,7 @@
 
 #include "format.hpp"
 #include "test_dump.hpp"
+#include "widgets.hpp"
 
 namespace genlab::gan_view {
 
@@ -24,6 +25,14 @@ std::pair<double, double> finite_range(const std::vector<double>& values) {
     if (hi - lo < 1e-12) return {lo - 1, hi + 1};
     const double pad = (hi - lo) * 0.08;
     return {lo - pad, hi + pad};
+}
+
+// Whether `text` fits after the last item on its line, before `right` (screen x): the rest
+// of a title line is dropped rather than widening the plot's group.
+bool fits_on_line(const char* text, float right) {
+    return ImGui::GetItemRectMax().x + ImGui::GetStyle().ItemSpacing.x +
+               ImGui::CalcTextSize(text).x <=
+           right;
 }
 
 }  // namespace
@@ -53,22 +62,20 @@ void draw_spectrum(Canvas& canvas, ImVec2 size, const GanScene& scene) {
          {IM_COL32(120, 120, 130, 255), "the left plot's (hollow)", LegendEntry::Mark::Dot},
          {kBoundary, flow ? "Re λ = 0" : "|λ| = 1"}});
     ImGui::BeginGroup();
-    ImGui::TextUnformatted(title);
-    canvas.draw(ImVec2(size.x, size.y - ImGui::GetFrameHeightWithSpacing()),
-                [eig, ref, flow, r](Canvas& c) {
-                    if (flow) {
-                        c.line({0, -r}, {0, r}, kBoundary, 2);
-                    } else {
-                        std::vector<Vec2> circle;
-                        for (int k = 0; k <= 128; ++k)
-                            circle.push_back({std::cos(k * M_PI / 64), std::sin(k * M_PI / 64)});
-                        c.polyline(circle, kBoundary, 2);
-                    }
-                    for (const auto& z : ref)
-                        c.point({z.real(), z.imag()}, IM_COL32(120, 120, 130, 255), 5);
-                    for (const auto& z : ref) c.point({z.real(), z.imag()}, IM_COL32_WHITE, 3.5f);
-                    for (const auto& z : eig) c.point({z.real(), z.imag()}, kMainTrajectory, 5);
-                });
+    const float title_h = plot_title(title, size.x);
+    canvas.draw(ImVec2(size.x, size.y - title_h), [eig, ref, flow, r](Canvas& c) {
+        if (flow) {
+            c.line({0, -r}, {0, r}, kBoundary, 2);
+        } else {
+            std::vector<Vec2> circle;
+            for (int k = 0; k <= 128; ++k)
+                circle.push_back({std::cos(k * M_PI / 64), std::sin(k * M_PI / 64)});
+            c.polyline(circle, kBoundary, 2);
+        }
+        for (const auto& z : ref) c.point({z.real(), z.imag()}, IM_COL32(120, 120, 130, 255), 5);
+        for (const auto& z : ref) c.point({z.real(), z.imag()}, IM_COL32_WHITE, 3.5f);
+        for (const auto& z : eig) c.point({z.real(), z.imag()}, kMainTrajectory, 5);
+    });
     ImGui::EndGroup();
     mark_rect("gan.spectrum", canvas.plot_min(), canvas.plot_max());
     if (canvas.hovered()) {
@@ -95,12 +102,16 @@ void draw_sweep(Canvas& canvas, ImVec2 size, const GanScene& scene) {
                        {IM_COL32(0, 0, 0, 160), "your γ"},
                        {kBoundary, "γ = 1: critical damping"}});
     ImGui::BeginGroup();
+    const float x0 = ImGui::GetCursorScreenPos().x;
     ImGui::TextColored(ImVec4(0.12f, 0.35f, 0.78f, 1), "Re λ");
     ImGui::SameLine();
     ImGui::TextColored(ImVec4(0.9f, 0.47f, 0.08f, 1), "Im λ");
-    ImGui::SameLine();
-    ImGui::TextUnformatted(
-        ("as γ sweeps " + format_g(lo_gamma) + " → " + format_g(hi_gamma)).c_str());
+    // The rest of the line only where it fits: the x axis says γ anyway.
+    const std::string rest = "as γ sweeps " + format_g(lo_gamma) + " → " + format_g(hi_gamma);
+    if (fits_on_line(rest.c_str(), x0 + size.x)) {
+        ImGui::SameLine();
+        ImGui::TextUnformatted(rest.c_str());
+    }
     const double gamma = scene.params().sim.gamma;
     const bool dirac = scene.params().sim.system == gan::System::Dirac;
     canvas.draw(ImVec2(size.x, size.y - ImGui::GetFrameHeightWithSpacing()),
@@ -108,7 +119,7 @@ void draw_sweep(Canvas& canvas, ImVec2 size, const GanScene& scene) {
                     c.line({lo_gamma, 0}, {hi_gamma, 0}, IM_COL32(0, 0, 0, 90), 1);
                     if (dirac) {
                         c.line({1, lo}, {1, hi}, kBoundary, 1.5f);
-                        c.text({1.0, hi - (hi - lo) * 0.06}, "  γ = 1: critical", kBoundary);
+                        c.label({1.0, hi - (hi - lo) * 0.06}, "γ = 1: critical", kBoundary);
                     } else {
                         c.text({1.5, (lo + hi) / 2 + (hi - lo) * 0.25}, "no effect on V = d·g",
                                IM_COL32(0, 0, 0, 200));
@@ -152,14 +163,17 @@ void draw_series(Canvas& canvas, ImVec2 size, const GanScene& scene) {
         legend.emplace_back(colours[i == dim ? 3 : i], dirac ? names_dirac[i] : names_bilinear[i]);
     canvas.set_legend(std::move(legend));
     ImGui::BeginGroup();
+    const float x0 = ImGui::GetCursorScreenPos().x;
     for (int i = 0; i <= dim; ++i) {
         if (i) ImGui::SameLine();
         const ImU32 col = colours[i == dim ? 3 : i];
         ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(col), "%s",
                            dirac ? names_dirac[i] : names_bilinear[i]);
     }
-    ImGui::SameLine();
-    ImGui::TextUnformatted("against step");
+    if (fits_on_line("against step", x0 + size.x)) {
+        ImGui::SameLine();
+        ImGui::TextUnformatted("against step");
+    }
     canvas.draw(ImVec2(size.x, size.y - ImGui::GetFrameHeightWithSpacing()),
                 [lines, dim](Canvas& c) {
                     for (int i = 0; i <= dim; ++i)

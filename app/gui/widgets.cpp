@@ -48,4 +48,12 @@ bool key_slider(const char* label, int& value, const IntKey& key, const char* fo
     return changed;
 }
 
+float plot_title(const char* text, float width) {
+    const float before = ImGui::GetCursorPosY();
+    ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + width);
+    ImGui::TextUnformatted(text);
+    ImGui::PopTextWrapPos();
+    return ImGui::GetCursorPosY() - before;
+}
+
 }  // namespace genlab

@@ -24,6 +24,10 @@ bool key_slider(const char* label, float& value, const NumberKey& key, const cha
 // An integer slider over [key.lo, key.hi].
 bool key_slider(const char* label, int& value, const IntKey& key, const char* format = "%d",
                 ImGuiSliderFlags flags = 0);
+// A plot's title above its canvas, wrapped at `width` (a title wider than its plot would
+// widen the group and push the plots beside it out of the window at 1024 px). Returns the
+// height it took, with the spacing below it, for the canvas to give back.
+float plot_title(const char* text, float width);
 // Records a widget's range under "range.<panel>.<key>" for a widget that is not a key_slider
 // (a drag or an input box bounded by the same spec).
 void mark_key_range(const NumberKey& key);
