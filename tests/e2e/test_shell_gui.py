@@ -5,6 +5,7 @@ the whole-panel figure export."""
 import json
 import os
 import re
+import tempfile
 import unittest
 
 from harness import App, XServer, pixel, read_png, run_cli
@@ -122,6 +123,21 @@ class ShellGui(unittest.TestCase):
             lower = png.height - 2 * bottom[1][3]
             self.assertGreater(count(png.width / 3, lower, 2 * png.width / 3, png.height, blue), 50)
             self.assertLess(count(0, lower, png.width / 3 - 20, png.height, blue), 20)
+
+
+class WindowFit(unittest.TestCase):
+    def test_a_window_saved_on_a_larger_monitor_reopens_inside_this_one(self):
+        with XServer(1024, 768) as x, tempfile.TemporaryDirectory() as d:
+            folder = os.path.join(d, "config", "genlab")
+            os.makedirs(folder)
+            with open(os.path.join(folder, "settings.json"), "w") as f:
+                json.dump({"window": [2500, 1400]}, f)  # saved on a 2560x1440 monitor
+            with App(x, env_extra={"XDG_CONFIG_HOME": os.path.join(d, "config")}) as app:
+                ui = app.wait_ui(lambda u: "toolbar.play" in u["widgets"])
+                w, h = ui["window"]
+                self.assertLessEqual(w, 1024)
+                self.assertLessEqual(h, 768)
+                self.assertGreaterEqual(w, 900)  # shrunk to the screen, not to a default
 
 
 if __name__ == "__main__":
