@@ -650,28 +650,84 @@ std::string Canvas::export_png(const std::string& path, int scale) {
                       [&](ImDrawList& list) { draw_export(list, ImVec2(0, 0), scale); });
 }
 
-namespace {
+// The whole-panel figure keeps the screen's arrangement by recursive XY cuts: the canvases
+// split into bands along a horizontal line that crosses none of them (stacked top to bottom),
+// else along a vertical one (side by side), and each band again. Tiles are larger than their
+// canvases (title and legend strips), so positions are rebuilt from the cut tree rather than
+// copied from the screen, where they would overlap.
+struct Canvas::FigureNode {
+    Canvas* leaf = nullptr;
+    bool side_by_side = false;
+    std::vector<FigureNode> parts;
+    ImVec2 size{0, 0};
+};
 
-// Canvases in rows as on screen: one row holds the canvases whose vertical extents overlap
-// the row's first; rows top to bottom, canvases in a row left to right.
-std::vector<std::vector<Canvas*>> rows_on_screen(std::vector<Canvas*> canvases) {
-    std::sort(canvases.begin(), canvases.end(),
-              [](const Canvas* a, const Canvas* b) { return a->plot_min().y < b->plot_min().y; });
-    std::vector<std::vector<Canvas*>> rows;
-    for (Canvas* c : canvases) {
-        if (rows.empty() || c->plot_min().y >= rows.back().front()->plot_max().y)
-            rows.emplace_back();
-        rows.back().push_back(c);
+Canvas::FigureNode Canvas::figure_tree(std::vector<Canvas*> canvases, int scale, float gap) {
+    FigureNode node;
+    if (canvases.size() == 1) {
+        node.leaf = canvases.front();
+        node.size = node.leaf->export_size(scale);
+        return node;
     }
-    for (auto& row : rows) {
-        std::sort(row.begin(), row.end(), [](const Canvas* a, const Canvas* b) {
-            return a->plot_min().x < b->plot_min().x;
-        });
+    // Bands along one axis: sorted by their start, a band ends where the next canvas starts
+    // after everything so far has ended (1 px of slack for rounding).
+    const auto bands = [&](bool vertical_axis) {
+        const auto lo = [&](const Canvas* c) {
+            return vertical_axis ? c->origin_.y : c->origin_.x;
+        };
+        const auto hi = [&](const Canvas* c) {
+            return vertical_axis ? c->origin_.y + c->size_.y : c->origin_.x + c->size_.x;
+        };
+        std::sort(canvases.begin(), canvases.end(),
+                  [&](const Canvas* a, const Canvas* b) { return lo(a) < lo(b); });
+        std::vector<std::vector<Canvas*>> out;
+        float end = -FLT_MAX;
+        for (Canvas* c : canvases) {
+            if (out.empty() || lo(c) >= end - 1) out.emplace_back();
+            out.back().push_back(c);
+            end = std::max(end, hi(c));
+        }
+        return out;
+    };
+    auto parts = bands(true);  // rows first
+    node.side_by_side = false;
+    if (parts.size() == 1) {
+        parts = bands(false);
+        node.side_by_side = true;
     }
-    return rows;
+    if (parts.size() == 1) {  // overlapping canvases: no cut exists, so lay them in a row
+        parts.clear();
+        for (Canvas* c : canvases) parts.push_back({c});
+    }
+    for (auto& part : parts) {
+        node.parts.push_back(figure_tree(part, scale, gap));
+        const ImVec2 s = node.parts.back().size;
+        const float spacing = node.parts.size() > 1 ? gap : 0.0f;
+        if (node.side_by_side) {
+            node.size.x += spacing + s.x;
+            node.size.y = std::max(node.size.y, s.y);
+        } else {
+            node.size.y += spacing + s.y;
+            node.size.x = std::max(node.size.x, s.x);
+        }
+    }
+    return node;
 }
 
-}  // namespace
+void Canvas::draw_figure(ImDrawList& list, FigureNode& node, ImVec2 at, int scale, float gap) {
+    if (node.leaf) {
+        node.leaf->draw_export(list, at, scale);
+        return;
+    }
+    for (FigureNode& part : node.parts) {
+        draw_figure(list, part, at, scale, gap);
+        if (node.side_by_side) {
+            at.x += part.size.x + gap;
+        } else {
+            at.y += part.size.y + gap;
+        }
+    }
+}
 
 std::string Canvas::export_figure_png(const std::vector<Canvas*>& canvases, const std::string& path,
                                       int scale, bool overwrite, const std::string& heading) {
@@ -684,31 +740,17 @@ std::string Canvas::export_figure_png(const std::vector<Canvas*>& canvases, cons
     for (Canvas* c : canvases)
         if (c && c->drawn_last_frame() && c->drawn_frame_ == latest) shown.push_back(c);
     if (shown.empty()) return "the panel has not been drawn yet";
-    const auto rows = rows_on_screen(shown);
     const float font = export_font(scale), gap = font * 1.0f;
     const float heading_h = heading.empty() ? 0.0f : font * 2.2f;
-    // Positions first (the figure's size), then one pass draws every tile.
-    std::vector<std::pair<Canvas*, ImVec2>> placed;
-    float width = 0, y = heading_h + gap * 0.5f;
-    for (const auto& row : rows) {
-        float x = gap * 0.5f, row_h = 0;
-        for (Canvas* c : row) {
-            const ImVec2 tile = c->export_size(scale);
-            placed.emplace_back(c, ImVec2(x, y));
-            x += tile.x + gap;
-            row_h = std::max(row_h, tile.y);
-        }
-        width = std::max(width, x - gap * 0.5f);
-        y += row_h + gap;
-    }
-    const int w = static_cast<int>(std::ceil(width)),
-              h = static_cast<int>(std::ceil(y - gap * 0.5f));
+    FigureNode tree = figure_tree(shown, scale, gap);
+    const int w = static_cast<int>(std::ceil(tree.size.x + gap));
+    const int h = static_cast<int>(std::ceil(heading_h + tree.size.y + gap));
     return render_png(w, h, path, overwrite, [&](ImDrawList& list) {
         if (!heading.empty()) {
             list.AddText(ImGui::GetFont(), font * 1.3f, ImVec2(gap * 0.5f, font * 0.5f), kTitleText,
                          heading.c_str());
         }
-        for (auto& [canvas, at] : placed) canvas->draw_export(list, at, scale);
+        draw_figure(list, tree, ImVec2(gap * 0.5f, heading_h + gap * 0.5f), scale, gap);
     });
 }
 

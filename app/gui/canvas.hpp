@@ -142,8 +142,8 @@ class Canvas {
     // Where export_png's plot frame starts in the file: below the title strip.
     float export_plot_top(int scale) const { return title_height(scale); }
     // The whole-panel figure: every canvas drawn in the last frame, each as export_png draws
-    // it, in rows as they sit on screen (canvases side by side stay side by side), under
-    // `heading`. `overwrite`: the CLI's --figure names its path explicitly.
+    // it, arranged as on screen (rows stay rows, columns stay columns: recursive XY cuts),
+    // under `heading`. `overwrite`: the CLI's --figure names its path explicitly.
     static std::string export_figure_png(const std::vector<Canvas*>& canvases,
                                          const std::string& path, int scale, bool overwrite,
                                          const std::string& heading);
@@ -187,6 +187,9 @@ class Canvas {
     ImVec2 export_size(int scale) const;
     void draw_export(ImDrawList& list, ImVec2 offset, int scale);
     void draw_legend(ImVec2 top_left, float width, int scale);
+    struct FigureNode;
+    static FigureNode figure_tree(std::vector<Canvas*> canvases, int scale, float gap);
+    static void draw_figure(ImDrawList& list, FigureNode& node, ImVec2 at, int scale, float gap);
 
     std::string id_;
     WorldRect home_, view_, requested_;  // view_ = requested_ fitted to the plot aspect

@@ -7,6 +7,7 @@ std::unique_ptr<PanelView> make_rf_view();
 std::unique_ptr<PanelView> make_gan_view();
 std::unique_ptr<PanelView> make_flow_view();
 std::unique_ptr<PanelView> make_kl_view();
+std::unique_ptr<PanelView> make_dropout_view();
 
 std::vector<std::unique_ptr<PanelView>> make_all_views() {
     std::vector<std::unique_ptr<PanelView>> views;
@@ -14,6 +15,7 @@ std::vector<std::unique_ptr<PanelView>> make_all_views() {
     views.push_back(make_gan_view());
     views.push_back(make_flow_view());
     views.push_back(make_kl_view());
+    views.push_back(make_dropout_view());
     return views;
 }
 

@@ -1,6 +1,7 @@
 // The panel registry: a new panel adds its model here (and its view in gui/views.cpp).
 #include <algorithm>
 
+#include "dropout_model.hpp"
 #include "flow_model.hpp"
 #include "gan_model.hpp"
 #include "kl_model.hpp"
@@ -15,7 +16,8 @@ const std::vector<const PanelModel*>& all_panel_models() {
     static const GanModel gan;
     static const FlowModel flow;
     static const KlModel kl;
-    static const std::vector<const PanelModel*> models = {&rf, &gan, &flow, &kl};
+    static const DropoutModel dropout;
+    static const std::vector<const PanelModel*> models = {&rf, &gan, &flow, &kl, &dropout};
     return models;
 }
 

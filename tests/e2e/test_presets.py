@@ -23,6 +23,9 @@ POLLUTION = {
              'flow.target=[{"weight":1,"mean":[1,1],"std":[1,1]}]'],
     "kl": ["kl.family=js", "kl.optimizer=gd", "kl.lr=0.2", "kl.iterations=50",
            "kl.shade=forward", "kl.mc_samples=10"],
+    "dropout": ["dropout.scales=[2,2,2]", "dropout.w_true=[1,2,3]", "dropout.p=0.9",
+                "dropout.lambda=0.5", "dropout.sgd_steps=10", "dropout.mc_masks=10",
+                "dropout.correlation=-0.5", "dropout.seed=99"],
 }
 
 
@@ -292,6 +295,62 @@ class PresetClaims(unittest.TestCase):
         self.assertAlmostEqual(r["reverse"]["kl_qp"], 1.20, delta=0.005)
         _, middle = report("kl_three_modes", 'kl.q_init={"mean":[0.5],"std":[0.9]}')
         self.assertAlmostEqual(middle["reverse"]["kl_qp"], 0.91, delta=0.005)
+
+    # -- dropout vs L2 ---------------------------------------------------------
+    def check_expectation(self, r, sds=3):
+        e = r["expected_loss"]
+        self.assertTrue(close(e["closed_form"], e["exact_enumeration"], 1e-10), e)
+        mc = e["monte_carlo"]
+        self.assertGreater(mc["sd"], 0)
+        self.assertLess(abs(mc["mean"] - e["closed_form"]), sds * mc["sd"], e)
+
+    def test_dropout_seed002_q1_1_expectation(self):
+        s, r = report("dropout_seed002_q1_1_expectation")
+        self.assertEqual(r["expected_loss"]["monte_carlo"]["masks"], 20000)
+        self.check_expectation(r)
+
+    def test_dropout_seed002_q1_2_closed_form(self):
+        s, r = report("dropout_seed002_q1_2_closed_form")
+        self.assertEqual(s["p"], 0.25)
+        self.assertAlmostEqual(r["lambda_dropout"], 3.0, places=12)  # (1 − p)/p
+        for lam, g in zip(r["matching_ridge_lambdas"], r["gamma"]):
+            self.assertTrue(close(lam, 3.0 * g * g, 1e-12))  # ridge with 3·Γ_ii² per feature
+        norm = math.hypot(*r["dropout_w"])
+        self.assertLess(r["sgd"]["distance_to_closed_form"], 0.02 * norm)  # SGD converges to it
+        _, one = report("dropout_seed002_q1_2_closed_form", "dropout.p=1")
+        for a, b in zip(one["scaled_dropout"], one["least_squares"]):
+            self.assertTrue(close(a, b, 1e-9))  # p = 1: least squares
+
+    def test_dropout_seed002_q1_3_ridge(self):
+        s, r = report("dropout_seed002_q1_3_ridge")
+        norms = []
+        for lam in (0, 5, 50, 500):
+            _, x = report("dropout_seed002_q1_3_ridge", f"dropout.lambda={lam}")
+            norms.append(math.hypot(*x["ridge"]))
+            if lam == 0:
+                for a, b in zip(x["ridge"], x["least_squares"]):
+                    self.assertTrue(close(a, b, 1e-9))
+        self.assertEqual(norms, sorted(norms, reverse=True))  # ‖w_L2‖ falls as λ grows
+        self.assertGreater(r["ridge"][1], r["least_squares"][1])  # ...yet x2's weight grew
+
+    def test_dropout_seed002_q1_4_feature_scales(self):
+        s, r = report("dropout_seed002_q1_4_feature_scales")
+        self.assertEqual(s["scales"], [1.0, 10.0])
+        ratio = r["matching_ridge_lambdas"][1] / r["matching_ridge_lambdas"][0]
+        self.assertTrue(50 < ratio < 150, ratio)  # "about 100×"
+        d0, d1 = r["shrinkage"]["dropout"]
+        self.assertAlmostEqual(d0, 0.5, delta=0.03)  # both by about 1/(1 + λ_d) = ½
+        self.assertAlmostEqual(d1, 0.5, delta=0.03)
+        r0, r1 = r["shrinkage"]["ridge"]
+        self.assertLess(r0, 0.65)  # ridge halves the small-scale weight...
+        self.assertGreater(r1, 0.98)  # ...and barely touches the large-scale one
+
+    def test_dropout_heavy_8_features(self):
+        s, r = report("dropout_heavy_8_features")
+        self.assertEqual(r["features"], 8)
+        self.assertEqual(s["sgd_steps"], 20000)
+        self.check_expectation(r)
+        self.assertLess(r["sgd"]["distance_to_closed_form"], 0.1 * math.hypot(*r["dropout_w"]))
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ import unittest
 from harness import App, XServer, run_cli
 
 # Panels and the flow layer types to open, so the layer editors' sliders are on screen too.
-PANELS = ["receptive_field", "gan", "flow", "kl"]
+PANELS = ["receptive_field", "gan", "flow", "kl", "dropout"]
 
 
 def spec_ranges():
