@@ -13,7 +13,13 @@ void setup_fonts(float scale) {
     static ImVector<ImWchar> ranges;  // must outlive the atlas build
     ImFontGlyphRangesBuilder builder;
     builder.AddRanges(io.Fonts->GetGlyphRangesDefault());
-    static const ImWchar extra[] = {0x0370, 0x03FF,  // Greek: σ θ ψ γ
+    // tests/e2e/test_presets.py reads this table: every character of a preset's texts must
+    // be in it (a missing glyph shows as '?').
+    static const ImWchar extra[] = {0x0100, 0x017F,  // Latin Extended-A: ġ
+                                    0x02B0, 0x02FF,  // modifier letters: ˣ
+                                    0x0300, 0x036F,  // combining marks: z̃ (the tilde)
+                                    0x0370, 0x03FF,  // Greek: σ θ ψ γ
+                                    0x1E00, 0x1EFF,  // Latin Extended Additional: ḋ
                                     0x1D00, 0x1D7F,  // phonetic superscripts: ᵀ
                                     0x2000, 0x206F,  // punctuation: – … ‖
                                     0x2070, 0x209F,  // super/subscripts

@@ -57,7 +57,35 @@ def eig_set(pairs):
     return sorted((round(re, 6), round(abs(im), 6)) for re, im in pairs)
 
 
+def font_ranges():
+    """The glyph ranges app/gui/fonts.cpp builds the font atlas from, beyond ImGui's default
+    (Basic Latin and Latin-1)."""
+    import re
+    src = os.path.join(os.path.dirname(__file__), "..", "..", "app", "gui", "fonts.cpp")
+    with open(src, encoding="utf-8") as f:
+        table = f.read().split("extra[] = {", 1)[1].split("};", 1)[0]
+    pairs = [int(h, 16) for h in re.findall(r"0x([0-9A-Fa-f]+)", table)]
+    return [(0x20, 0xFF)] + list(zip(pairs[0::2], pairs[1::2]))
+
+
+def texts(doc):
+    out = [doc.get("title", ""), doc.get("description", "")]
+    out += list(doc.get("question", {}).values())
+    return out
+
+
 class PresetsAreComplete(unittest.TestCase):
+    def test_every_character_of_a_preset_text_has_a_glyph(self):
+        ranges = font_ranges()
+        for path in sorted(glob.glob(os.path.join(PRESETS, "*.json"))):
+            with open(path, encoding="utf-8") as f:
+                doc = json.load(f)
+            for text in texts(doc):
+                for ch in text:
+                    with self.subTest(preset=os.path.basename(path), char=ch):
+                        self.assertTrue(any(lo <= ord(ch) <= hi for lo, hi in ranges),
+                                        f"U+{ord(ch):04X} {ch!r} has no glyph (shown as '?')")
+
     def test_every_preset_has_a_claim_test_here(self):
         names = sorted(os.path.basename(p)[:-5] for p in glob.glob(os.path.join(PRESETS, "*.json")))
         tested = sorted(n[len("test_"):] for n in dir(PresetClaims) if n.startswith("test_"))
