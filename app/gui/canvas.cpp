@@ -37,22 +37,41 @@ constexpr ImU32 kFrame = IM_COL32(120, 120, 130, 255);
 // [SECTION] Ticks and numbers
 //-----------------------------------------------------------------------------
 
-std::vector<double> nice_ticks(double lo, double hi, int target, double min_step, double offset) {
+namespace {
+
+std::vector<double> ticks_with_step(double lo, double hi, double step, double offset) {
     std::vector<double> ticks;
-    if (!std::isfinite(lo) || !std::isfinite(hi) || hi <= lo || target < 1) return ticks;
+    const double first = std::ceil((lo - offset) / step) * step + offset;
+    for (int i = 0; i < 1000; ++i) {
+        const double t = first + i * step;
+        if (t > hi + step * 1e-9) break;
+        ticks.push_back(std::abs(t) < step * 1e-9 ? 0.0 : t);
+    }
+    return ticks;
+}
+
+}  // namespace
+
+// The smallest 1-2-5 step at least (hi − lo)/target; then smaller ones while that leaves
+// fewer than two ticks (a small plot of [−1.5, 1.5] got the single tick 0 and no scale).
+std::vector<double> nice_ticks(double lo, double hi, int target, double min_step, double offset) {
+    if (!std::isfinite(lo) || !std::isfinite(hi) || hi <= lo || target < 1) return {};
     const double raw = (hi - lo) / target;
-    const double magnitude = std::pow(10.0, std::floor(std::log10(raw)));
+    double magnitude = std::pow(10.0, std::floor(std::log10(raw)));
     double step = magnitude;
     for (double m : {1.0, 2.0, 5.0, 10.0}) {
         step = m * magnitude;
         if (step >= raw) break;
     }
     step = std::max(step, min_step);
-    const double first = std::ceil((lo - offset) / step) * step + offset;
-    for (int i = 0; i < 1000; ++i) {
-        const double t = first + i * step;
-        if (t > hi + step * 1e-9) break;
-        ticks.push_back(std::abs(t) < step * 1e-9 ? 0.0 : t);
+    std::vector<double> ticks = ticks_with_step(lo, hi, step, offset);
+    for (int k = 0; ticks.size() < 2 && k < 6; ++k) {
+        // 10 → 5 → 2 → 1 → 0.5 ...: the next smaller 1-2-5 step, never below min_step.
+        const double mantissa = step / std::pow(10.0, std::floor(std::log10(step) + 1e-9));
+        const double smaller = mantissa > 4 ? step * 0.4 : step * 0.5;
+        if (smaller < min_step) break;
+        step = smaller;
+        ticks = ticks_with_step(lo, hi, step, offset);
     }
     return ticks;
 }

@@ -89,7 +89,7 @@ void draw_kl_landscape(KlScene& scene, int i, Canvas& canvas, Heatmap& heat, int
     // The subtitle shares the title's line when it fits, else it wraps below it: a group
     // wider than `size` would push the other landscape out of the window at 1024 px.
     const char* subtitle =
-        i == 0 ? "(one basin: the moment-matched optimum)" : "(grey: restarts; several optima)";
+        i == 0 ? "(one basin: the moment-matched optimum)" : "(grey: restarts, each ending in a local optimum)";
     const float title_w = ImGui::GetItemRectSize().x + ImGui::GetStyle().ItemSpacing.x;
     float used_h = ImGui::GetFrameHeightWithSpacing();
     if (title_w + ImGui::CalcTextSize(subtitle).x <= size.x) {
