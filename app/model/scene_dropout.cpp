@@ -62,6 +62,14 @@ void DropoutScene::commit(const DropoutParams& next) {
     if (changed) touch();
 }
 
+// The setters edit a copy of the parameters and commit it in one place.
+template <class Change>
+void DropoutScene::edit(Change&& change) {
+    DropoutParams next = params_;
+    change(next);
+    commit(next);
+}
+
 void DropoutScene::set_state(const Json& normalized) {
     DropoutParams next = dropout_params_from_json(normalized);
     commit(next);
@@ -148,72 +156,52 @@ const dropout::SgdRun& DropoutScene::sgd() {
 
 void DropoutScene::set_p(double p) {
     check_number(dropout_keys::p, p);
-    DropoutParams next = params_;
-    next.p = p;
-    commit(next);
+    edit([&](DropoutParams& next) { next.p = p; });
 }
 
 void DropoutScene::set_lambda(double lambda) {
     check_number(dropout_keys::lambda, lambda);
-    DropoutParams next = params_;
-    next.lambda = lambda;
-    commit(next);
+    edit([&](DropoutParams& next) { next.lambda = lambda; });
 }
 
 void DropoutScene::set_scale(int feature, double scale) {
     check_number(dropout_keys::scale, scale);
-    DropoutParams next = params_;
-    next.data.scales.at(static_cast<size_t>(feature)) = scale;
-    commit(next);
+    edit([&](DropoutParams& next) { next.data.scales.at(static_cast<size_t>(feature)) = scale; });
 }
 
 void DropoutScene::set_weight(int feature, double w) {
     check_number(dropout_keys::weight, w);
-    DropoutParams next = params_;
-    next.data.w_true.at(static_cast<size_t>(feature)) = w;
-    commit(next);
+    edit([&](DropoutParams& next) { next.data.w_true.at(static_cast<size_t>(feature)) = w; });
 }
 
 void DropoutScene::set_correlation(double c) {
     check_number(dropout_keys::correlation, c);
-    DropoutParams next = params_;
-    next.data.correlation = c;
-    commit(next);
+    edit([&](DropoutParams& next) { next.data.correlation = c; });
 }
 
 void DropoutScene::set_noise(double noise) {
     check_number(dropout_keys::noise, noise);
-    DropoutParams next = params_;
-    next.data.noise = noise;
-    commit(next);
+    edit([&](DropoutParams& next) { next.data.noise = noise; });
 }
 
 void DropoutScene::set_n(int n) {
     check_int(dropout_keys::n, n);
-    DropoutParams next = params_;
-    next.data.n = n;
-    commit(next);
+    edit([&](DropoutParams& next) { next.data.n = n; });
 }
 
 void DropoutScene::set_seed(int seed) {
     check_int(dropout_keys::seed, seed);
-    DropoutParams next = params_;
-    next.data.seed = static_cast<std::uint64_t>(seed);
-    commit(next);
+    edit([&](DropoutParams& next) { next.data.seed = static_cast<std::uint64_t>(seed); });
 }
 
 void DropoutScene::set_sgd_lr(double lr) {
     check_number(dropout_keys::sgd_lr, lr);
-    DropoutParams next = params_;
-    next.sgd_lr = lr;
-    commit(next);
+    edit([&](DropoutParams& next) { next.sgd_lr = lr; });
 }
 
 void DropoutScene::set_sgd_steps(int steps) {
     check_int(dropout_keys::sgd_steps, steps);
-    DropoutParams next = params_;
-    next.sgd_steps = steps;
-    commit(next);
+    edit([&](DropoutParams& next) { next.sgd_steps = steps; });
     shown_ = std::min(shown_, steps);
     if (!playing_) shown_ = steps;
 }

@@ -89,7 +89,9 @@ class DropoutScene : public Scene {
     static constexpr int kStepsPerStep = 50;
 
   private:
-    void commit(const DropoutParams& next);  // validates the budget, marks what changed dirty
+    void commit(const DropoutParams& next);
+    template <class Change>
+    void edit(Change&& change);  // validates the budget, marks what changed dirty
     DropoutParams params_;
     dropout::Data data_;
     DropoutSolutions solutions_;
