@@ -23,14 +23,13 @@ import sys
 import zlib
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "e2e"))
-from harness import XServer, read_png  # noqa: E402
+from harness import XServer, panel_ids, read_png  # noqa: E402
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
-PANELS = ("receptive_field", "gan", "flow", "kl")
 
 
 def cases(presets):
-    for panel in PANELS:
+    for panel in panel_ids():
         yield panel, ["--panel", panel]
     for preset in sorted(glob.glob(os.path.join(presets, "*.json"))):
         yield os.path.basename(preset)[:-5], ["--load", preset]

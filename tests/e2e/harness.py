@@ -494,6 +494,22 @@ def run_cli(args, env_extra=None, display=None, timeout=60, binary=None):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+_PANEL_IDS = None
+
+
+def panel_ids():
+    """Every panel's id, in the app's order, read from `genlab --keys` (one list: a test of
+    'every panel' then covers a panel the day it is registered, not when someone edits it)."""
+    global _PANEL_IDS
+    if _PANEL_IDS is None:
+        rc, out, err = run_cli(["--keys"])
+        if rc != 0:
+            raise HarnessError(f"genlab --keys failed: {err}")
+        keys = json.loads(out)["keys"]
+        _PANEL_IDS = tuple(dict.fromkeys(k["key"].split(".")[0] for k in keys))
+    return _PANEL_IDS
+
+
 # -- PNG -----------------------------------------------------------------------
 class PNGError(ValueError):
     pass

@@ -4,10 +4,9 @@ record their range as "range.<panel>.<key>" in test mode (app/gui/widgets.hpp)."
 import json
 import unittest
 
-from harness import App, XServer, run_cli
+from harness import App, XServer, run_cli, panel_ids
 
 # Panels and the flow layer types to open, so the layer editors' sliders are on screen too.
-PANELS = ["receptive_field", "gan", "flow", "kl", "dropout"]
 
 
 def spec_ranges():
@@ -20,7 +19,7 @@ class WidgetRanges(unittest.TestCase):
     def test_every_shown_slider_has_its_keys_range(self):
         specs = spec_ranges()
         with XServer() as x:
-            for panel in PANELS:
+            for panel in panel_ids():
                 with self.subTest(panel=panel):
                     with App(x, args=["--panel", panel]) as app:
                         ui = app.wait_ui(lambda ui: any(
