@@ -28,8 +28,8 @@ from harness import XServer, panel_ids, read_png  # noqa: E402
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 
 
-def cases(presets):
-    for panel in panel_ids():
+def cases(presets, binary):
+    for panel in panel_ids(binary):
         yield panel, ["--panel", panel]
     for preset in sorted(glob.glob(os.path.join(presets, "*.json"))):
         yield os.path.basename(preset)[:-5], ["--load", preset]
@@ -87,7 +87,7 @@ def main():
     os.makedirs(opts.out, exist_ok=True)
     differing = 0
     with XServer() as x:
-        for name, args in cases(opts.presets):
+        for name, args in cases(opts.presets, opts.new):
             paths = {}
             for tag, binary in (("old", opts.old), ("new", opts.new)):
                 paths[tag] = os.path.join(opts.out, f"{name}.{tag}.png")

@@ -497,12 +497,12 @@ def run_cli(args, env_extra=None, display=None, timeout=60, binary=None):
 _PANEL_IDS = None
 
 
-def panel_ids():
+def panel_ids(binary=None):
     """Every panel's id, in the app's order, read from `genlab --keys` (one list: a test of
     'every panel' then covers a panel the day it is registered, not when someone edits it)."""
     global _PANEL_IDS
     if _PANEL_IDS is None:
-        rc, out, err = run_cli(["--keys"])
+        rc, out, err = run_cli(["--keys"], binary=binary)
         if rc != 0:
             raise HarnessError(f"genlab --keys failed: {err}")
         keys = json.loads(out)["keys"]
