@@ -1,7 +1,6 @@
 // Dropout on the inputs of linear regression: the expected loss, its closed-form minimizer,
 // ridge, and Monte Carlo checks. See genlab/dropout.hpp.
 //
-// [SECTION] Random numbers
 // [SECTION] Data
 // [SECTION] The expected loss and the closed forms
 // [SECTION] Monte Carlo: sampled masks and dropout SGD
@@ -14,37 +13,14 @@
 #include <random>
 
 #include "check.hpp"
+#include "random.hpp"
 
 namespace genlab::dropout {
 
 using detail::require;
 using detail::show;
 
-//-----------------------------------------------------------------------------
-// [SECTION] Random numbers
-//-----------------------------------------------------------------------------
-
-namespace {
-
-constexpr double kPi = 3.14159265358979323846;
-
-// Built from raw mt19937_64 words, not std:: distributions, whose algorithms the standard
-// leaves to the library: the same seed gives the same data on every platform.
-class Random {
-  public:
-    explicit Random(std::uint64_t seed) : gen_(seed) {}
-    double uniform() { return static_cast<double>(gen_() >> 11) * 0x1.0p-53; }  // [0, 1)
-    double normal() {  // Box–Muller, one of the pair
-        const double u = 1.0 - uniform(), v = uniform();
-        return std::sqrt(-2.0 * std::log(u)) * std::cos(2 * kPi * v);
-    }
-    bool keep(double p) { return uniform() < p; }
-
-  private:
-    std::mt19937_64 gen_;
-};
-
-}  // namespace
+using detail::Random;
 
 //-----------------------------------------------------------------------------
 // [SECTION] Data
