@@ -9,27 +9,8 @@
 namespace genlab {
 
 namespace {
-
 constexpr const char* kPanel = "dropout";
-
-// A list of 1 to kMaxFeatures numbers, each within `key`'s range.
-std::vector<double> number_list(const Fields& f, const NumberKey& key) {
-    const Json& v = f.at(key.key);
-    const std::string expected = "a list of 1 to " + std::to_string(dropout::kMaxFeatures) +
-                                 " numbers (one per feature), each in [" + readme_range(key) + "]";
-    if (!v.is_array() || v.empty() || v.size() > dropout::kMaxFeatures) f.fail(key.key, expected);
-    std::vector<double> out;
-    for (size_t i = 0; i < v.size(); ++i) {
-        const Json& x = v[i];
-        if (!x.is_number() || !(x.get<double>() >= key.lo && x.get<double>() <= key.hi)) {
-            throw UserError(f.name(key.key) + "[" + std::to_string(i) + "] must be in [" +
-                            readme_range(key) + "] (got " + x.dump() + ")");
-        }
-        out.push_back(x.get<double>());
-    }
-    return out;
-}
-
+const std::string kEachFeature = "one per feature";
 }  // namespace
 
 Json DropoutModel::defaults() const {
@@ -52,8 +33,8 @@ DropoutParams dropout_params_from_json(const Json& state) {
     Fields f(state, kPanel);
     DropoutParams p;
     p.data.n = static_cast<int>(f.integer(n));
-    p.data.scales = number_list(f, scale);
-    p.data.w_true = number_list(f, weight);
+    p.data.scales = f.numbers(scale, dropout::kMaxFeatures, kEachFeature);
+    p.data.w_true = f.numbers(weight, dropout::kMaxFeatures, kEachFeature);
     if (p.data.w_true.size() != p.data.scales.size()) {
         f.fail("w_true", "one weight per feature: " + std::to_string(p.data.scales.size()) +
                              " numbers, as many as dropout.scales");

@@ -16,4 +16,15 @@ struct UserError : std::runtime_error {
     explicit UserError(const std::string& message) : std::runtime_error(valid_utf8(message)) {}
 };
 
+// Runs a core call, turning its std::invalid_argument (whose message already names the
+// user's key) into a UserError: `as_user_error([&] { return ssl::make_problem(spec); })`.
+template <class Fn>
+auto as_user_error(Fn&& fn) {
+    try {
+        return fn();
+    } catch (const std::invalid_argument& e) {
+        throw UserError(e.what());
+    }
+}
+
 }  // namespace genlab

@@ -74,4 +74,23 @@ std::string Fields::word(const std::string& key, const std::vector<std::string>&
     fail(key, "one of " + join(allowed));
 }
 
+std::vector<double> Fields::numbers(const NumberKey& key, std::size_t max_items,
+                                    const std::string& each) const {
+    const Json& v = at(key.key);
+    if (!v.is_array() || v.empty() || v.size() > max_items) {
+        fail(key.key, "a list of 1 to " + std::to_string(max_items) + " numbers (" + each +
+                          "), each in [" + readme_range(key) + "]");
+    }
+    std::vector<double> out;
+    for (size_t i = 0; i < v.size(); ++i) {
+        const Json& x = v[i];
+        if (!x.is_number() || !(x.get<double>() >= key.lo && x.get<double>() <= key.hi)) {
+            throw UserError(name(key.key) + "[" + std::to_string(i) + "] must be in [" +
+                            readme_range(key) + "] (got " + x.dump() + ")");
+        }
+        out.push_back(x.get<double>());
+    }
+    return out;
+}
+
 }  // namespace genlab

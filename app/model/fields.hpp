@@ -28,6 +28,10 @@ class Fields {
     double number(const NumberKey& key) const { return number(key.key, key.lo, key.hi); }
     long long integer(const IntKey& key) const { return integer(key.key, key.lo, key.hi); }
     std::string word(const std::string& key, const std::vector<std::string>& allowed) const;
+    // A list of 1 to max_items numbers, each within `key`'s range; `each` says what an item
+    // is ("one per feature") in the error.
+    std::vector<double> numbers(const NumberKey& key, std::size_t max_items,
+                                const std::string& each) const;
 
     // "<panel>.<key>"
     std::string name(const std::string& key) const { return panel_ + "." + key; }

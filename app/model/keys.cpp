@@ -1,5 +1,6 @@
 #include "keys.hpp"
 
+#include "errors.hpp"
 #include "format.hpp"
 
 namespace genlab {
@@ -22,6 +23,20 @@ std::string readme_range(const NumberKey& k) {
 
 std::string readme_range(const IntKey& k) {
     return std::to_string(k.lo) + "–" + std::to_string(k.hi);
+}
+
+void check_range(const NumberKey& key, double v) {
+    if (!(v >= key.lo && v <= key.hi)) {
+        throw UserError(key.path() + " must be in [" + readme_range(key) + "] (got " +
+                        format_number(v) + ")");
+    }
+}
+
+void check_range(const IntKey& key, long long v) {
+    if (v < key.lo || v > key.hi) {
+        throw UserError(key.path() + " must be in [" + readme_range(key) + "] (got " +
+                        std::to_string(v) + ")");
+    }
 }
 
 }  // namespace genlab

@@ -44,4 +44,8 @@ Json key_json(const IntKey& k);
 std::string readme_range(const NumberKey& k);
 std::string readme_range(const IntKey& k);
 
+// A scene setter's check: throws UserError "<panel>.<key> must be in [lo–hi] (got v)".
+void check_range(const NumberKey& key, double v);
+void check_range(const IntKey& key, long long v);
+
 }  // namespace genlab

@@ -8,6 +8,7 @@
 #include "panel_model.hpp"
 #include "rf_model.hpp"
 #include "scene.hpp"
+#include "ssl_model.hpp"
 
 namespace genlab {
 
@@ -17,7 +18,8 @@ const std::vector<const PanelModel*>& all_panel_models() {
     static const FlowModel flow;
     static const KlModel kl;
     static const DropoutModel dropout;
-    static const std::vector<const PanelModel*> models = {&rf, &gan, &flow, &kl, &dropout};
+    static const SslModel ssl;
+    static const std::vector<const PanelModel*> models = {&rf, &gan, &flow, &kl, &dropout, &ssl};
     return models;
 }
 

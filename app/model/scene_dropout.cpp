@@ -14,35 +14,13 @@ namespace {
 
 constexpr int kPathPoints = 60;
 
-template <class Fn>
-auto core_call(Fn&& fn) {
-    try {
-        return fn();
-    } catch (const std::invalid_argument& e) {
-        throw UserError(e.what());
-    }
-}
-
-void check_number(const NumberKey& key, double v) {
-    if (!(v >= key.lo && v <= key.hi)) {
-        throw UserError(key.path() + " must be in [" + readme_range(key) + "] (got " +
-                        format_number(v) + ")");
-    }
-}
-
-void check_int(const IntKey& key, int v) {
-    if (v < key.lo || v > key.hi)
-        throw UserError(key.path() + " must be in [" + readme_range(key) + "] (got " +
-                        std::to_string(v) + ")");
-}
-
 }  // namespace
 
 DropoutScene::DropoutScene() { set_state(dropout_model().normalize(dropout_model().defaults())); }
 
 void DropoutScene::commit(const DropoutParams& next) {
     check_dropout_work(next);
-    core_call([&] {
+    as_user_error([&] {
         dropout::validate(next.data);
         return 0;
     });
@@ -155,52 +133,52 @@ const dropout::SgdRun& DropoutScene::sgd() {
 //-----------------------------------------------------------------------------
 
 void DropoutScene::set_p(double p) {
-    check_number(dropout_keys::p, p);
+    check_range(dropout_keys::p, p);
     edit([&](DropoutParams& next) { next.p = p; });
 }
 
 void DropoutScene::set_lambda(double lambda) {
-    check_number(dropout_keys::lambda, lambda);
+    check_range(dropout_keys::lambda, lambda);
     edit([&](DropoutParams& next) { next.lambda = lambda; });
 }
 
 void DropoutScene::set_scale(int feature, double scale) {
-    check_number(dropout_keys::scale, scale);
+    check_range(dropout_keys::scale, scale);
     edit([&](DropoutParams& next) { next.data.scales.at(static_cast<size_t>(feature)) = scale; });
 }
 
 void DropoutScene::set_weight(int feature, double w) {
-    check_number(dropout_keys::weight, w);
+    check_range(dropout_keys::weight, w);
     edit([&](DropoutParams& next) { next.data.w_true.at(static_cast<size_t>(feature)) = w; });
 }
 
 void DropoutScene::set_correlation(double c) {
-    check_number(dropout_keys::correlation, c);
+    check_range(dropout_keys::correlation, c);
     edit([&](DropoutParams& next) { next.data.correlation = c; });
 }
 
 void DropoutScene::set_noise(double noise) {
-    check_number(dropout_keys::noise, noise);
+    check_range(dropout_keys::noise, noise);
     edit([&](DropoutParams& next) { next.data.noise = noise; });
 }
 
 void DropoutScene::set_n(int n) {
-    check_int(dropout_keys::n, n);
+    check_range(dropout_keys::n, n);
     edit([&](DropoutParams& next) { next.data.n = n; });
 }
 
 void DropoutScene::set_seed(int seed) {
-    check_int(dropout_keys::seed, seed);
+    check_range(dropout_keys::seed, seed);
     edit([&](DropoutParams& next) { next.data.seed = static_cast<std::uint64_t>(seed); });
 }
 
 void DropoutScene::set_sgd_lr(double lr) {
-    check_number(dropout_keys::sgd_lr, lr);
+    check_range(dropout_keys::sgd_lr, lr);
     edit([&](DropoutParams& next) { next.sgd_lr = lr; });
 }
 
 void DropoutScene::set_sgd_steps(int steps) {
-    check_int(dropout_keys::sgd_steps, steps);
+    check_range(dropout_keys::sgd_steps, steps);
     edit([&](DropoutParams& next) { next.sgd_steps = steps; });
     shown_ = std::min(shown_, steps);
     if (!playing_) shown_ = steps;

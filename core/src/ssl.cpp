@@ -6,6 +6,7 @@
 // [SECTION] Integration
 #include "genlab/ssl.hpp"
 
+#include <Eigen/Cholesky>
 #include <Eigen/Eigenvalues>
 #include <Eigen/QR>
 #include <Eigen/SVD>
@@ -114,6 +115,13 @@ Problem make_problem(const Spec& s) {
     pb.W0 = gaussian_matrix(n2, n1, s.w_scale / std::sqrt(n1), rng);
     pb.Wp0 = gaussian_matrix(n2, n2, s.wp_scale / std::sqrt(n2), rng);
     return pb;
+}
+
+Mat sample_inputs(const Mat& X, int count, std::uint64_t seed) {
+    require(count >= 1, "sample_inputs: count must be >= 1");
+    detail::Random rng(seed);
+    const Mat L = Eigen::LLT<Mat>(X).matrixL();
+    return L * gaussian_matrix(static_cast<int>(X.rows()), count, 1.0, rng);
 }
 
 //-----------------------------------------------------------------------------

@@ -74,6 +74,14 @@ TEST(Ssl, ProblemIsSpdWithTheGivenSpectraAndDeterministicBySeed) {
     EXPECT_GT((ssl::make_problem(other).W0 - a.W0).norm(), 0.1);
 }
 
+TEST(Ssl, SampledInputsHaveCovarianceX) {
+    const ssl::Problem pb = ssl::make_problem(spec4());
+    const Mat x = ssl::sample_inputs(pb.X, 20000, 3);
+    const Mat cov = x * x.transpose() / 20000.0;
+    EXPECT_LT((cov - pb.X).norm(), 0.1);  // sd of the estimate ~ ‖X‖·√(2/20000) ≈ 0.03
+    EXPECT_EQ(ssl::sample_inputs(pb.X, 5, 3), ssl::sample_inputs(pb.X, 5, 3));
+}
+
 TEST(Ssl, ValidationNamesTheKey) {
     ssl::Spec s = spec4();
     s.xp_eigs.pop_back();

@@ -77,6 +77,10 @@ struct Problem {
 };
 Problem make_problem(const Spec& spec);
 
+// `count` inputs x ~ N(0, X) as columns (x = L z, LLᵀ = X): the point cloud whose
+// representations f = W x the panel draws. Deterministic by seed.
+Mat sample_inputs(const Mat& X, int count, std::uint64_t seed);
+
 //-----------------------------------------------------------------------------
 // [SECTION] Objective, flows and H
 //-----------------------------------------------------------------------------
