@@ -595,7 +595,7 @@ void validate(const Params& p) {
             what = std::string(k.lo_open ? "> " : ">= ") + show(k.lo);
         else
             what = std::string(k.hi_open ? "< " : "<= ") + show(k.hi);
-        if (k.zero_allowed) what += " (or 0 for gan.lr)";
+        if (k.zero_allowed) what += ", or 0 for \"= gan.lr\"";
         throw std::invalid_argument(key + " must be " + what + " (got " + show(v) + ")");
     }
     const int method = static_cast<int>(p.method);

@@ -480,7 +480,38 @@ TEST(GanMethodsPaper, WganGpDoesNotConvergeToTheEquilibrium) {
         for (size_t k = t.states.size() / 2; k < t.states.size(); ++k)
             nearest_late = std::min(nearest_late, gm::distance_to_equilibrium(p, t.states[k]));
         EXPECT_GT(nearest_late, 0.05) << gm::to_string(m);
+        // Where it settles (the header's observation): (0+, −2λg0), the zero of the ψ > 0
+        // half-plane's affine field θ − 2λ(ψ − g0).
+        EXPECT_NEAR(t.states.back()(0), 0, 1e-6) << gm::to_string(m);
+        EXPECT_NEAR(t.states.back()(1), -2 * p.lambda * p.g0, 1e-6) << gm::to_string(m);
     }
+}
+
+TEST(GanMethodsPaper, WeightClippingBoundsTheCriticButWganStillDoesNotConverge) {
+    Params p = make(System::Dirac2, Method::Simultaneous, "wgan", 0.1);
+    p.clip = 1;
+    const gm::Trajectory t = gm::integrate(p, gm::Vec2(0.1, 0.1), 20000);
+    EXPECT_FALSE(t.diverged);
+    double max_psi = 0;
+    for (const gm::Vec& z : t.states) max_psi = std::max(max_psi, std::abs(z(0)));
+    EXPECT_LE(max_psi, p.clip);
+    EXPECT_EQ(max_psi, p.clip);  // the projection was active
+    EXPECT_GT(gm::distance_to_equilibrium(p, t.states.back()), 0.5);
+}
+
+TEST(GanMethodsVerdict, OnTheUnitCircleTheLinearizationDoesNotDecide) {
+    // Alternating GDA: |λ| = 1 exactly at the equilibrium for both losses (the same Jacobian
+    // there), but the nonlinear terms differ: the header's example, with margins.
+    const Params sat = make(System::Dirac2, Method::Alternating, "gan", 0.1);
+    const Params ns = make(System::Dirac2, Method::Alternating, "nsgan", 0.1);
+    EXPECT_EQ(gm::analyze(sat).verdict, Verdict::Cycles);
+    EXPECT_EQ(gm::analyze(ns).verdict, Verdict::Cycles);
+    const double d_sat = gm::distance_to_equilibrium(
+        sat, gm::integrate(sat, gm::Vec2(0.5, 0.5), 10000).states.back());
+    const double d_ns =
+        gm::distance_to_equilibrium(ns, gm::integrate(ns, gm::Vec2(0.5, 0.5), 10000).states.back());
+    EXPECT_NEAR(d_sat, std::sqrt(0.5), 0.02);
+    EXPECT_LT(d_ns, 0.15);
 }
 
 TEST(GanMethodsPaper, InstanceNoiseConvergesForSigmaLargeEnough) {
@@ -555,6 +586,23 @@ TEST(GanMethodsDirac3, AgreesWithTheSeedModule) {
             }
         }
     }
+}
+
+TEST(GanMethodsDirac3, R1SpectrumIsTheSeedClosedForm) {
+    // The seed's 3-D system: ψ1's −1/2 plus (−γ ± √(γ² − 1))/2 (gan.hpp's test, 002 Q5).
+    for (double gamma : {0.5, 2.0}) {
+        Params p = make(System::Dirac3, Method::Flow, "r1");
+        p.gamma = gamma;
+        std::vector<Complex> want = damped(gamma, 0.5);
+        want.push_back(-0.5);
+        const gm::Spectrum s = gm::analyze(p);
+        expect_same_multiset(s.field_eigenvalues, want, 1e-12, "dirac3 r1");
+        EXPECT_EQ(s.verdict, Verdict::Converges);
+    }
+    // Unregularized: {−1/2, ±i/2}, neutral; WGAN leaves ψ1 with no force at all (0, ±i).
+    EXPECT_EQ(gm::analyze(make(System::Dirac3, Method::Flow, "")).verdict, Verdict::Cycles);
+    expect_same_multiset(gm::analyze(make(System::Dirac3, Method::Flow, "wgan")).field_eigenvalues,
+                         {{0, 1}, {0, -1}, {0, 0}}, 1e-12, "dirac3 wgan");
 }
 
 TEST(GanMethodsTrajectory, DetectsDivergenceAndKeepsAugmentedStates) {

@@ -61,12 +61,16 @@
 // continuous Jacobian's largest real part α: α < −tol converges (rate −α per unit time),
 // |α| ≤ tol cycles, else diverges. This is LINEAR stability. On the boundary (r = 1, α = 0)
 // the linearization does not decide: the nonlinear terms may make the iterates spiral in
-// slowly, out slowly, or cycle (e.g. alternating GDA on the Dirac-GAN has |λ| = 1 exactly and
-// its nonlinear orbit is not a closed curve in general) — "cycles" means "neutral at first
-// order", not a proven periodic orbit. wgan_gp with g0 > 0 has no Jacobian at the equilibrium:
-// the penalty's gradient jumps by 4λg0 across ψ = 0 and points away from it on both sides, so
-// the equilibrium repels; analyze() then reports diverges, smooth = false, and the one-sided
-// (ψ → 0+) eigenvalues.
+// slowly, out slowly, or cycle. "Cycles" means "neutral at first order", not a proven periodic
+// orbit. Example (tested): alternating GDA on the 2-D Dirac-GAN, lr 0.1, from (0.5, 0.5) has
+// |λ| = 1 exactly for both losses, yet after 10,000 steps the saturating loss has drifted out
+// slightly (distance 0.707 → 0.708) while the non-saturating loss has spiralled in to 0.09.
+// wgan_gp with g0 > 0 has no Jacobian at the equilibrium: the penalty's gradient jumps by 4λg0
+// across ψ = 0 and points away from it on both sides, so the equilibrium repels; analyze()
+// then reports diverges ("does not converge to the equilibrium", not "runs to infinity"),
+// smooth = false, rate NaN and the one-sided (ψ → 0+) eigenvalues. (Observed: flow and
+// simultaneous GD from (0.01, 0.01) with λ = 1, g0 = 0.3 settle at (0+, −2λg0), the zero of
+// the ψ > 0 half-plane's field, at distance 0.6 from the equilibrium.)
 //
 // [SECTION] Types and descriptor tables
 // [SECTION] Parsing and validation
