@@ -858,6 +858,7 @@ void require_augmented(const Params& p, const Vec& z) {
 }  // namespace
 
 Vec augment(const Params& p, const Vec& x) {
+    validate(p);  // state_dimension() indexes the method table
     const int n = dimension(p.system), N = state_dimension(p);
     if (x.size() == N) return x;
     require_dim(x, n, "gan start");

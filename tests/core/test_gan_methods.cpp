@@ -323,6 +323,15 @@ TEST(GanMethodsDirac2, NoiseAndConsensusEigenvaluesMatchTheClosedForm) {
         expect_same_multiset(gm::analyze(p).field_eigenvalues, damped(sigma * sigma / 2, 0.5),
                              1e-12, "noise sigma " + std::to_string(sigma));
     }
+    // The instance-noise ↔ R1 link: at the equilibrium noise σ is exactly R1 with γ = σ²/2.
+    for (double sigma : {0.5, 1.5}) {
+        Params noise = make(System::Dirac2, Method::Simultaneous, "nsgan+noise");
+        noise.sigma = sigma;
+        Params r1 = make(System::Dirac2, Method::Simultaneous, "nsgan+r1");
+        r1.gamma = sigma * sigma / 2;
+        expect_same_multiset(gm::analyze(noise).step_eigenvalues, gm::analyze(r1).step_eigenvalues,
+                             1e-12, "noise vs r1");
+    }
     // Consensus at the equilibrium (v = 0): J − γ_c·JᵀJ = J − (γ_c/4)·I.
     Params c = make(System::Dirac2, Method::Flow, "consensus");
     c.gamma_c = 0.8;
@@ -625,6 +634,12 @@ TEST(GanMethodsTrajectory, DetectsDivergenceAndKeepsAugmentedStates) {
     EXPECT_EQ(t.diverged_at, 40);
     EXPECT_EQ(t.steps, 39);
     EXPECT_EQ(t.states.size(), 40u);
+    // A non-finite state is caught at the first step that produces it.
+    const gm::Trajectory bad =
+        gm::integrate(make(System::Dirac2, Method::Flow, "r1"), gm::Vec2(std::nan(""), 0), 10);
+    EXPECT_TRUE(bad.diverged);
+    EXPECT_EQ(bad.diverged_at, 1);
+    EXPECT_EQ(bad.states.size(), 1u);
     const Params q = make(System::Bilinear, Method::Optimistic, "", 0.1);
     const gm::Trajectory o = gm::integrate(q, gm::Vec2(1, 0), 5);
     ASSERT_EQ(o.states.size(), 6u);

@@ -47,7 +47,8 @@
 //   heavy_ball    m ← β·m + E·v(x); x ← x + m (simultaneous); augmented state (x, m)
 //   alt_momentum  the same with the critic first and the generator seeing the new critic
 //                 (Gidel et al. 2019's negative momentum: on the bilinear game β < 0 converges
-//                 here but not with heavy_ball)
+//                 here but not with heavy_ball); one critic step per generator step
+//                 (gan.n_critic is for alternating only)
 //   Weight clipping (wgan) projects the critic coordinates onto [−c, c] after every critic
 //   update (every sub-step that moves the critic; after the whole RK4 step for flow).
 //
@@ -272,7 +273,9 @@ Spectrum analyze(const Params& p, double tol = 1e-9);
 //-----------------------------------------------------------------------------
 
 struct Trajectory {
-    std::vector<Vec> states;  // augmented; states[0] the start, states[k] after step k
+    // Augmented; states[0] the start, states[k] after step k. Divergence: the augmented
+    // state's norm exceeds kRunawayNorm or a component is non-finite.
+    std::vector<Vec> states;
     bool diverged = false;
     int diverged_at = -1;  // the step whose result was non-finite or runaway (not stored)
     int steps = 0;         // steps run
