@@ -30,10 +30,12 @@
 //   noise (σ), r1 (γ), r2 (γ), consensus (γ_c). An empty string means plain "gan".
 //   On the two Dirac systems the critic is linear in x, so ∇x D = ψ (ψ0) everywhere: R1, R2
 //   and WGAN-GP's interpolates all see the same gradient and are evaluated analytically,
-//   as in Mescheder's notebook. Instance noise is the expectation over ε ~ N(0, σ²) added to
-//   real and fake samples, by a fixed 64-node Gauss–Hermite rule (deterministic field);
-//   its error is below 1e-10 for |ψ|·σ ≤ 2 (tested against a dense trapezoid rule) and grows
-//   for larger |ψ|·σ, since the logistic's poles at ±iπ approach the real axis after scaling.
+//   as in Mescheder's notebook. WGAN-GP's penalty is λ(|∇x D| − g0)² (Gulrajani et al.'s λ), so
+//   its critic field gains −2λ(|ψ| − g0)·sgn ψ; the notebook's `reg` is 2λ. Instance noise is the
+//   expectation over ε ~ N(0, σ²) added to real and fake samples, by a fixed 64-node Gauss–Hermite
+//   rule (deterministic field); its error is below 1e-10 for |ψ|·σ ≤ 2 (tested against a dense
+//   trapezoid rule) and grows for larger |ψ|·σ, since the logistic's poles at ±iπ approach the real
+//   axis after scaling.
 //
 // Methods (`gan.method`; see method_table()). η_D = gan.lr_d and η_G = gan.lr_g, each 0
 // meaning "= gan.lr"; every discrete method steps the critic with η_D, the generator with η_G
