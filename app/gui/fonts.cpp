@@ -27,6 +27,7 @@ void setup_fonts(float scale) {
                                     0x2200, 0x22FF,  // math operators: ≤ ≥ √ Σ
                                     0x25A0, 0x25FF,  // geometric shapes: ▶ ■
                                     0x2700, 0x27BF,  // dingbats: ✓ ✗
+                                    0x2AB0, 0x2AB0,  // ⪰: the PSD order
                                     0};
     builder.AddRanges(extra);
     builder.BuildRanges(&ranges);

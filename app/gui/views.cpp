@@ -8,6 +8,7 @@ std::unique_ptr<PanelView> make_gan_view();
 std::unique_ptr<PanelView> make_flow_view();
 std::unique_ptr<PanelView> make_kl_view();
 std::unique_ptr<PanelView> make_dropout_view();
+std::unique_ptr<PanelView> make_ssl_view();
 
 std::vector<std::unique_ptr<PanelView>> make_all_views() {
     std::vector<std::unique_ptr<PanelView>> views;
@@ -16,6 +17,7 @@ std::vector<std::unique_ptr<PanelView>> make_all_views() {
     views.push_back(make_flow_view());
     views.push_back(make_kl_view());
     views.push_back(make_dropout_view());
+    views.push_back(make_ssl_view());
     return views;
 }
 

@@ -15,8 +15,8 @@ namespace genlab {
 std::string ssl_verdict(const ssl::Run& run) {
     if (run.diverged) return "diverged";
     if (run.norm_w.back() < kCollapsedRatio * run.norm_w.front()) return "collapsed";
-    const double rate = ssl::late_decay_rate(run);
-    if (std::isfinite(rate) && rate > kCollapseRate) return "collapsing";
+    const double rate = ssl::late_decay_rate(run), before = ssl::decay_rate(run, 0.6, 0.8);
+    if (std::isfinite(rate) && rate > kCollapseRate && rate > 0.8 * before) return "collapsing";
     return "no collapse";
 }
 

@@ -24,7 +24,9 @@
 namespace genlab {
 
 // How a run ends: "collapsed" (‖W‖ below 1 % of its start), "collapsing" (still decaying at
-// the end, faster than kCollapseRate), "no collapse", or "diverged".
+// the end, faster than kCollapseRate and at least 0.8 times as fast as the fifth before: an
+// exponential decay to 0, not the slowing approach to a non-zero W), "no collapse", or
+// "diverged".
 std::string ssl_verdict(const ssl::Run& run);
 constexpr double kCollapseRate = 1e-3;
 constexpr double kCollapsedRatio = 1e-2;

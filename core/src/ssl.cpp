@@ -279,12 +279,15 @@ Run simulate(const Problem& pb, Variant variant, const Spec& spec) {
     return run;
 }
 
-double late_decay_rate(const Run& run) {
+double decay_rate(const Run& run, double from, double to) {
     const size_t n = run.t.size();
-    if (n < 5) return NAN;
-    const size_t a = n - 1 - (n - 1) / 5, b = n - 1;
-    if (!(run.norm_w[a] > 0 && run.norm_w[b] > 0)) return NAN;
+    if (n < 5 || !(from >= 0 && from < to && to <= 1)) return NAN;
+    const auto index = [&](double f) { return static_cast<size_t>(std::lround(f * (n - 1))); };
+    const size_t a = index(from), b = index(to);
+    if (b <= a || !(run.norm_w[a] > 0 && run.norm_w[b] > 0)) return NAN;
     return -(std::log(run.norm_w[b]) - std::log(run.norm_w[a])) / (run.t[b] - run.t[a]);
 }
+
+double late_decay_rate(const Run& run) { return decay_rate(run, 0.8, 1.0); }
 
 }  // namespace genlab::ssl

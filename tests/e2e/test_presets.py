@@ -26,6 +26,9 @@ POLLUTION = {
     "dropout": ["dropout.scales=[2,2,2]", "dropout.w_true=[1,2,3]", "dropout.p=0.9",
                 "dropout.lambda=0.5", "dropout.sgd_steps=10", "dropout.mc_masks=10",
                 "dropout.correlation=-0.5", "dropout.seed=99"],
+    "ssl": ["ssl.x_eigs=[1,1,1]", "ssl.xp_eigs=[2,2,2]", "ssl.n2=1", "ssl.weight_decay=0.5",
+            "ssl.ema=3", "ssl.dt=0.01", "ssl.steps=50", "ssl.show_simsiam=false",
+            "ssl.focus=neither", "ssl.wp_scale=2"],
 }
 
 
@@ -379,6 +382,74 @@ class PresetClaims(unittest.TestCase):
         self.assertEqual(s["sgd_steps"], 20000)
         self.check_expectation(r)
         self.assertLess(r["sgd"]["distance_to_closed_form"], 0.1 * math.hypot(*r["dropout_w"]))
+
+
+    # -- SSL collapse ----------------------------------------------------------
+    def test_ssl_seed003_q5_3_no_stopgrad(self):
+        s, r = report("ssl_seed003_q5_3_no_stopgrad")
+        self.assertEqual(s["focus"], "no_stopgrad")
+        v = r["variants"]["no_stopgrad"]
+        self.assertEqual(v["verdict"], "collapsed")
+        self.assertGreater(v["lambda0"], 0)  # λ_min(H) bounded away from 0
+        series = v["series"]
+        self.assertGreaterEqual(min(series["lambda_min_h"]), v["lambda0"] - 1e-12)
+        for n, b in zip(series["norm_w"], series["bound"]):
+            self.assertLessEqual(n, b * (1 + 1e-9))  # "falls below the dashed bound"
+        self.assertEqual(r["variants"]["simsiam"]["verdict"], "no collapse")  # "keeps its norm"
+
+    def test_ssl_seed003_q5_4_neither(self):
+        s, r = report("ssl_seed003_q5_4_neither")
+        self.assertAlmostEqual(r["lambda_min_xp"], 0.1, places=12)
+        v = r["variants"]["neither"]
+        self.assertEqual(v["verdict"], "collapsed")
+        self.assertAlmostEqual(v["late_decay_rate"], 0.2, delta=1e-3)  # 2λ_min(X′)
+        self.assertAlmostEqual(v["lambda0"], 0.2, places=9)  # λ_min(H) the constant 0.2
+        self.assertTrue(all(abs(x - 0.2) < 1e-9 for x in v["series"]["lambda_min_h"]))
+        self.assertAlmostEqual(r["variants"]["no_predictor"]["late_decay_rate"], 0.1, delta=1e-3)
+        # The rate follows the smallest X′ eigenvalue.
+        _, other = report("ssl_seed003_q5_4_neither", "ssl.xp_eigs=[0.4,0.3,0.2,0.15]")
+        self.assertAlmostEqual(other["variants"]["neither"]["late_decay_rate"], 0.3, delta=1e-3)
+
+    def test_ssl_simsiam_no_collapse(self):
+        s, r = report("ssl_simsiam_no_collapse")
+        self.assertEqual(s["wp_scale"], 0.0)
+        v = r["variants"]
+        self.assertEqual(v["simsiam"]["verdict"], "no collapse")
+        self.assertGreaterEqual(v["simsiam"]["norm_w_end"], v["simsiam"]["norm_w_start"])
+        self.assertLess(v["simsiam"]["invariant_drift_max"], 1e-3)  # only RK4 error
+        for name in ("no_stopgrad", "no_predictor", "neither"):
+            self.assertEqual(v[name]["verdict"], "collapsed", name)
+        # W_p's eigenvalues grew from 0.
+        self.assertGreater(max(abs(re) for re, _ in v["simsiam"]["at_cursor"]["wp_eigenvalues"]),
+                           0.1)
+
+    def test_ssl_weight_decay_footnote(self):
+        s, r = report("ssl_weight_decay_footnote")
+        self.assertEqual(s["weight_decay"], 0.05)
+        ends = []
+        for scale in (0.5, 4):
+            _, x = report("ssl_weight_decay_footnote", f"ssl.w_scale={scale}")
+            self.assertEqual(x["variants"]["simsiam"]["verdict"], "no collapse")
+            ends.append(x["variants"]["simsiam"]["norm_w_end"])
+        self.assertAlmostEqual(ends[0], 1.18, delta=0.01)  # "‖W‖ ≈ 1.18 from 0.5 or 4"
+        self.assertAlmostEqual(ends[1], ends[0], delta=1e-3)
+        cursor = r["variants"]["simsiam"]["at_cursor"]
+        for sv, (re, im) in zip(cursor["singular_values"], cursor["wp_eigenvalues"]):
+            self.assertAlmostEqual(re, sv, delta=0.01)  # W_p's eigenvalues = W's singular values
+            self.assertAlmostEqual(im, 0, delta=1e-9)
+        self.assertAlmostEqual(r["variants"]["neither"]["late_decay_rate"], 0.25, delta=1e-3)
+        # Without weight decay the end depends on the start.
+        _, a = report("ssl_weight_decay_footnote", "ssl.weight_decay=0", "ssl.w_scale=0.5")
+        _, b = report("ssl_weight_decay_footnote", "ssl.weight_decay=0", "ssl.w_scale=4")
+        self.assertGreater(b["variants"]["simsiam"]["norm_w_end"],
+                           2 * a["variants"]["simsiam"]["norm_w_end"])
+
+    def test_ssl_heavy_8_inputs(self):
+        s, r = report("ssl_heavy_8_inputs")
+        self.assertEqual((r["n1"], r["n2"]), (8, 4))
+        self.assertEqual(r["variants"]["simsiam"]["verdict"], "no collapse")
+        for name in ("no_stopgrad", "no_predictor", "neither"):
+            self.assertIn(r["variants"][name]["verdict"], ("collapsed", "collapsing"), name)
 
 
 if __name__ == "__main__":

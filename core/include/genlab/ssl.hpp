@@ -130,7 +130,9 @@ struct Run {
 // RK4 with step spec.dt for spec.steps steps from pb's start.
 Run simulate(const Problem& pb, Variant variant, const Spec& spec);
 
-// The slowest decay rate of ‖W‖ read off the last fifth of a run: −d log‖W‖/dt.
+// −d log‖W‖/dt between the fractions `from` and `to` of a run (0 ≤ from < to ≤ 1).
+double decay_rate(const Run& run, double from, double to);
+// The slowest decay rate of ‖W‖ read off the last fifth of a run: decay_rate(run, 0.8, 1).
 double late_decay_rate(const Run& run);
 
 }  // namespace genlab::ssl
