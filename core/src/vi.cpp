@@ -206,25 +206,63 @@ constexpr int kScanPoints = 8193;
 
 struct Peak {
     double log_max = -std::numeric_limits<double>::infinity();
-    double lo = 0, hi = 0;  // the scan's support
+    double lo = 0, hi = 0;       // the support
+    std::vector<double> breaks;  // panel edges around every likelihood peak found
 };
 
-// Scan [−Z, Z]; log p(x, z) ≤ c − z²/2 (the likelihood is at most 1/(σ_x√2π)), so once the
-// peak is known, |z| > √(2(c − peak + 60)) is provably outside the support: grow Z to that.
+// The zero of x − f(z) in [a, b] (a sign change), by bisection to the last bit.
+double residual_root(const Model& m, double x, double a, double b) {
+    const bool neg_a = x - link(m, a) < 0;
+    for (int it = 0; it < 200 && b - a > 1e-15 * (1 + std::abs(a)); ++it) {
+        const double mid = 0.5 * (a + b);
+        ((x - link(m, mid) < 0) == neg_a ? a : b) = mid;
+    }
+    return 0.5 * (a + b);
+}
+
+// One scan of [−Z, Z]. A posterior mode of width σ_x/|f'| can fall between scan nodes, but
+// the likelihood peaks where x − f(z) crosses 0, and a crossing changes the residual's sign
+// between nodes however narrow the mode: each is located by bisection and kept as a peak,
+// with panel edges at ±1, 4, 16 mode widths so the quadrature starts on it.
+Peak scan_once(const Model& m, double x, double zmax) {
+    const double h = 2 * zmax / (kScanPoints - 1);
+    std::vector<double> zs, gs;  // scan nodes and roots, with log p(x, z)
+    double prev_r = 0;
+    Peak p;
+    for (int i = 0; i < kScanPoints; ++i) {
+        const double z = -zmax + i * h, r = x - link(m, z);
+        if (i > 0 && (r < 0) != (prev_r < 0)) {
+            const double root = residual_root(m, x, z - h, z);
+            const double w = m.sigma_x / std::max(std::abs(link_slope(m, root)), 1e-300);
+            for (double k : {0.0, 1.0, 4.0, 16.0})
+                for (double sgn : {-1.0, 1.0}) p.breaks.push_back(root + sgn * k * w);
+            zs.push_back(root);
+            gs.push_back(log_joint(m, x, root));
+        }
+        prev_r = r;
+        zs.push_back(z);
+        gs.push_back(log_joint(m, x, z));
+    }
+    p.log_max = *std::max_element(gs.begin(), gs.end());
+    require(std::isfinite(p.log_max), "vi.f must give a finite log p(x, z) somewhere on the scan");
+    p.lo = zmax;
+    p.hi = -zmax;
+    for (size_t i = 0; i < zs.size(); ++i)
+        if (gs[i] >= p.log_max - kSupportNats) {
+            p.lo = std::min(p.lo, std::max(-zmax, zs[i] - h));
+            p.hi = std::max(p.hi, std::min(zmax, zs[i] + h));
+        }
+    return p;
+}
+
+// log p(x, z) ≤ c − z²/2 (the likelihood is at most 1/(σ_x√2π)), so once a peak is known,
+// |z| > √(2(c − peak + 60)) is provably outside the support: grow Z to that and rescan.
 Peak scan_support(const Model& m, double x) {
     const double c = -std::log(m.sigma_x) - 2 * kLogSqrt2Pi;
     double zmax = 12;
-    std::vector<double> g(kScanPoints);
     Peak p;
     for (int round = 0; round < 4; ++round) {
-        const double h = 2 * zmax / (kScanPoints - 1);
-        for (int i = 0; i < kScanPoints; ++i) g[i] = log_joint(m, x, -zmax + i * h);
-        p.log_max = *std::max_element(g.begin(), g.end());
-        int first = 0, last = kScanPoints - 1;
-        while (g[first] < p.log_max - kSupportNats) ++first;
-        while (g[last] < p.log_max - kSupportNats) --last;
-        p.lo = -zmax + std::max(0, first - 1) * h;
-        p.hi = -zmax + std::min(kScanPoints - 1, last + 1) * h;
+        p = scan_once(m, x, zmax);
         const double bound = std::sqrt(2 * std::max(0.0, c - p.log_max + kSupportNats));
         if (bound <= zmax) break;
         zmax = bound;
@@ -265,19 +303,26 @@ Panel kronrod(F f, double a, double b) {
     return {a, b, k * h, std::abs((k - g) * h)};
 }
 
-// Bisect the worst panel until the summed Kronrod error is below `rel` of the total.
+// Bisect the worst panel until the summed Kronrod error is below `rel` of the total. The
+// start: 64 equal panels over [lo, hi], also cut at every break inside.
 template <class F>
-Panel adaptive(F f, double lo, double hi, double rel) {
+Panel adaptive(F f, double lo, double hi, const std::vector<double>& breaks, double rel) {
+    std::vector<double> edges;
+    for (int i = 0; i <= 64; ++i) edges.push_back(lo + (hi - lo) * i / 64);
+    for (double b : breaks)
+        if (b > lo && b < hi) edges.push_back(b);
+    std::sort(edges.begin(), edges.end());
     std::priority_queue<Panel> q;
-    const int start = 64;
     double value = 0, error = 0;
-    for (int i = 0; i < start; ++i) {
-        const Panel p = kronrod(f, lo + (hi - lo) * i / start, lo + (hi - lo) * (i + 1) / start);
+    const size_t cap = edges.size() + 4000;  // bisections at most
+    for (size_t i = 0; i + 1 < edges.size(); ++i) {
+        if (!(edges[i + 1] > edges[i])) continue;
+        const Panel p = kronrod(f, edges[i], edges[i + 1]);
         value += p.value;
         error += p.error;
         q.push(p);
     }
-    while (error > rel * std::abs(value) && q.size() < 4000) {
+    while (error > rel * std::abs(value) && q.size() < cap) {
         const Panel p = q.top();
         q.pop();
         const double mid = 0.5 * (p.a + p.b);
@@ -297,7 +342,7 @@ Evidence log_evidence(const Model& m, double x) {
     check_x(x);
     const Peak peak = scan_support(m, x);
     const auto f = [&](double z) { return std::exp(log_joint(m, x, z) - peak.log_max); };
-    const Panel p = adaptive(f, peak.lo, peak.hi, 1e-13);
+    const Panel p = adaptive(f, peak.lo, peak.hi, peak.breaks, 1e-13);
     Evidence e;
     e.value = peak.log_max + std::log(p.value);
     // Outside [lo, hi] the integrand is < e^{−60} of the peak (on the scan, and by the prior

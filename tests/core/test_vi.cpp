@@ -55,6 +55,17 @@ TEST(ViEvidence, QuadratureMatchesTheLinearGaussianClosedForm) {
         }
 }
 
+TEST(ViEvidence, ModesNarrowerThanTheScanStepAreFound) {
+    // σ_x = 1e-3, x = 30: two modes at ±√30 of width ~1e-4, far below the scan's step
+    // (~3e-3). Reference: a fine trapezoid over one mode, doubled by symmetry.
+    const Model m = with_link(Link::Quadratic, 1.0, 0.0, 1e-3);
+    const double x = 30, c = std::sqrt(x), h = 1e-7;
+    double peak = log_joint(m, x, c), sum = 0;
+    for (int i = -100000; i <= 100000; ++i) sum += std::exp(log_joint(m, x, c + i * h) - peak);
+    const double reference = peak + std::log(2 * sum * h);
+    EXPECT_NEAR(log_evidence(m, x).value, reference, 1e-8);
+}
+
 TEST(ViEvidence, TheCustomLinkAgreesWithTheBuiltInOne) {
     Model m = with_link(Link::Tanh, 2.0, -0.5, 0.3);
     Model c = m;
