@@ -109,6 +109,9 @@ struct Bound {
 };
 // L_K by the Frullani identity above (K in [1, kMaxK]).
 Bound iw_bound_exact(const Model& m, double x, const Gaussian& q, int k);
+// The same for several K at once, sharing the weight tables (the panel's L_K curve).
+std::vector<Bound> iw_bound_exact_series(const Model& m, double x, const Gaussian& q,
+                                         const std::vector<int>& ks);
 // log p(x) − Var(w)/(2K E[w]²), the large-K expansion.
 double iw_bound_delta(const Model& m, double x, const Gaussian& q, int k);
 
