@@ -303,12 +303,14 @@ Panel kronrod(F f, double a, double b) {
     return {a, b, k * h, std::abs((k - g) * h)};
 }
 
-// Bisect the worst panel until the summed Kronrod error is below `rel` of the total. The
-// start: 64 equal panels over [lo, hi], also cut at every break inside.
+// Bisect the worst panel until the summed Kronrod error is below `rel` of the total (or
+// `abs_tol`, for integrals that may be 0). The
+// start: `start` equal panels over [lo, hi], also cut at every break inside.
 template <class F>
-Panel adaptive(F f, double lo, double hi, const std::vector<double>& breaks, double rel) {
+Panel adaptive(F f, double lo, double hi, const std::vector<double>& breaks, double rel,
+               double abs_tol = 0, int start = 64) {
     std::vector<double> edges;
-    for (int i = 0; i <= 64; ++i) edges.push_back(lo + (hi - lo) * i / 64);
+    for (int i = 0; i <= start; ++i) edges.push_back(lo + (hi - lo) * i / start);
     for (double b : breaks)
         if (b > lo && b < hi) edges.push_back(b);
     std::sort(edges.begin(), edges.end());
@@ -322,7 +324,7 @@ Panel adaptive(F f, double lo, double hi, const std::vector<double>& breaks, dou
         error += p.error;
         q.push(p);
     }
-    while (error > rel * std::abs(value) && q.size() < cap) {
+    while (error > std::max(rel * std::abs(value), abs_tol) && q.size() < cap) {
         const Panel p = q.top();
         q.pop();
         const double mid = 0.5 * (p.a + p.b);
@@ -468,35 +470,34 @@ double laplace(const WeightTable& t, double tau) {
     return s;
 }
 
-// E[log S̃_K] = ∫ (e^{−t} − φ(t/K)^K) ds, t = e^s, by composite Gauss–Legendre in s. Below
+// E[log S̃_K] = ∫ (e^{−t} − φ(t/K)^K) ds, t = e^s, by adaptive Gauss–Kronrod in s (the
+// integrand is smooth on a scale of ~1 in s but its range can span hundreds of units when q
+// reaches where w̃ is astronomically small: the panels go where it varies). Below
 // s_lo = −30 − log w̃_max the integrand is O(t² w̃_max); above s_hi every term has τw̃ > 40,
 // except the lowest 1e-14 of the mass, which is dropped (its share of the value is bounded
-// in the error by mass·|log w̃|).
-double mean_log_average(const WeightTable& t, int k, double panel_width, double* dropped) {
+// in the error by mass·|log w̃|). *error: the Kronrod error plus that bound.
+double mean_log_average(const WeightTable& t, int k, double* error) {
     size_t low = 0;
     for (double acc = 0; low + 1 < t.w.size() && acc + t.mass[low] < 1e-14; ++low)
         acc += t.mass[low];
     const double w_low = std::max(t.w[low], 1e-300);
     const double s_lo = -30 - std::log(t.w.back()), s_hi = std::log(40.0 * k / w_low);
-    *dropped = 0;
-    for (size_t i = 0; i < low; ++i) *dropped += t.mass[i] * (std::abs(std::log(w_low)) + 745);
-    const int panels = std::max(1, static_cast<int>(std::ceil((s_hi - s_lo) / panel_width)));
-    const double h = (s_hi - s_lo) / panels;
-    const Rule& gl = legendre16();
-    double sum = 0;
-    for (int p = 0; p < panels; ++p)
-        for (size_t i = 0; i < gl.node.size(); ++i) {
-            const double tt = std::exp(s_lo + h * (p + 0.5 + 0.5 * gl.node[i]));
-            const double v = std::exp(-tt) - std::pow(laplace(t, tt / k), k);
-            sum += 0.5 * h * gl.weight[i] * v;
-        }
-    return sum;
+    double dropped = 0;
+    for (size_t i = 0; i < low; ++i) dropped += t.mass[i] * (std::abs(std::log(w_low)) + 745);
+    const auto f = [&](double s) {
+        const double tt = std::exp(s);
+        return std::exp(-tt) - std::pow(laplace(t, tt / k), k);
+    };
+    const Panel p = adaptive(f, s_lo, s_hi, {}, 1e-10, 1e-10, 16);
+    *error = p.error + dropped;
+    return p.value;
 }
 
-double iw_exact_at(const WeightTable& t, int k, double width, double* dropped) {
-    *dropped = 0;
+// L_K on one table, and (in *error) the s-integral's own error estimate.
+double iw_exact_at(const WeightTable& t, int k, double* error) {
+    *error = 0;
     if (k == 1) return t.log_c + t.mean_log;  // L_1 = E[log w] directly
-    return t.log_c + mean_log_average(t, k, width, dropped);
+    return t.log_c + mean_log_average(t, k, error);
 }
 
 }  // namespace
@@ -511,9 +512,9 @@ std::vector<Bound> iw_bound_exact_series(const Model& m, double x, const Gaussia
     const WeightTable fine = weight_table(m, x, q, 200), coarse = weight_table(m, x, q, 100);
     std::vector<Bound> out;
     for (int k : ks) {
-        double dropped = 0, unused = 0;
-        const double v = iw_exact_at(fine, k, 2.0, &dropped);
-        out.push_back({v, std::abs(v - iw_exact_at(coarse, k, 4.0, &unused)) + dropped});
+        double err = 0, unused = 0;
+        const double v = iw_exact_at(fine, k, &err);
+        out.push_back({v, std::abs(v - iw_exact_at(coarse, k, &unused)) + err});
     }
     return out;
 }
