@@ -811,6 +811,14 @@ Integrand quadratic(double alpha, double beta, double gamma) {
             [=](double z) { return 2 * alpha * z + beta; }};
 }
 
+Integrand log_joint_integrand(const Model& m, double x) {
+    validate(m);
+    check_x(x);
+    // Copies of m: the integrand outlives the caller's model.
+    return {[m, x](double z) { return log_joint(m, x, z); },
+            [m, x](double z) { return log_joint_slope(m, x, z); }};
+}
+
 Vec2 exact_gradient(const Integrand& f, const Gaussian& q) {
     validate(q);
     require(static_cast<bool>(f.f), "vi.estimator_f must be set");

@@ -284,6 +284,24 @@ TEST(ViEstimators, MeansAreUnbiasedAndVariancesMatchTheClosedForms) {
               5 * quadratic_variance(0.7, -0.4, 1.5, q, Estimator::Reparam, 1)(0));
 }
 
+TEST(ViEstimators, TheElboGradientIsTheLogJointsPlusTheEntropys) {
+    const Model m = with_link(Link::Tanh, 2.0, 0.3, 0.4);
+    const Gaussian q{0.2, 0.7};
+    const Integrand f = log_joint_integrand(m, 0.5);
+    const Vec2 g = exact_gradient(f, q);
+    const Vec2 e = elbo_gradient(m, 0.5, q);  // in (μ, log σ): ∂/∂σ = (∂/∂log σ)/σ
+    EXPECT_NEAR(g(0), e(0), 1e-12);
+    EXPECT_NEAR(g(1) + 1 / q.sigma, e(1) / q.sigma, 1e-12);
+    // Both estimators are unbiased for it, and the reparameterized one is the less noisy.
+    const EstimatorStats r = estimator_stats(f, q, Estimator::Reparam, 8, 20000, 2);
+    const EstimatorStats s = estimator_stats(f, q, Estimator::Score, 8, 20000, 2);
+    for (int j = 0; j < 2; ++j) {
+        EXPECT_LT(std::abs(r.mean(j) - g(j)), 4 * std::sqrt(r.variance(j) / 20000)) << j;
+        EXPECT_LT(std::abs(s.mean(j) - g(j)), 4 * std::sqrt(s.variance(j) / 20000)) << j;
+        EXPECT_LT(2 * r.variance(j), s.variance(j)) << j << ": " << r.variance(j);
+    }
+}
+
 TEST(ViEstimators, LeaveOneOutIsUnbiasedAndTheBatchMeanBaselineShrinksByNMinusOneOverN) {
     const Integrand f = quadratic(0.7, -0.4, 5.0);  // a large offset: baselines matter
     const Gaussian q{0.8, 0.6};

@@ -202,6 +202,9 @@ struct Integrand {
 // f(z) = α z² + β z + γ, the closed-form case.
 Integrand quadratic(double alpha, double beta, double gamma);
 Vec2 exact_gradient(const Integrand& f, const Gaussian& q);  // by Gauss–Hermite
+// f(z) = log p(x, z) of the model: E_q[f] is the ELBO less the entropy, whose σ-gradient 1/σ
+// is exact, so estimating the ELBO's gradient is estimating this one's.
+Integrand log_joint_integrand(const Model& m, double x);
 
 struct EstimatorStats {
     Vec2 mean = Vec2::Zero(), variance = Vec2::Zero();  // over `repeats` estimates
