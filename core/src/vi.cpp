@@ -752,10 +752,14 @@ double total_elbo(const Model& m, const std::vector<double>& xs, const Encoder& 
     if (grad) *grad = Vec::Zero(e.theta.size());
     double total = 0;
     for (double x : xs) {
-        const Gaussian q = to_gaussian(forward(e, x, nullptr, nullptr));
+        const Vec2 out = forward(e, x, nullptr, nullptr);
+        const Gaussian q = to_gaussian(out);
         total += elbo(m, x, q);
         if (grad) {
-            const Vec2 up = elbo_gradient(m, x, q);
+            Vec2 up = elbo_gradient(m, x, q);
+            double ls = out(1);
+            clamp_log_sigma(ls);
+            if (ls != out(1)) up(1) = 0;  // clamped: log σ does not move q
             forward(e, x, &up, grad);
         }
     }

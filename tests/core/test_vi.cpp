@@ -253,6 +253,18 @@ TEST(ViAmortization, TheEncoderGradientMatchesCentralDifferences) {
     }
 }
 
+TEST(ViAmortization, AClampedLogSigmaGetsNoGradient) {
+    // log σ = 20 is clamped to 6: the ELBO is flat in d there, and so is the gradient.
+    const Model m = linear();
+    Encoder e = make_encoder(EncoderKind::Linear, 0, 1);
+    e.theta(3) = 20;
+    Vec g;
+    total_elbo(m, {0.5, 1.0}, e, &g);
+    EXPECT_EQ(g(2), 0.0);
+    EXPECT_EQ(g(3), 0.0);
+    EXPECT_NE(g(1), 0.0);  // μ still learns
+}
+
 // [SECTION] Gradient estimators
 
 TEST(ViEstimators, MeansAreUnbiasedAndVariancesMatchTheClosedForms) {
