@@ -2,7 +2,9 @@
 // the ELBO by Gauss–Hermite, L_K by the Frullani identity, IWAE and encoder fits by Adam,
 // gradient estimators and the 2-D reparameterization. See genlab/vi.hpp.
 //
-// Usage: see genlab/vi.hpp.
+// Usage (more in genlab/vi.hpp):
+//   genlab::vi::Model m;                                  // linear, a = 1, σ_x = 0.5
+//   double kl = genlab::vi::kl_to_posterior(m, 1.0, {0.0, 1.0});
 //
 // [SECTION] Random numbers, quadrature rules, Adam
 // [SECTION] Model and validation

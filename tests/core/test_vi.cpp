@@ -2,6 +2,16 @@
 // against the linear-Gaussian closed forms, L_K's monotonicity and limit, the IWAE widening,
 // the amortization gap, the gradient estimators against exact gradients and closed-form
 // variances, and the triangular log-determinant.
+//
+// Usage: build-core/tests/genlab_core_tests --gtest_filter='Vi*'
+//
+// [SECTION] Evidence and the exact posterior
+// [SECTION] ELBO, KL and L_K
+// [SECTION] Fitting q
+// [SECTION] Amortized inference
+// [SECTION] Gradient estimators
+// [SECTION] Reparameterization in 2-D
+// [SECTION] Validation
 #include "genlab/vi.hpp"
 
 #include <gtest/gtest.h>
