@@ -433,8 +433,10 @@ double log_weight(const Model& m, double x, const Gaussian& q, double u) {
 
 // q as a discrete distribution of normalized weights w̃ = w / c (c = E[w] ≈ p(x)), on
 // composite 16-point Gauss–Legendre in u ∈ [−8.5, 8.5] (mass beyond: 2e-17), sorted by w̃.
+// Kept as log w̃: a wide q can put half its mass where w̃ < e^{−745}, which would underflow
+// to 0 and make those draws count as log w̃ = −745 instead of, say, −50000.
 struct WeightTable {
-    std::vector<double> w, mass;  // w̃ ascending, its probability
+    std::vector<double> log_w, mass;  // log w̃ ascending, its probability
     double log_c = 0, mean_log = 0;
 };
 
@@ -456,43 +458,70 @@ WeightTable weight_table(const Model& m, double x, const Gaussian& q, int panels
     for (auto& [l, ms] : lw) s += ms / total * std::exp(l - top);
     t.log_c = top + std::log(s);
     for (auto& [l, ms] : lw) {
-        t.w.push_back(std::exp(l - t.log_c));  // may underflow to 0: then it never counts
+        t.log_w.push_back(l - t.log_c);
         t.mass.push_back(ms / total);
         t.mean_log += ms / total * (l - t.log_c);
     }
     return t;
 }
 
-// φ(τ) = Σ mass·e^{−τ w̃}, skipping the terms with τ w̃ > 40 (each < e^{−40}·mass).
-double laplace(const WeightTable& t, double tau) {
-    const auto end = std::upper_bound(t.w.begin(), t.w.end(), 40 / tau);
+// φ(τ) = Σ mass·e^{−τ w̃} at log τ = lt, skipping the terms with τ w̃ > 40 (each < e^{−40}·mass).
+double laplace(const WeightTable& t, double lt) {
+    const auto end = std::upper_bound(t.log_w.begin(), t.log_w.end(), std::log(40.0) - lt);
     double s = 0;
-    for (auto it = t.w.begin(); it != end; ++it)
-        s += t.mass[it - t.w.begin()] * std::exp(-tau * *it);
+    for (auto it = t.log_w.begin(); it != end; ++it)
+        s += t.mass[it - t.log_w.begin()] * std::exp(-std::exp(lt + *it));
     return s;
 }
 
 // E[log S̃_K] = ∫ (e^{−t} − φ(t/K)^K) ds, t = e^s, by adaptive Gauss–Kronrod in s (the
-// integrand is smooth on a scale of ~1 in s but its range can span hundreds of units when q
-// reaches where w̃ is astronomically small: the panels go where it varies). Below
+// integrand is smooth on a scale of ~1 in s but its range can span thousands of units when
+// q reaches where w̃ is astronomically small: the panels go where it varies). Below
 // s_lo = −30 − log w̃_max the integrand is O(t² w̃_max); above s_hi every term has τw̃ > 40,
 // except the lowest 1e-14 of the mass, which is dropped (its share of the value is bounded
-// in the error by mass·|log w̃|). *error: the Kronrod error plus that bound.
+// in the error by mass·|log w̃_min|). *error: the Kronrod error plus that bound.
 double mean_log_average(const WeightTable& t, int k, double* error) {
     size_t low = 0;
-    for (double acc = 0; low + 1 < t.w.size() && acc + t.mass[low] < 1e-14; ++low)
+    for (double acc = 0; low + 1 < t.log_w.size() && acc + t.mass[low] < 1e-14; ++low)
         acc += t.mass[low];
-    const double w_low = std::max(t.w[low], 1e-300);
-    const double s_lo = -30 - std::log(t.w.back()), s_hi = std::log(40.0 * k / w_low);
+    const double s_lo = -30 - t.log_w.back(), s_hi = std::log(40.0 * k) - t.log_w[low];
     double dropped = 0;
-    for (size_t i = 0; i < low; ++i) dropped += t.mass[i] * (std::abs(std::log(w_low)) + 745);
+    for (size_t i = 0; i < low; ++i) dropped += t.mass[i] * std::abs(t.log_w.front());
+    const double log_k = std::log(static_cast<double>(k));
     const auto f = [&](double s) {
-        const double tt = std::exp(s);
-        return std::exp(-tt) - std::pow(laplace(t, tt / k), k);
+        return std::exp(-std::exp(s)) - std::pow(laplace(t, s - log_k), k);
     };
-    const Panel p = adaptive(f, s_lo, s_hi, {}, 1e-10, 1e-10, 16);
-    *error = p.error + dropped;
-    return p.value;
+    // Start panels where the integrand moves, which long flat stretches would hide from a
+    // coarse start: every 4 units up to where e^{−t} and the bulk of w̃ have died out, and at
+    // s = log K − log w̃ for every 5% of q's mass (where those draws stop counting).
+    std::vector<double> breaks;
+    for (double s = s_lo; s < std::min(s_hi, std::log(40.0 * k) + 40); s += 4) breaks.push_back(s);
+    double acc = 0, next = 0;
+    for (size_t i = 0; i < t.log_w.size(); ++i)
+        if ((acc += t.mass[i]) >= next) {
+            breaks.push_back(log_k - t.log_w[i]);
+            next += 0.05;
+        }
+    // Past s_cut only draws with log w̃ < −700 still count, and e^{−t} = 0: their terms are
+    // steps (1 before s = log K − log w̃, 0 after, within a few units), spread over up to 1e6
+    // units of s, which no adaptive rule resolves in time. So that tail is the step function
+    // summed exactly, and each step's smoothing (∫ e^{−i e^y} − 1{y<0} dy = −γ − log i) is
+    // bounded in the error by (γ + log K)·(the mass still counting at s_cut)^K.
+    const double s_cut = std::min(s_hi, std::log(40.0 * k) + 700);
+    const Panel p = adaptive(f, s_lo, s_cut, breaks, 1e-10, 1e-10, 16);
+    double tail = 0, prev = s_cut, alive = 0;
+    const size_t last = std::upper_bound(t.log_w.begin(), t.log_w.end(), log_k - s_cut) -
+                        t.log_w.begin();  // nodes [low, last) still count at s_cut
+    for (size_t i = low; i < last; ++i) alive += t.mass[i];
+    const double alive_at_cut = alive;
+    for (size_t i = last; i-- > low;) {  // node i stops counting at s = log K − log w̃_i
+        const double s_i = std::min(log_k - t.log_w[i], s_hi);
+        if (s_i > prev) tail += (s_i - prev) * std::pow(alive, k);
+        prev = std::max(prev, s_i);
+        alive -= t.mass[i];
+    }
+    *error = p.error + dropped + (0.5772156649 + log_k) * std::pow(alive_at_cut, k);
+    return p.value - tail;
 }
 
 // L_K on one table, and (in *error) the s-integral's own error estimate.
@@ -531,7 +560,7 @@ double iw_bound_delta(const Model& m, double x, const Gaussian& q, int k) {
     check_k(k);
     const WeightTable t = weight_table(m, x, q, 200);
     double second = 0;  // E[w̃²]; E[w̃] = 1 by construction
-    for (size_t i = 0; i < t.w.size(); ++i) second += t.mass[i] * t.w[i] * t.w[i];
+    for (size_t i = 0; i < t.log_w.size(); ++i) second += t.mass[i] * std::exp(2 * t.log_w[i]);
     return log_evidence(m, x).value - (second - 1) / (2.0 * k);
 }
 

@@ -190,6 +190,20 @@ TEST(ViBound, MonteCarloAgreesWithTheExactValueWithinItsSpread) {
               iw_bound_mc(m, 2.0, q, 5, {500, 3, 9}).per_seed);
 }
 
+TEST(ViBound, IsRightWhenMostWeightsAreBelowTheDoubleRange) {
+    // A wide q over narrow quadratic modes: half of q's mass has log w̃ far below −745 (w̃
+    // itself underflows), and those draws must count at their true log w̃ (K = 2: when both
+    // draws miss the modes). A table of w̃ rather than log w̃ put L_2 hundreds of nats high.
+    const Model m = with_link(Link::Quadratic, 1.0, 0.0, 0.25);
+    const Gaussian q{0.0, 2.5};
+    for (int k : {2, 5}) {
+        const Bound b = iw_bound_exact(m, 2.0, q, k);
+        const McBound mc = iw_bound_mc(m, 2.0, q, k, {20000, 10, 1});
+        EXPECT_LT(std::abs(b.value - mc.mean), 4 * mc.sd / std::sqrt(10.0) + b.error) << k;
+        EXPECT_LT(b.error, 0.1) << k;
+    }
+}
+
 // [SECTION] Fitting q
 
 TEST(ViFit, TheExactElboOptimumOfTheLinearModelIsThePosterior) {
