@@ -21,6 +21,7 @@
 #include "palette.hpp"
 #include "test_dump.hpp"
 #include "version.hpp"
+#include "widgets.hpp"
 
 namespace genlab {
 
@@ -413,13 +414,13 @@ void Shell::draw_question_card() {
                                 {"open", open}});
     if (!open) return;
     ImGui::Indent();
-    ImGui::TextWrapped("%s", q.ask.c_str());
+    text_wrapped(q.ask);
     ImGui::TextColored(palette::kInfoText, "Change:");
     ImGui::SameLine();
-    ImGui::TextWrapped("%s", q.change.c_str());
+    text_wrapped(q.change);
     ImGui::TextColored(palette::kInfoText, "Look for:");
     ImGui::SameLine();
-    ImGui::TextWrapped("%s", q.look.c_str());
+    text_wrapped(q.look);
     ImGui::Unindent();
     ImGui::Separator();
 }

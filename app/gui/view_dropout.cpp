@@ -239,7 +239,7 @@ class DropoutView : public PanelView {
         const float title_h = plot_title(title, size.x);
         plane_canvas_.set_title(title);
         if (scene_->features() < 2) {
-            ImGui::TextWrapped("Add a second feature to see the weight plane.");
+            text_wrapped("Add a second feature to see the weight plane.");
             ImGui::EndGroup();
             return;
         }

@@ -329,8 +329,8 @@ class KlView : public PanelView {
             const kl::Fit& f = scene_->fit(i);
             const std::string q = describe(f.q, p.dim);
             ImGui::PushStyleColor(ImGuiCol_Text, ImGui::ColorConvertU32ToFloat4(kFitColours[i]));
-            ImGui::TextWrapped("%s: %s", i == 2 ? "third" : (i == 0 ? "forward" : "reverse"),
-                               q.c_str());
+            text_wrapped(std::string(i == 2 ? "third" : (i == 0 ? "forward" : "reverse")) + ": " +
+                         q);
             ImGui::PopStyleColor();
             ImGui::Text("   %d iterations, %s", f.iterations,
                         f.diverged            ? "DIVERGED"
@@ -339,12 +339,12 @@ class KlView : public PanelView {
                                               : "running");
             if (f.diverged) {  // why, in words: a finite σ of 1e-20 is no answer either
                 ImGui::PushStyleColor(ImGuiCol_Text, palette::kErrorText);
-                ImGui::TextWrapped("   %s: lower lr", f.divergence.c_str());
+                text_wrapped("   " + f.divergence + ": lower lr");
                 ImGui::PopStyleColor();
             }
         }
         const kl::Gaussian& closed = scene_->closed_form();
-        ImGui::TextWrapped("closed-form forward optimum: %s", describe(closed, p.dim).c_str());
+        text_wrapped("closed-form forward optimum: " + describe(closed, p.dim));
         if (ImGui::IsItemHovered()) ImGui::SetTooltip("moment matching: μ = E_p[x], Σ = Cov_p[x]");
         draw_monte_carlo();
     }

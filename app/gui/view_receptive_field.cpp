@@ -276,7 +276,7 @@ class RfView : public PanelView {
                 sc.kernel());
             const char* names[4] = {"A/A", "A/B", "B/A", "B/B"};
             for (int i = 0; i < 4; ++i) {
-                ImGui::TextWrapped("%s: %s", names[i], cell_list(sc.compare(i)->cells, n).c_str());
+                text_wrapped(std::string(names[i]) + ": " + cell_list(sc.compare(i)->cells, n));
             }
             return;
         }
@@ -289,9 +289,9 @@ class RfView : public PanelView {
             causal ? palette::kOkText : palette::kErrorText,
             causal ? "causal: only earlier pixels reach it" : "NOT causal: %zu violating cell(s)",
             a->violations.size());
-        ImGui::TextWrapped("field: %s", cell_list(a->cells, n).c_str());
-        ImGui::TextWrapped("blind spot: %s    violations: %s", cell_list(a->blind_spot, n).c_str(),
-                           cell_list(a->violations, n).c_str());
+        text_wrapped("field: " + cell_list(a->cells, n));
+        text_wrapped("blind spot: " + cell_list(a->blind_spot, n) +
+                     "    violations: " + cell_list(a->violations, n));
     }
 
     void draw_field(ImVec2 size) {

@@ -45,8 +45,16 @@ constexpr ImU32 kCursor = IM_COL32(0, 0, 0, 90);
 ImU32 color_of(ssl::Variant v) { return kVariantColor[static_cast<size_t>(v)]; }
 const char* label_of(ssl::Variant v) { return kVariantLabel[static_cast<size_t>(v)]; }
 
-// log10 of a positive value, clamped so a collapsed run (‖W‖ ~ 1e-300) stays on the plot.
-double log10_clamped(double v) { return std::log10(std::max(v, 1e-12)); }
+// ‖W‖ below this is drawn no further: a collapsed run's line ends at the plot's floor
+// instead of running along it (which would look like a non-zero limit).
+constexpr double kNormFloor = 1e-12;
+double log10_clamped(double v) { return std::log10(std::max(v, kNormFloor)); }
+
+// The last index ≤ last whose norm is above the floor (the line stops there).
+int last_above_floor(const std::vector<double>& norms, int last) {
+    while (last > 0 && norms[static_cast<size_t>(last)] < kNormFloor) --last;
+    return last;
+}
 
 std::string power_of_ten(double e) { return format_g(std::pow(10.0, e), 2); }
 
@@ -243,17 +251,17 @@ class SslView : public PanelView {
     void draw_predictions() {
         Eigen::SelfAdjointEigenSolver<ssl::Mat> xp(scene_->problem().Xp, Eigen::EigenvaluesOnly);
         const double lmin = xp.eigenvalues()(0), eta = scene_->params().spec.weight_decay;
-        ImGui::TextWrapped(
-            "Collapse rates predicted: neither 2λ_min(X′) + η = %s, "
-            "no predictor λ_min(X′) + η = %s (no EMA). Measured rates: the "
-            "slope of log ‖W‖ over each run's last fifth.",
-            format_g(2 * lmin + eta, 4).c_str(), format_g(lmin + eta, 4).c_str());
+        text_wrapped(
+            "Collapse rates predicted: neither 2λ_min(X′) + η = " + format_g(2 * lmin + eta, 4) +
+            ", no predictor λ_min(X′) + η = " + format_g(lmin + eta, 4) +
+            " (no EMA). Measured rates: the slope of log ‖W‖ over each run's last "
+            "fifth.");
         const ssl::Run& sim = scene_->run(ssl::Variant::SimSiam);
         if (!sim.invariant_drift.empty() && eta == 0 && scene_->params().spec.ema == 0) {
             const double drift =
                 *std::max_element(sim.invariant_drift.begin(), sim.invariant_drift.end());
-            ImGui::TextWrapped("SimSiam conserves WWᵀ − W_pᵀW_p: drift %s (RK4 error).",
-                               format_g(drift, 2).c_str());
+            text_wrapped("SimSiam conserves WWᵀ − W_pᵀW_p: drift " + format_g(drift, 2) +
+                         " (RK4 error).");
         }
     }
 
@@ -282,7 +290,7 @@ class SslView : public PanelView {
         bool first = true;
         for (ssl::Variant v : shown_variants()) {
             const ssl::Run& r = scene_->run(v);
-            const int last = scene_->shown_index(r);
+            const int last = last_above_floor(r.norm_w, scene_->shown_index(r));
             lines.push_back({color_of(v), series(last, [&](int k) {
                                  return Vec2{r.t[k], log10_clamped(r.norm_w[k])};
                              })});
@@ -295,7 +303,7 @@ class SslView : public PanelView {
         std::vector<Vec2> bound;
         const ssl::Run& focus = scene_->run(scene_->params().focus);
         if (!focus.bound.empty()) {
-            const int last = scene_->shown_index(focus);
+            const int last = last_above_floor(focus.bound, scene_->shown_index(focus));
             bound = series(last, [&](int k) {
                 return Vec2{focus.t[k], log10_clamped(focus.bound[k])};
             });
@@ -305,7 +313,7 @@ class SslView : public PanelView {
         hi = std::max(hi, lo + 0.5);
         const double pad = 0.08 * (hi - lo);
         norm_canvas_.set_legend(legend);
-        norm_canvas_.set_home({0, lo - pad, std::max(t_end(), 1e-9), hi + pad}, false);
+        norm_canvas_.set_home({0, lo - pad, std::max(t_end(), 1e-9), hi + 2.5 * pad}, false);
         norm_canvas_.set_axes({"t"}, {"‖W‖ (log scale)", power_of_ten});
         const double cursor = t_cursor();
         norm_canvas_.draw(ImVec2(size.x, size.y - title_h), [=](Canvas& c) {
@@ -387,7 +395,7 @@ class SslView : public PanelView {
         std::vector<LegendEntry> legend = {{color_of(v), "singular values of W"}};
         if (!eigs.empty()) legend.push_back({kWpEig, "Re eigenvalues of W_p"});
         spectra_canvas_.set_legend(legend);
-        spectra_canvas_.set_home({0, lo - pad, std::max(t_end(), 1e-9), hi + pad}, false);
+        spectra_canvas_.set_home({0, lo - pad, std::max(t_end(), 1e-9), hi + 2.5 * pad}, false);
         spectra_canvas_.set_axes({"t"}, {"value"});
         const ImU32 color = color_of(v);
         const double cursor = t_cursor();
@@ -421,12 +429,13 @@ class SslView : public PanelView {
             legend.push_back({color_of(v), label_of(v)});
         }
         if (lines.empty()) {
-            ImGui::TextWrapped(
+            text_wrapped(
                 "No drawn variant has an H: SimSiam's stop-gradient flow is not vec Ẇ = −H vec W "
                 "with H ⪰ 0 (and an EMA target makes the no-predictor flow depend on it).");
         }
         h_canvas_.set_legend(legend);
-        h_canvas_.set_home({0, lo, std::max(t_end(), 1e-9), 1.12 * hi}, false);
+        // Headroom so the top tick clears the axis label.
+        h_canvas_.set_home({0, lo, std::max(t_end(), 1e-9), 1.3 * hi}, false);
         h_canvas_.set_axes({"t"}, {"λ_min(H)"});
         const double cursor = t_cursor();
         h_canvas_.draw(ImVec2(size.x, size.y - title_h), [=](Canvas& c) {

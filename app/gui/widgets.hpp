@@ -11,6 +11,8 @@
 
 #include <imgui.h>
 
+#include <string>
+
 #include "keys.hpp"
 
 namespace genlab {
@@ -28,6 +30,11 @@ bool key_slider(const char* label, int& value, const IntKey& key, const char* fo
 // widen the group and push the plots beside it out of the window at 1024 px). Returns the
 // height it took, with the spacing below it, for the canvas to give back.
 float plot_title(const char* text, float width);
+// Text wrapped at the window's right edge (or `width` when > 0), breaking only at spaces
+// outside parentheses and brackets.
+// ImGui's own wrap also breaks after '.', ',' and '-', which split "0.15" into "0." and "15";
+// a number or a key name must stay on one line. A word wider than the line gets one alone.
+void text_wrapped(const std::string& text, float width = 0);
 // Records a widget's range under "range.<panel>.<key>" for a widget that is not a key_slider
 // (a drag or an input box bounded by the same spec).
 void mark_key_range(const NumberKey& key);
