@@ -222,20 +222,23 @@ Json SslScene::report() {
         const ssl::Run& r = runs_[static_cast<size_t>(i)];
         const int last = shown_index(r);
         const size_t l = static_cast<size_t>(last);
-        Json e{{"shown", params_.shown[static_cast<size_t>(i)]},
-               {"verdict", ssl_verdict(r)},
-               {"norm_w_start", r.norm_w.front()},
-               {"norm_w_end", r.norm_w.back()},
-               {"t_end", r.t.back()},
-               {"late_decay_rate", finite_or_null(ssl::late_decay_rate(r))},
-               {"diverged", r.diverged},
-               {"diverged_at", r.diverged_at},
-               {"at_cursor",
-                {{"t", r.t[l]},
-                 {"norm_w", r.norm_w[l]},
-                 {"singular_values", vector_json(r.singular_values[l])},
-                 {"wp_eigenvalues", complex_json(r.wp_eigs[l])}}},
-               {"series", series_json(r, last)}};
+        Json e{
+            {"shown", params_.shown[static_cast<size_t>(i)]},
+            {"verdict", ssl_verdict(r)},
+            {"norm_w_start", r.norm_w.front()},
+            {"norm_w_end", r.norm_w.back()},
+            {"t_end", r.t.back()},
+            {"late_decay_rate", finite_or_null(ssl::late_decay_rate(r))},
+            {"diverged", r.diverged},
+            {"diverged_at", r.diverged_at},
+            {"at_cursor",
+             {{"t", r.t[l]},
+              {"norm_w", r.norm_w[l]},
+              // The representations picture in one number: RMS of ‖f‖ = ‖W x‖ over the cloud.
+              {"representation_rms", std::sqrt((r.W[l] * points_).colwise().squaredNorm().mean())},
+              {"singular_values", vector_json(r.singular_values[l])},
+              {"wp_eigenvalues", complex_json(r.wp_eigs[l])}}},
+            {"series", series_json(r, last)}};
         if (!r.lambda_min_h.empty()) {
             e["lambda0"] = r.lambda0;
             e["bound_end"] = r.bound.back();

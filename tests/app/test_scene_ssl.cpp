@@ -115,6 +115,13 @@ TEST(SslScene, TheReportGivesTheQuestionsVerdictsAndRates) {
     for (size_t k = 0; k < s["t"].size(); ++k)
         EXPECT_LE(s["norm_w"][k].get<double>(), s["bound"][k].get<double>() * (1 + 1e-9));
     EXPECT_EQ(s["t"].back().get<double>(), 100.0);
+    // The representations of the collapsed variants shrank; SimSiam's did not.
+    const double rms0 = std::sqrt((scene.run(ssl::Variant::SimSiam).W.front() * scene.points())
+                                      .colwise()
+                                      .squaredNorm()
+                                      .mean());
+    EXPECT_GE(v["simsiam"]["at_cursor"]["representation_rms"].get<double>(), 0.9 * rms0);
+    EXPECT_LT(v["neither"]["at_cursor"]["representation_rms"].get<double>(), 1e-3 * rms0);
 }
 
 TEST(SslScene, PlayRevealsTheRunFromTheStart) {
