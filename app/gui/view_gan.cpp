@@ -18,6 +18,7 @@
 #include "scene_gan.hpp"
 #include "test_dump.hpp"
 #include "view.hpp"
+#include "view_gan_grid.hpp"
 #include "view_gan_plots.hpp"
 #include "widgets.hpp"
 
@@ -85,12 +86,17 @@ class GanView : public PanelView {
     void set_state(const Json& s) override {
         scene_->set_state(s);
         reset_views_ = true;
+        select_tab_ = scene_->params().grid.cells.empty() ? 1 : 2;  // a grid preset opens it
     }
 
     Json state() const override { return scene_->state(); }
     Canvas& main_canvas() override { return right_canvas_; }
     std::vector<Canvas*> figure_canvases() override {
-        return {&left_canvas_, &right_canvas_, &spectrum_canvas_, &sweep_canvas_, &series_canvas_};
+        // Only the canvases of the shown tab were drawn last frame: the figure is that tab's.
+        std::vector<Canvas*> all = {&left_canvas_, &right_canvas_, &spectrum_canvas_,
+                                    &sweep_canvas_, &series_canvas_};
+        for (Canvas* c : grid_view_.canvases()) all.push_back(c);
+        return all;
     }
 
     std::vector<std::string> legend_lines() const override {
@@ -121,6 +127,28 @@ class GanView : public PanelView {
         ImGui::SameLine();
         ImGui::BeginChild("gan.plots", ImVec2(0, 0), false);
         sync();
+        bool grid_tab = false;
+        if (ImGui::BeginTabBar("gan.tabs")) {
+            const int select = select_tab_;
+            select_tab_ = 0;
+            if (ImGui::BeginTabItem("Dynamics", nullptr,
+                                    select == 1 ? ImGuiTabItemFlags_SetSelected : 0)) {
+                ImGui::EndTabItem();
+            }
+            mark_item("gan.tab.dynamics");
+            if (ImGui::BeginTabItem("Method grid", nullptr,
+                                    select == 2 ? ImGuiTabItemFlags_SetSelected : 0)) {
+                grid_tab = true;
+                ImGui::EndTabItem();
+            }
+            mark_item("gan.tab.grid");
+            ImGui::EndTabBar();
+        }
+        if (grid_tab) {
+            grid_view_.draw(*scene_, ImGui::GetContentRegionAvail());
+            ImGui::EndChild();
+            return;
+        }
         const ImVec2 avail = ImGui::GetContentRegionAvail();
         const float top_h = std::max(font * 10, avail.y * 0.6f);
         const float half = (avail.x - ImGui::GetStyle().ItemSpacing.x) / 2;
@@ -268,6 +296,8 @@ class GanView : public PanelView {
         ImGui::Separator();
         sync();
         draw_readouts();
+        ImGui::Separator();
+        grid_view_.draw_parameters(*scene_);
     }
 
     void draw_start_editor() {
@@ -512,7 +542,10 @@ class GanView : public PanelView {
     std::unique_ptr<GanScene> scene_ = std::make_unique<GanScene>();
     bool reset_views_ = true;  // the phase plots' home follows the start on the next frame
     WorldRect home_;
-    const Canvas* dragging_start_ = nullptr;  // the canvas whose start dot is being dragged
+    const Canvas* dragging_start_ = nullptr;
+    GanGridView grid_view_;
+    int select_tab_ = 0;  // 1 or 2: select that tab in the next frame (after a load)  // the canvas
+                          // whose start dot is being dragged
     std::shared_ptr<const FieldLines> field_lines_[2];
     Canvas left_canvas_{"gan.phase0"}, right_canvas_{"gan.phase"}, spectrum_canvas_{"gan.spectrum"},
         sweep_canvas_{"gan.sweep"}, series_canvas_{"gan.series"};
