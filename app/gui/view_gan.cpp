@@ -86,7 +86,7 @@ class GanView : public PanelView {
     void set_state(const Json& s) override {
         scene_->set_state(s);
         reset_views_ = true;
-        select_tab_ = scene_->params().grid.cells.empty() ? 1 : 2;  // a grid preset opens it
+        grid_tab_ = !scene_->params().grid.cells.empty();  // a grid preset opens the grid
     }
 
     Json state() const override { return scene_->state(); }
@@ -127,23 +127,18 @@ class GanView : public PanelView {
         ImGui::SameLine();
         ImGui::BeginChild("gan.plots", ImVec2(0, 0), false);
         sync();
-        bool grid_tab = false;
-        if (ImGui::BeginTabBar("gan.tabs")) {
-            const int select = select_tab_;
-            select_tab_ = 0;
-            if (ImGui::BeginTabItem("Dynamics", nullptr,
-                                    select == 1 ? ImGuiTabItemFlags_SetSelected : 0)) {
-                ImGui::EndTabItem();
-            }
-            mark_item("gan.tab.dynamics");
-            if (ImGui::BeginTabItem("Method grid", nullptr,
-                                    select == 2 ? ImGuiTabItemFlags_SetSelected : 0)) {
-                grid_tab = true;
-                ImGui::EndTabItem();
-            }
-            mark_item("gan.tab.grid");
-            ImGui::EndTabBar();
+        // Two views of the panel, as a row of toggle buttons (the test dump needs their
+        // rectangles, which ImGui's tab items do not report as the last item).
+        for (int tab = 0; tab < 2; ++tab) {
+            const bool on = grid_tab_ == (tab == 1);
+            if (tab) ImGui::SameLine(0, 2);
+            ImGui::PushStyleColor(ImGuiCol_Button,
+                                  ImGui::GetStyleColorVec4(on ? ImGuiCol_TabActive : ImGuiCol_Tab));
+            if (ImGui::Button(tab ? "Method grid" : "Dynamics")) grid_tab_ = tab == 1;
+            ImGui::PopStyleColor();
+            mark_item(tab ? "gan.tab.grid" : "gan.tab.dynamics");
         }
+        const bool grid_tab = grid_tab_;
         if (grid_tab) {
             grid_view_.draw(*scene_, ImGui::GetContentRegionAvail());
             ImGui::EndChild();
@@ -542,10 +537,9 @@ class GanView : public PanelView {
     std::unique_ptr<GanScene> scene_ = std::make_unique<GanScene>();
     bool reset_views_ = true;  // the phase plots' home follows the start on the next frame
     WorldRect home_;
-    const Canvas* dragging_start_ = nullptr;
+    const Canvas* dragging_start_ = nullptr;  // the canvas whose start dot is being dragged
     GanGridView grid_view_;
-    int select_tab_ = 0;  // 1 or 2: select that tab in the next frame (after a load)  // the canvas
-                          // whose start dot is being dragged
+    bool grid_tab_ = false;  // the Method grid view instead of the dynamics plots
     std::shared_ptr<const FieldLines> field_lines_[2];
     Canvas left_canvas_{"gan.phase0"}, right_canvas_{"gan.phase"}, spectrum_canvas_{"gan.spectrum"},
         sweep_canvas_{"gan.sweep"}, series_canvas_{"gan.series"};
