@@ -18,6 +18,7 @@
 #include "scene_gan.hpp"
 #include "test_dump.hpp"
 #include "view.hpp"
+#include "view_gan_grid.hpp"
 #include "view_gan_plots.hpp"
 #include "widgets.hpp"
 
@@ -85,12 +86,17 @@ class GanView : public PanelView {
     void set_state(const Json& s) override {
         scene_->set_state(s);
         reset_views_ = true;
+        grid_tab_ = !scene_->params().grid.cells.empty();  // a grid preset opens the grid
     }
 
     Json state() const override { return scene_->state(); }
     Canvas& main_canvas() override { return right_canvas_; }
     std::vector<Canvas*> figure_canvases() override {
-        return {&left_canvas_, &right_canvas_, &spectrum_canvas_, &sweep_canvas_, &series_canvas_};
+        // Only the canvases of the shown tab were drawn last frame: the figure is that tab's.
+        std::vector<Canvas*> all = {&left_canvas_, &right_canvas_, &spectrum_canvas_,
+                                    &sweep_canvas_, &series_canvas_};
+        for (Canvas* c : grid_view_.canvases()) all.push_back(c);
+        return all;
     }
 
     std::vector<std::string> legend_lines() const override {
@@ -121,6 +127,23 @@ class GanView : public PanelView {
         ImGui::SameLine();
         ImGui::BeginChild("gan.plots", ImVec2(0, 0), false);
         sync();
+        // Two views of the panel, as a row of toggle buttons (the test dump needs their
+        // rectangles, which ImGui's tab items do not report as the last item).
+        for (int tab = 0; tab < 2; ++tab) {
+            const bool on = grid_tab_ == (tab == 1);
+            if (tab) ImGui::SameLine(0, 2);
+            ImGui::PushStyleColor(ImGuiCol_Button,
+                                  ImGui::GetStyleColorVec4(on ? ImGuiCol_TabActive : ImGuiCol_Tab));
+            if (ImGui::Button(tab ? "Method grid" : "Dynamics")) grid_tab_ = tab == 1;
+            ImGui::PopStyleColor();
+            mark_item(tab ? "gan.tab.grid" : "gan.tab.dynamics");
+        }
+        const bool grid_tab = grid_tab_;
+        if (grid_tab) {
+            grid_view_.draw(*scene_, ImGui::GetContentRegionAvail());
+            ImGui::EndChild();
+            return;
+        }
         const ImVec2 avail = ImGui::GetContentRegionAvail();
         const float top_h = std::max(font * 10, avail.y * 0.6f);
         const float half = (avail.x - ImGui::GetStyle().ItemSpacing.x) / 2;
@@ -268,6 +291,8 @@ class GanView : public PanelView {
         ImGui::Separator();
         sync();
         draw_readouts();
+        ImGui::Separator();
+        grid_view_.draw_parameters(*scene_);
     }
 
     void draw_start_editor() {
@@ -513,6 +538,8 @@ class GanView : public PanelView {
     bool reset_views_ = true;  // the phase plots' home follows the start on the next frame
     WorldRect home_;
     const Canvas* dragging_start_ = nullptr;  // the canvas whose start dot is being dragged
+    GanGridView grid_view_;
+    bool grid_tab_ = false;  // the Method grid view instead of the dynamics plots
     std::shared_ptr<const FieldLines> field_lines_[2];
     Canvas left_canvas_{"gan.phase0"}, right_canvas_{"gan.phase"}, spectrum_canvas_{"gan.spectrum"},
         sweep_canvas_{"gan.sweep"}, series_canvas_{"gan.series"};

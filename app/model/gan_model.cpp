@@ -85,16 +85,18 @@ void gan_check_start(const gan::State& start, gan::System system, const std::str
 }
 
 Json GanModel::defaults() const {
-    return Json{{"system", "dirac"},
-                {"loss", "saturating"},
-                {"method", "simultaneous"},
-                {"n_critic", gan_keys::n_critic.def},
-                {"lr", gan_keys::lr.def},
-                {"gamma", gan_keys::gamma.def},
-                {"start", Json::array({1.0, 0.0, 1.0})},
-                {"steps", gan_keys::steps.def},
-                {"plane", "theta-psi0"},
-                {"extra_starts", Json::array()}};
+    Json d = Json{{"system", "dirac"},
+                  {"loss", "saturating"},
+                  {"method", "simultaneous"},
+                  {"n_critic", gan_keys::n_critic.def},
+                  {"lr", gan_keys::lr.def},
+                  {"gamma", gan_keys::gamma.def},
+                  {"start", Json::array({1.0, 0.0, 1.0})},
+                  {"steps", gan_keys::steps.def},
+                  {"plane", "theta-psi0"},
+                  {"extra_starts", Json::array()}};
+    gan_grid_defaults(d);
+    return d;
 }
 
 GanParams gan_params_from_json(const Json& state) {
@@ -127,6 +129,7 @@ GanParams gan_params_from_json(const Json& state) {
     } catch (const std::invalid_argument& e) {
         throw UserError(e.what());
     }
+    p.grid = gan_grid_from_json(state, p.sim);
     gan_check_work(p);
     return p;
 }
@@ -155,16 +158,18 @@ void gan_check_work(const GanParams& p) {
 Json gan_params_to_json(const GanParams& p) {
     Json extra = Json::array();
     for (const gan::State& s : p.extra_starts) extra.push_back(state_json(s));
-    return Json{{"system", gan::to_string(p.sim.system)},
-                {"loss", gan::to_string(p.sim.loss)},
-                {"method", gan::to_string(p.sim.method)},
-                {"n_critic", p.sim.n_critic},
-                {"lr", p.sim.lr},
-                {"gamma", p.sim.gamma},
-                {"start", state_json(p.start)},
-                {"steps", p.steps},
-                {"plane", p.plane},
-                {"extra_starts", extra}};
+    Json out = Json{{"system", gan::to_string(p.sim.system)},
+                    {"loss", gan::to_string(p.sim.loss)},
+                    {"method", gan::to_string(p.sim.method)},
+                    {"n_critic", p.sim.n_critic},
+                    {"lr", p.sim.lr},
+                    {"gamma", p.sim.gamma},
+                    {"start", state_json(p.start)},
+                    {"steps", p.steps},
+                    {"plane", p.plane},
+                    {"extra_starts", extra}};
+    gan_grid_to_json(p.grid, out);
+    return out;
 }
 
 Json GanModel::normalize(const Json& state) const {
@@ -174,8 +179,10 @@ Json GanModel::normalize(const Json& state) const {
 std::unique_ptr<Scene> GanModel::make_scene() const { return std::make_unique<GanScene>(); }
 
 Json GanModel::key_specs() const {
-    return Json::array({key_json(gan_keys::n_critic), key_json(gan_keys::lr),
-                        key_json(gan_keys::gamma), key_json(gan_keys::steps)});
+    Json keys = Json::array({key_json(gan_keys::n_critic), key_json(gan_keys::lr),
+                             key_json(gan_keys::gamma), key_json(gan_keys::steps)});
+    for (const NumberKey& k : grid_keys()) keys.push_back(key_json(k));
+    return keys;
 }
 
 }  // namespace genlab

@@ -7,9 +7,12 @@
 //   start ([ψ0, ψ1, θ] or [d, g]; each component within ±gan_keys::kStartLimit),
 //   plane (theta-psi0 | theta-psi1 | psi1-psi0: the phase plane of the 3-D system),
 //   extra_starts (more trajectories, each a start like `start`; at most
-//   gan_keys::kMaxExtraStarts).
+//   gan_keys::kMaxExtraStarts),
+//   grid, grid_system, lr_d, lr_g, beta, sigma, lambda, g0, clip, gamma_c (the method grid:
+//   gan_grid.hpp).
 #pragma once
 
+#include "gan_grid.hpp"
 #include "genlab/gan.hpp"
 #include "keys.hpp"
 #include "panel_model.hpp"
@@ -35,6 +38,7 @@ struct GanParams {
     int steps = 400;
     std::string plane = "theta-psi0";
     std::vector<gan::State> extra_starts;
+    GanGridParams grid;  // the method grid (gan_grid.hpp): grid, grid_system, lr_d, ...
 };
 
 // The work a state asks for, checked when it is set (issue 20: every accepted state draws its

@@ -210,6 +210,73 @@ bool GanScene::add_extra_start(GanPoint w) {
     return true;
 }
 
+bool GanScene::add_grid_cell(const GanGridCell& cell) {
+    if (p_.grid.cells.size() >= static_cast<size_t>(kGridMaxCells)) return false;
+    const std::string what = "gan.grid[" + std::to_string(p_.grid.cells.size()) + "]";
+    p_.grid.cells.push_back(gan_grid_check_cell(p_.grid, cell, what));
+    changed();
+    return true;
+}
+
+void GanScene::set_grid_cell(size_t i, const GanGridCell& cell) {
+    if (i >= p_.grid.cells.size()) return;
+    const GanGridCell checked_cell =
+        gan_grid_check_cell(p_.grid, cell, "gan.grid[" + std::to_string(i) + "]");
+    if (checked_cell == p_.grid.cells[i]) return;
+    p_.grid.cells[i] = checked_cell;
+    changed();
+}
+
+void GanScene::remove_grid_cell(size_t i) {
+    if (i >= p_.grid.cells.size()) return;
+    p_.grid.cells.erase(p_.grid.cells.begin() + static_cast<long>(i));
+    changed();
+}
+
+void GanScene::set_grid_cells(const std::vector<GanGridCell>& cells) {
+    if (cells.size() > static_cast<size_t>(kGridMaxCells)) {
+        throw UserError("gan.grid must have at most " + std::to_string(kGridMaxCells) +
+                        " cells (got " + std::to_string(cells.size()) + ")");
+    }
+    GanGridParams next = p_.grid;
+    next.cells.clear();
+    for (size_t i = 0; i < cells.size(); ++i) {
+        next.cells.push_back(
+            gan_grid_check_cell(next, cells[i], "gan.grid[" + std::to_string(i) + "]"));
+    }
+    p_.grid = std::move(next);
+    changed();
+}
+
+void GanScene::set_grid_system(gan_methods::System system) {
+    if (system == p_.grid.system) return;
+    GanGridParams next = p_.grid;
+    next.system = system;
+    next.cells.clear();
+    for (const GanGridCell& c : p_.grid.cells) {
+        try {
+            next.cells.push_back(gan_grid_check_cell(next, c, "gan.grid"));
+        } catch (const UserError&) {
+            // e.g. r1 on the bilinear game: the cell does not apply to the new system
+        }
+    }
+    p_.grid = std::move(next);
+    changed();
+}
+
+void GanScene::set_grid_param(const std::string& name, double value) {
+    const NumberKey& key = grid_key(name);
+    const double v = checked(key, value);
+    if (gan_methods::get_param(p_.grid.base, key.path()) == v) return;
+    GanGridParams next = p_.grid;
+    gan_methods::set_param(next.base, key.path(), v);
+    for (size_t i = 0; i < next.cells.size(); ++i) {
+        gan_grid_check_cell(next, next.cells[i], "gan.grid[" + std::to_string(i) + "]");
+    }
+    p_.grid = std::move(next);
+    changed();
+}
+
 void GanScene::clear_extra_starts() {
     if (p_.extra_starts.empty()) return;
     p_.extra_starts.clear();
@@ -273,6 +340,7 @@ bool GanScene::dirty(Part part) const {
         case Part::Sweep:
             return !sweep_valid_ || !same(sweep_key_, sweep_key());
         case Part::Field:  // built on demand for a view rect: see field()
+        case Part::Grid:   // per cell, inside GanGrid::update
         case Part::Count:
             break;
     }
@@ -291,6 +359,15 @@ gan::Params GanScene::sweep_key() const {
 void GanScene::update() { update_runs(true); }
 
 void GanScene::update_runs(bool allow_deferral) {
+    {
+        // The grid shares the panel's lr, gamma and n_critic.
+        p_.grid.base.lr = p_.sim.lr;
+        p_.grid.base.gamma = p_.sim.gamma;
+        p_.grid.base.n_critic = p_.sim.n_critic;
+        const int before = grid_.recomputes();
+        grid_.update(p_.grid, p_.start, p_.steps);
+        counts_[static_cast<size_t>(Part::Grid)] += grid_.recomputes() - before;
+    }
     for (GanSide side : {GanSide::Reference, GanSide::Main}) {
         const Part part = side == GanSide::Main ? Part::Main : Part::Reference;
         if (!dirty(part)) continue;
@@ -509,7 +586,8 @@ Json GanScene::report() {
                 {"conserved_end", finite_or_null(gan::conserved_quantity(p_.sim.system, end))},
                 {"extra_trajectories", extra},
                 {"reference", reference},
-                {"gamma_sweep", sweep}};
+                {"gamma_sweep", sweep},
+                {"grid", grid_.report()}};
 }
 
 std::string GanScene::csv() {

@@ -23,6 +23,9 @@
 //   Spectrum   Jacobian, eigenvalues of J and of the step map, both sides ← the side's params
 //   Sweep      γ sweep of J's eigenvalues ← system, loss (J has no lr; the sweep sets γ)
 //   Field      arrows and streamlines ← the side's params, plane, view rect (built on demand)
+//   Grid       the method grid's cells, each ← its method, terms, the method parameters,
+//              start, min(steps, kGridMaxSteps): editing one cell recomputes that cell only
+//              (recomputes(Part::Grid) counts cells)
 //
 // [SECTION] Plane geometry and the field picture
 // [SECTION] The scene
@@ -88,7 +91,7 @@ enum class GanSide { Reference = 0, Main = 1 };
 
 class GanScene : public Scene {
   public:
-    enum class Part { Main, Reference, Extras, Spectrum, Sweep, Field, Count };
+    enum class Part { Main, Reference, Extras, Spectrum, Sweep, Field, Grid, Count };
     static constexpr double kReferenceStep = 0.05;  // RK4 step of the bilinear flow reference
     static constexpr double kSweepLo = 0, kSweepHi = 3;
     static constexpr int kSweepCount = 121;
@@ -118,6 +121,15 @@ class GanScene : public Scene {
     // A new extra start on the plane through the equilibrium; false when the list is full.
     bool add_extra_start(GanPoint w);
     void clear_extra_starts();
+    // The method grid (gan_grid.hpp). Each validates the cell (UserError naming
+    // "gan.grid[i]..."); add_grid_cell is false when the grid is full.
+    bool add_grid_cell(const GanGridCell& cell);
+    void set_grid_cell(size_t i, const GanGridCell& cell);
+    void remove_grid_cell(size_t i);
+    void set_grid_cells(const std::vector<GanGridCell>& cells);
+    void set_grid_system(gan_methods::System system);            // drops cells the system refuses
+    void set_grid_param(const std::string& name, double value);  // "beta", grid_keys()
+    const GanGrid& grid() const { return grid_; }
 
     // While interacting (the view passes ImGui::IsAnyItemActive()), update() leaves the extra
     // trajectories as they are; the first update() after it ends recomputes them once, so
@@ -240,6 +252,7 @@ class GanScene : public Scene {
     gan::Params sweep_key_;
     bool sweep_valid_ = false;
     std::array<FieldCache, 2> fields_;
+    GanGrid grid_;
     std::array<int, static_cast<size_t>(Part::Count)> counts_{};
 };
 

@@ -408,7 +408,7 @@ TEST(GanScene, SwitchingTheSystemMapsEveryStartByRole) {
 
 TEST(GanScene, KeysListEveryNumericSpec) {
     const Json keys = GanModel().keys();
-    ASSERT_EQ(keys.size(), 4u);
+    ASSERT_EQ(keys.size(), 4u + grid_keys().size());  // the method grid's (gan_grid.hpp)
     EXPECT_EQ(keys[2]["key"], "gan.gamma");
     EXPECT_EQ(keys[2]["max"], 10.0);
     const Json defaults = GanModel().defaults();

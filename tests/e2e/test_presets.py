@@ -18,7 +18,9 @@ POLLUTION = {
                         "receptive_field.order=bottom-up", "receptive_field.view=layers",
                         "receptive_field.masks=none,none,none,none"],
     "gan": ["gan.loss=non-saturating", "gan.n_critic=3", "gan.plane=theta-psi1",
-            "gan.gamma=0.7", "gan.extra_starts=[[0.5,0,0.5],[1,0,-1]]"],
+            "gan.gamma=0.7", "gan.extra_starts=[[0.5,0,0.5],[1,0,-1]]",
+            "gan.grid_system=dirac3", 'gan.grid=[{"method":"heavy_ball","regularizer":"nsgan"}]',
+            "gan.sigma=0.4", "gan.beta=-0.3", "gan.lr_d=0.3"],
     "flow": ["flow.samples=100", "flow.resolution=48", "flow.probe=1,1",
              'flow.target=[{"weight":1,"mean":[1,1],"std":[1,1]}]'],
     "kl": ["kl.family=js", "kl.optimizer=gd", "kl.lr=0.2", "kl.iterations=50",
@@ -206,6 +208,59 @@ class PresetClaims(unittest.TestCase):
         critical = report("gan_seed002_q5_r1_gamma_1_0")[1]
         # Overdamped: a slow creep, still farther from the equilibrium than critical damping.
         self.assertGreater(r["distance_to_equilibrium"], 10 * critical["distance_to_equilibrium"])
+
+    # -- GAN method grid (issue 14) ---------------------------------------------
+    def grid(self, name):
+        s, r = report(name)
+        cells = r["grid"]["cells"]
+        self.assertEqual(len(cells), len(s["grid"]))
+        self.assertEqual(r["grid"]["system"], s["grid_system"])
+        return s, cells
+
+    def test_gan_grid_mescheder_fig1(self):
+        s, cells = self.grid("gan_grid_mescheder_fig1")
+        self.assertEqual(s["grid_system"], "dirac2")
+        self.assertEqual([c["regularizer"] for c in cells], ["gan", "wgan", "wgan_gp", "gan+r1"])
+        self.assertEqual([c["verdict"] for c in cells],
+                         ["diverges", "diverges", "diverges", "converges"])
+        lr = s["lr"]
+        self.assertTrue(close(cells[0]["spectral_radius"], math.sqrt(1 + lr * lr / 4), 1e-9))
+        self.assertTrue(close(cells[1]["spectral_radius"], math.sqrt(1 + lr * lr), 1e-9))
+        self.assertFalse(cells[2]["smooth"])  # no Jacobian at the equilibrium
+        self.assertGreater(cells[2]["final_distance"], 0.3)  # settles away from it
+        self.assertTrue(close(cells[3]["spectral_radius"], 1 - lr / 2, 1e-6))  # double −1/2
+        self.assertLess(cells[3]["final_distance"], 1e-6)
+        start = math.hypot(s["start"][0], s["start"][2])  # (ψ, θ) ← (ψ0, θ)
+        self.assertGreater(cells[0]["final_distance"], start)  # spirals out
+
+    def test_gan_grid_bilinear_fixes(self):
+        s, cells = self.grid("gan_grid_bilinear_fixes")
+        self.assertEqual(s["grid_system"], "bilinear")
+        self.assertEqual([c["method"] for c in cells],
+                         ["simultaneous", "alternating", "extragradient", "optimistic"])
+        self.assertEqual([c["verdict"] for c in cells],
+                         ["diverges", "cycles", "converges", "converges"])
+        lr = s["lr"]
+        self.assertTrue(close(cells[0]["spectral_radius"], math.sqrt(1 + lr ** 2), 1e-9))
+        self.assertTrue(close(cells[1]["spectral_radius"], 1.0, 1e-9))
+        self.assertTrue(close(cells[2]["spectral_radius"], math.sqrt(1 - lr ** 2 + lr ** 4), 1e-9))
+        self.assertLess(cells[3]["spectral_radius"], 1.0)
+        start = math.hypot(*s["start"])  # [d, g]
+        self.assertGreater(cells[0]["final_distance"], start)
+        self.assertLess(cells[2]["final_distance"], 0.5 * start)
+        self.assertLess(cells[3]["final_distance"], 0.5 * start)
+
+    def test_gan_grid_noise_vs_r1(self):
+        s, cells = self.grid("gan_grid_noise_vs_r1")
+        self.assertEqual((s["sigma"], s["gamma"]), (1.0, 0.5))  # γ = σ²/2
+        self.assertEqual([c["regularizer"] for c in cells], ["gan", "gan+noise", "gan+r1"])
+        self.assertNotEqual(cells[0]["verdict"], "converges")
+        self.assertEqual(cells[1]["verdict"], "converges")
+        self.assertEqual(cells[2]["verdict"], "converges")
+        for a, b in zip(eig_set(cells[1]["eigenvalues_flow"]), eig_set(cells[2]["eigenvalues_flow"])):
+            self.assertAlmostEqual(a[0], b[0], delta=1e-6)
+            self.assertAlmostEqual(a[1], b[1], delta=1e-6)
+        self.assertTrue(close(cells[1]["spectral_radius"], cells[2]["spectral_radius"], 1e-6))
 
     # -- flow warping ----------------------------------------------------------
     def test_flow_broken_planar(self):
