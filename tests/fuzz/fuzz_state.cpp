@@ -70,6 +70,10 @@ Json cheap_copy(const Json& state) {
     clamp("kl", "iterations_per_frame", 100);
     clamp("flow", "samples", 100);
     clamp("flow", "resolution", 16);
+    clamp("dropout", "n", 100);  // the heavy preset (n 2000, 20000 SGD steps) took > 30 s
+    clamp("dropout", "sgd_steps", 200);
+    clamp("dropout", "mc_masks", 64);
+    clamp("ssl", "steps", 100);
     const auto first = [&](const char* panel, const char* key, size_t most) {
         const Json& list = state.at(panel).at(key);
         if (list.is_array() && list.size() > most) {
