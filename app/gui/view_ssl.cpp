@@ -7,7 +7,6 @@
 // [SECTION] The view
 // [SECTION] Controls and readouts
 // [SECTION] Plots
-#include <Eigen/Eigenvalues>
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -249,8 +248,8 @@ class SslView : public PanelView {
     }
 
     void draw_predictions() {
-        Eigen::SelfAdjointEigenSolver<ssl::Mat> xp(scene_->problem().Xp, Eigen::EigenvaluesOnly);
-        const double lmin = xp.eigenvalues()(0), eta = scene_->params().spec.weight_decay;
+        const double lmin = scene_->problem().lambda_min_xp;
+        const double eta = scene_->params().spec.weight_decay;
         text_wrapped(
             "Collapse rates predicted: neither 2λ_min(X′) + η = " + format_g(2 * lmin + eta, 4) +
             ", no predictor λ_min(X′) + η = " + format_g(lmin + eta, 4) +
@@ -258,10 +257,8 @@ class SslView : public PanelView {
             "fifth.");
         const ssl::Run& sim = scene_->run(ssl::Variant::SimSiam);
         if (!sim.invariant_drift.empty() && eta == 0 && scene_->params().spec.ema == 0) {
-            const double drift =
-                *std::max_element(sim.invariant_drift.begin(), sim.invariant_drift.end());
-            text_wrapped("SimSiam conserves WWᵀ − W_pᵀW_p: drift " + format_g(drift, 2) +
-                         " (RK4 error).");
+            text_wrapped("SimSiam conserves WWᵀ − W_pᵀW_p: drift " +
+                         format_g(sim.invariant_drift_max, 2) + " (RK4 error).");
         }
     }
 

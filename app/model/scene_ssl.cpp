@@ -5,8 +5,6 @@
 #include <cmath>
 #include <sstream>
 
-#include <Eigen/Eigenvalues>
-
 #include "errors.hpp"
 #include "json_numbers.hpp"
 
@@ -190,12 +188,6 @@ namespace {
 
 constexpr int kReportPoints = 200;  // each series in the report: at most this many + 1
 
-Json complex_json(const Eigen::VectorXcd& v) {
-    Json out = Json::array();
-    for (Eigen::Index i = 0; i < v.size(); ++i) out.push_back({v(i).real(), v(i).imag()});
-    return out;
-}
-
 Json series_json(const ssl::Run& run, int last) {
     const int stride = std::max(1, last / kReportPoints);
     Json t = Json::array(), norm = Json::array(), bound = Json::array(), lmin = Json::array();
@@ -237,20 +229,17 @@ Json SslScene::report() {
               // The representations picture in one number: RMS of ‖f‖ = ‖W x‖ over the cloud.
               {"representation_rms", std::sqrt((r.W[l] * points_).colwise().squaredNorm().mean())},
               {"singular_values", vector_json(r.singular_values[l])},
-              {"wp_eigenvalues", complex_json(r.wp_eigs[l])}}},
+              {"wp_eigenvalues", complex_list_json({r.wp_eigs[l].data(),
+                                                    r.wp_eigs[l].data() + r.wp_eigs[l].size()})}}},
             {"series", series_json(r, last)}};
         if (!r.lambda_min_h.empty()) {
             e["lambda0"] = r.lambda0;
             e["bound_end"] = r.bound.back();
         }
-        if (!r.invariant_drift.empty()) {
-            e["invariant_drift_max"] =
-                *std::max_element(r.invariant_drift.begin(), r.invariant_drift.end());
-        }
+        if (!r.invariant_drift.empty()) e["invariant_drift_max"] = r.invariant_drift_max;
         variants[ssl::to_string(v)] = e;
     }
-    Eigen::SelfAdjointEigenSolver<ssl::Mat> xp(problem_.Xp, Eigen::EigenvaluesOnly);
-    const double lmin_xp = xp.eigenvalues()(0);
+    const double lmin_xp = problem_.lambda_min_xp;
     return Json{
         {"n1", params_.n1()},
         {"n2", params_.spec.n2},

@@ -114,6 +114,7 @@ Problem make_problem(const Spec& s) {
     pb.Xp = spd(s.xp_eigs, random_rotation(n1, rng));
     pb.W0 = gaussian_matrix(n2, n1, s.w_scale / std::sqrt(n1), rng);
     pb.Wp0 = gaussian_matrix(n2, n2, s.wp_scale / std::sqrt(n2), rng);
+    pb.lambda_min_xp = *std::min_element(s.xp_eigs.begin(), s.xp_eigs.end());
     return pb;
 }
 
@@ -271,6 +272,10 @@ Run simulate(const Problem& pb, Variant variant, const Spec& spec) {
         }
         s = next;
         record(run, pb, dyn, s, k * spec.dt, invariant0);
+    }
+    if (!run.invariant_drift.empty()) {
+        run.invariant_drift_max =
+            *std::max_element(run.invariant_drift.begin(), run.invariant_drift.end());
     }
     if (!run.lambda_min_h.empty()) {
         run.lambda0 = *std::min_element(run.lambda_min_h.begin(), run.lambda_min_h.end());

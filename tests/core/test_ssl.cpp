@@ -64,6 +64,7 @@ TEST(Ssl, ProblemIsSpdWithTheGivenSpectraAndDeterministicBySeed) {
     EXPECT_EQ(a.W0, b.W0);
     Eigen::SelfAdjointEigenSolver<Mat> ex(a.X), exp(a.Xp);
     EXPECT_NEAR(ex.eigenvalues()(0), 0.25, 1e-12);
+    EXPECT_NEAR(exp.eigenvalues()(0), a.lambda_min_xp, 1e-12);
     EXPECT_NEAR(ex.eigenvalues()(3), 2.0, 1e-12);
     EXPECT_NEAR(exp.eigenvalues()(0), 0.1, 1e-12);
     EXPECT_GT((a.X - Mat(Mat(a.X).diagonal().asDiagonal())).norm(), 0.1);  // rotated

@@ -74,6 +74,7 @@ void validate(const Spec& spec);
 struct Problem {
     Mat X, Xp;    // n1×n1, SPD: Q diag(x_eigs) Qᵀ with independent random rotations
     Mat W0, Wp0;  // the start every variant shares
+    double lambda_min_xp = NAN;  // min(xp_eigs): the collapse rates' scale (Q5.4)
 };
 Problem make_problem(const Spec& spec);
 
@@ -123,6 +124,7 @@ struct Run {
     // ‖w(t)‖ ≤ e^{−λ0 t}‖w(0)‖ (Q5.3's bound, with λ0 the run's infimum); empty without H.
     std::vector<double> bound;
     std::vector<double> invariant_drift;  // ‖WWᵀ − W_pᵀW_p − (same at 0)‖_F, simsiam only
+    double invariant_drift_max = NAN;     // its largest value (NaN for the other variants)
     bool diverged = false;
     int diverged_at = -1;  // the step whose state was non-finite or runaway
 };
