@@ -237,6 +237,11 @@ void Canvas::draw(ImVec2 size, const Content& content) {
     handle_input();
     mark_value("view." + id_, {view_.x0, view_.y0, view_.x1, view_.y1});
     if (colorbar_) mark_value("colorbar." + id_, {colorbar_->vmin, colorbar_->vmax});
+    if (test_dump_enabled()) {
+        Json labels = Json::array();
+        for (const LegendEntry& e : legend_) labels.push_back(e.label);
+        mark_value("legend." + id_, labels);
+    }
     draw_frame_with(content);
     if (auto w = hover_world()) {
         const std::string readout = (x_axis_.format ? x_axis_.format(w->x) : format_number(w->x)) +
@@ -617,6 +622,11 @@ void Canvas::draw_legend(ImVec2 top_left, float width, int scale) {
                 dl_->AddLine(ImVec2(a.x - font * 0.5f, a.y), ImVec2(a.x + font * 0.5f, a.y),
                              e.color, px(2.5f));
                 break;
+            case LegendEntry::Mark::Dashed:
+                for (float k : {-0.5f, -0.1f, 0.3f})  // three dashes across the swatch
+                    dl_->AddLine(ImVec2(a.x + font * k, a.y), ImVec2(a.x + font * (k + 0.25f), a.y),
+                                 e.color, px(2.5f));
+                break;
             case LegendEntry::Mark::Dot:
                 dl_->AddCircleFilled(a, px(4.5f), e.color);
                 break;
@@ -630,6 +640,20 @@ void Canvas::draw_legend(ImVec2 top_left, float width, int scale) {
         dl_->AddText(f, font, ImVec2(a.x + font * 0.9f, y), kAxisText, e.label.c_str());
         x += w + font * 1.2f;
     }
+}
+
+float Canvas::legend_item_height(float width) const {
+    return legend_.empty() ? 0.0f : legend_height(1, width) + ImGui::GetStyle().ItemSpacing.y;
+}
+
+void Canvas::draw_legend_item(float width) {
+    const float h = legend_height(1, width);
+    if (h <= 0) return;
+    const ImVec2 at = ImGui::GetCursorScreenPos();
+    dl_ = ImGui::GetWindowDrawList();
+    scale_ = 1.0f;
+    draw_legend(at, width, 1);
+    ImGui::Dummy(ImVec2(width, h));
 }
 
 // Swaps in the export's draw list and geometry, replays the content, then restores.

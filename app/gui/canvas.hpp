@@ -81,7 +81,7 @@ struct ColorbarSpec {
 
 // One line of an export's legend: a swatch drawn as the mark it explains, and its label.
 struct LegendEntry {
-    enum class Mark { Line, Dot, Patch };
+    enum class Mark { Line, Dashed, Dot, Patch };
     LegendEntry(ImU32 color_, std::string label_, Mark mark_ = Mark::Line)
         : color(color_), label(std::move(label_)), mark(mark_) {}
     ImU32 color;
@@ -104,9 +104,15 @@ class Canvas {
     void set_axes(AxisSpec x, AxisSpec y, bool show = true);
     void set_colorbar(std::optional<ColorbarSpec> bar) { colorbar_ = std::move(bar); }
     // What an export prints above the plot and below it. On screen the view shows the title
-    // as text above the canvas, and the marks are explained in the question card and by F1.
+    // as text above the canvas, and the marks are explained below it (draw_legend_item), in
+    // the question card, or by F1.
     void set_title(std::string title) { title_ = std::move(title); }
     void set_legend(std::vector<LegendEntry> legend) { legend_ = std::move(legend); }
+    // The legend on screen too, for views without another place to explain their marks: an
+    // ImGui item `width` wide at the cursor (under the canvas), the export's swatches at 1×.
+    // Reserve legend_item_height(width) (with the item spacing) below the canvas when sizing it.
+    float legend_item_height(float width) const;
+    void draw_legend_item(float width);
 
     // Lays out an ImGui item of `size` pixels, handles input, and draws axes and content.
     void draw(ImVec2 size, const Content& content);

@@ -200,19 +200,25 @@ class DropoutView : public PanelView {
         const DropoutSolutions& s = scene_->solutions();
         const DropoutExpectation& e = scene_->expectation();
         ImGui::TextUnformatted("E_R[L] at w_dropout (Q1.1):");
-        ImGui::Text("  closed form  %s", format_g(e.closed_form, 8).c_str());
-        ImGui::Text("  every mask   %s", format_g(e.exact, 8).c_str());
-        ImGui::Text("  Monte Carlo  %s ± %s (%d masks)", format_g(e.monte_carlo.mean, 6).c_str(),
-                    format_g(e.monte_carlo.sd_of_mean, 2).c_str(), scene_->params().mc_masks);
+        ImGui::Indent();
+        ImGui::Text("closed form  %s", format_g(e.closed_form, 8).c_str());
+        ImGui::Text("every mask   %s", format_g(e.exact, 8).c_str());
+        // Wrapped: "± sd (1000 masks)" ran past the panel's right edge at 1024×700.
+        text_wrapped("Monte Carlo  " + format_g(e.monte_carlo.mean, 6) + " ± " +
+                     format_g(e.monte_carlo.sd_of_mean, 2) + " (" +
+                     std::to_string(scene_->params().mc_masks) + " masks)");
+        ImGui::Unindent();
         const int shown = scene_->shown_steps();
         if (shown > 0) {
             const dropout::Vec& avg = scene_->sgd().average[static_cast<size_t>(shown - 1)];
             ImGui::Text("dropout SGD, %d steps:", shown);
-            ImGui::Text("  ‖average − w_dropout‖ = %s",
-                        format_g((avg - s.dropout_w).norm(), 3).c_str());
+            ImGui::Indent();
+            text_wrapped("‖average − w_dropout‖ = " + format_g((avg - s.dropout_w).norm(), 3));
+            ImGui::Unindent();
         }
         if (ImGui::BeginTable("dropout.table", 5,
-                              ImGuiTableFlags_Borders | ImGuiTableFlags_SizingFixedFit)) {
+                              ImGuiTableFlags_Borders | ImGuiTableFlags_SizingStretchProp)) {
+            // Stretched to the panel's width: fixed-fit columns pushed w_L2 out of view.
             for (const char* h : {"x", "Γ_ii", "least sq.", "p·w_drop", "w_L2"})
                 ImGui::TableSetupColumn(h);
             ImGui::TableHeadersRow();
@@ -268,12 +274,14 @@ class DropoutView : public PanelView {
         home = {home.x0 - pad, home.y0 - pad, home.x1 + pad, home.y1 + pad};
         plane_canvas_.set_home(home, true);
         plane_canvas_.set_axes({"w1"}, {"w2"});
-        plane_canvas_.set_legend({{kLeastSquares, "least squares", LegendEntry::Mark::Dot},
-                                  {kDropout, "p·w_dropout, p: 1 → 0"},
-                                  {kRidge, "w_L2, λ: 0 → ∞"},
-                                  {kSgd, "dropout SGD (average × p)"},
-                                  {kContour, "levels of ‖y − Xw‖²"}});
-        plane_canvas_.draw(ImVec2(size.x, size.y - title_h), [=](Canvas& c) {
+        std::vector<LegendEntry> legend = {{kLeastSquares, "least squares", LegendEntry::Mark::Dot},
+                                           {kDropout, "p·w_dropout (p: 1 → 0)"},
+                                           {kRidge, "w_L2 (λ: 0 → ∞)"}};
+        if (!sgd_path.empty()) legend.emplace_back(kSgd, "SGD average × p");
+        legend.emplace_back(kContour, "levels of ‖y − Xw‖²");
+        plane_canvas_.set_legend(std::move(legend));
+        const float legend_h = plane_canvas_.legend_item_height(size.x);
+        plane_canvas_.draw(ImVec2(size.x, size.y - title_h - legend_h), [=](Canvas& c) {
             for (const auto& ring : contours) c.polyline(ring, kContour, 1.0f);
             const WorldRect v = c.view();
             c.line({v.x0, 0}, {v.x1, 0}, IM_COL32(0, 0, 0, 60), 1);
@@ -287,6 +295,7 @@ class DropoutView : public PanelView {
             c.point(pw, IM_COL32_WHITE, 6.5f);
             c.point(pw, kDropout, 5);
         });
+        plane_canvas_.draw_legend_item(size.x);
         ImGui::EndGroup();
         mark_rect("dropout.plane", plane_canvas_.plot_min(), plane_canvas_.plot_max());
     }
@@ -317,7 +326,8 @@ class DropoutView : public PanelView {
         weights_canvas_.set_home({0, lo - pad, static_cast<double>(d), hi + pad}, false);
         weights_canvas_.set_axes(feature_axis(d), {"weight"});
         const dropout::Vec ols = s.least_squares, pw = s.scaled_dropout, ridge = s.ridge;
-        weights_canvas_.draw(ImVec2(size.x, size.y - title_h), [=](Canvas& c) {
+        const float legend_h = weights_canvas_.legend_item_height(size.x);
+        weights_canvas_.draw(ImVec2(size.x, size.y - title_h - legend_h), [=](Canvas& c) {
             c.line({-1, 0}, {d + 1.0, 0}, IM_COL32(0, 0, 0, 120), 1);
             for (int i = 0; i < d; ++i) {
                 c.rect({i + 0.12, 0}, {i + 0.37, ols(i)}, kOls);
@@ -325,6 +335,7 @@ class DropoutView : public PanelView {
                 c.rect({i + 0.64, 0}, {i + 0.89, ridge(i)}, kRidge);
             }
         });
+        weights_canvas_.draw_legend_item(size.x);
         ImGui::EndGroup();
         mark_rect("dropout.weights", weights_canvas_.plot_min(), weights_canvas_.plot_max());
     }
@@ -347,16 +358,20 @@ class DropoutView : public PanelView {
         const char* title = "the ridge λ each feature gets under dropout: λ_d·Γ_ii²";
         const float title_h = plot_title(title, size.x);
         penalty_canvas_.set_title(title);
-        penalty_canvas_.set_legend({{kDropout, "λ_d·Γ_ii² (dropout)", LegendEntry::Mark::Patch},
-                                    {kRidge, "your ridge λ"}});
+        std::vector<LegendEntry> legend = {
+            {kDropout, "λ_d·Γ_ii² (dropout)", LegendEntry::Mark::Patch}};
+        if (std::isfinite(line)) legend.emplace_back(kRidge, "your ridge λ");
+        penalty_canvas_.set_legend(std::move(legend));
+        const float legend_h = penalty_canvas_.legend_item_height(size.x);
         penalty_canvas_.set_home({0, base, static_cast<double>(d), hi}, false);
         penalty_canvas_.set_axes(feature_axis(d), {"λ (log scale)", [](double v) {
                                                        return format_g(std::pow(10, v), 2);
                                                    }});
-        penalty_canvas_.draw(ImVec2(size.x, size.y - title_h), [=](Canvas& c) {
+        penalty_canvas_.draw(ImVec2(size.x, size.y - title_h - legend_h), [=](Canvas& c) {
             for (int i = 0; i < d; ++i) c.rect({i + 0.25, base}, {i + 0.75, logs[i]}, kDropout);
             if (std::isfinite(line)) c.line({-1, line}, {d + 1.0, line}, kRidge, 2.0f);
         });
+        penalty_canvas_.draw_legend_item(size.x);
         ImGui::EndGroup();
         mark_rect("dropout.penalty", penalty_canvas_.plot_min(), penalty_canvas_.plot_max());
     }

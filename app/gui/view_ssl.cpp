@@ -304,7 +304,7 @@ class SslView : public PanelView {
             bound = series(last, [&](int k) {
                 return Vec2{focus.t[k], log10_clamped(focus.bound[k])};
             });
-            legend.push_back({kBound, "bound e^{−λ0 t}‖W(0)‖ (focus)"});
+            legend.push_back({kBound, "bound e^{−λ0 t}‖W(0)‖ (focus)", LegendEntry::Mark::Dashed});
         }
         if (first) lo = -1, hi = 1;
         hi = std::max(hi, lo + 0.5);
@@ -390,19 +390,23 @@ class SslView : public PanelView {
                 for (const Vec2& p : line) lo = std::min(lo, p.y), hi = std::max(hi, p.y);
         const double pad = 0.08 * (hi - lo);
         std::vector<LegendEntry> legend = {{color_of(v), "singular values of W"}};
-        if (!eigs.empty()) legend.push_back({kWpEig, "Re eigenvalues of W_p"});
+        if (!eigs.empty())
+            legend.push_back({kWpEig, "Re eigenvalues of W_p", LegendEntry::Mark::Dashed});
         spectra_canvas_.set_legend(legend);
         spectra_canvas_.set_home({0, lo - pad, std::max(t_end(), 1e-9), hi + 2.5 * pad}, false);
         spectra_canvas_.set_axes({"t"}, {"value"});
         const ImU32 color = color_of(v);
         const double cursor = t_cursor();
-        spectra_canvas_.draw(ImVec2(size.x, size.y - title_h), [=](Canvas& c) {
+        // On screen too: solid vs dashed is this plot's own code, explained nowhere else.
+        const float legend_h = spectra_canvas_.legend_item_height(size.x);
+        spectra_canvas_.draw(ImVec2(size.x, size.y - title_h - legend_h), [=](Canvas& c) {
             const WorldRect view = c.view();
             c.line({view.x0, 0}, {view.x1, 0}, IM_COL32(0, 0, 0, 60), 1);
             c.line({cursor, view.y0}, {cursor, view.y1}, kCursor, 1.0f);
             for (const auto& line : eigs) dashed(c, line, kWpEig);
             for (const auto& line : svs) c.polyline(line, color, 2.0f);
         });
+        spectra_canvas_.draw_legend_item(size.x);
         ImGui::EndGroup();
         mark_rect("ssl.spectra", spectra_canvas_.plot_min(), spectra_canvas_.plot_max());
     }

@@ -49,6 +49,8 @@ class DropoutGui(unittest.TestCase):
         app = self.app
         steps = app.ui["state"]["dropout"]["sgd_steps"]
         self.assertEqual(app.ui["values"]["dropout.sgd_shown"], steps)  # the rest state
+        self.assertIn("SGD average × p", app.ui["values"]["legend.dropout.plane"])
+        self.assertIn("your ridge λ", app.ui["values"]["legend.dropout.penalty"])
         app.click_widget("toolbar.play")
         ui = app.wait_ui(lambda u: 0 < u["values"]["dropout.sgd_shown"] < steps)
         self.assertTrue(ui["playing"])
@@ -67,6 +69,17 @@ class DropoutGui(unittest.TestCase):
         # The plane beside the two stacked bar plots: one row as wide as both columns.
         self.assertGreaterEqual(png.width, plane[2] + weights[2])
         self.assertLess(png.width, plane[2] + weights[2] + 100)
+
+
+class DropoutLegends(unittest.TestCase):
+    """The legends under the plots name only marks that are drawn (they once listed the ridge
+    line at λ = 0, where none is drawn on the log axis)."""
+
+    def test_no_ridge_line_no_ridge_entry(self):
+        with XServer() as x, App(x, args=["--panel", "dropout", "--set", "dropout.lambda=0"]) as app:
+            ui = app.wait_ui(lambda u: "legend.dropout.penalty" in u["values"])
+            self.assertEqual(ui["values"]["legend.dropout.penalty"], ["λ_d·Γ_ii² (dropout)"])
+            self.assertIn("least squares", ui["values"]["legend.dropout.weights"])
 
 
 if __name__ == "__main__":
