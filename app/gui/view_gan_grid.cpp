@@ -170,7 +170,7 @@ bool GanGridView::draw_cell(GanScene& scene, size_t i, ImVec2 size) {
     ImGui::SameLine();
     ImGui::SetNextItemWidth(std::min(font * 8.5f, size.x * 0.42f));
     if (ImGui::BeginCombo("##regularizer", shown_regularizer(r.cell.regularizer).c_str())) {
-        for (const std::string& choice : regularizer_choices(r.params.system)) {
+        for (const std::string& choice : regularizer_choices(scene.params().grid.system)) {
             if (ImGui::Selectable(shown_regularizer(choice).c_str(),
                                   r.cell.regularizer == choice)) {
                 GanGridCell c = r.cell;
@@ -194,7 +194,10 @@ bool GanGridView::draw_cell(GanScene& scene, size_t i, ImVec2 size) {
     const gm::System system = r.params.system;
     const int px = GanGrid::plane_x(system), py = GanGrid::plane_y(system);
     const bool bilinear = system == gm::System::Bilinear;
-    const std::string title = gan_grid_title(r.cell) + ": " + r.verdict_line;
+    // A pending cell (its frame has not come yet) says so rather than show a stale verdict
+    // under the new title.
+    const std::string title = r.pending ? gan_grid_title(r.cell) + ": computing…"
+                                        : gan_grid_title(r.cell) + ": " + r.verdict_line;
     Canvas& canvas = *canvases_[i];
     canvas.set_title(title);
     canvas.set_axes({bilinear ? "g (generator)" : "θ (generator)"},
@@ -240,6 +243,7 @@ bool GanGridView::draw_cell(GanScene& scene, size_t i, ImVec2 size) {
     mark_value(id, Json{{"method", r.cell.method},
                         {"regularizer", r.cell.regularizer},
                         {"title", title},
+                        {"pending", r.pending},
                         {"verdict", gm::to_string(r.spectrum.verdict)},
                         {"radius", finite_or_null(r.spectrum.radius)}});
     if (canvas.hovered()) {

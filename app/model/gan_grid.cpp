@@ -3,6 +3,7 @@
 #include "gan_grid.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <stdexcept>
 
@@ -189,18 +190,29 @@ bool same(const gm::Vec& a, const gm::Vec& b) { return a.size() == b.size() && a
 
 }  // namespace
 
-void GanGrid::update(const GanGridParams& grid, const gan::State& start, int steps) {
+void GanGrid::update(const GanGridParams& grid, const gan::State& start, int steps,
+                     double budget_seconds) {
+    using Clock = std::chrono::steady_clock;
+    const Clock::time_point began = Clock::now();
     system_ = grid.system;
     start_ = gan_grid_start(start, grid.system);
     steps_ = gan_grid_steps(steps);
     results_.resize(grid.cells.size());
     keys_.resize(grid.cells.size());
+    int computed = 0;
     for (size_t i = 0; i < grid.cells.size(); ++i) {
         const gm::Params p = gan_grid_cell_params(grid, i);
         Key& key = keys_[i];
         GanGridResult& r = results_[i];
         r.cell = grid.cells[i];
+        r.pending = false;
         if (key.steps == steps_ && same(key.params, p) && same(key.start, start_)) continue;
+        if (computed > 0 &&
+            std::chrono::duration<double>(Clock::now() - began).count() > budget_seconds) {
+            r.pending = true;
+            continue;
+        }
+        ++computed;
         r.params = p;
         r.spectrum = gm::analyze(p);
         r.trajectory = gm::integrate(p, start_, steps_);
@@ -212,6 +224,11 @@ void GanGrid::update(const GanGridParams& grid, const gan::State& start, int ste
         key = {p, start_, steps_};
         ++recomputes_;
     }
+}
+
+size_t GanGrid::pending() const {
+    return static_cast<size_t>(std::count_if(results_.begin(), results_.end(),
+                                             [](const GanGridResult& r) { return r.pending; }));
 }
 
 Json GanGrid::report() const {

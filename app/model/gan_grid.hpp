@@ -21,6 +21,7 @@
 // [SECTION] Cells and results
 #pragma once
 
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -82,18 +83,27 @@ std::string gan_grid_title(const GanGridCell& cell);
 //-----------------------------------------------------------------------------
 
 struct GanGridResult {
-    GanGridCell cell;
-    gan_methods::Params params;
+    GanGridCell cell;            // the cell as set (the editors show it)
+    gan_methods::Params params;  // what spectrum and trajectory were computed from
     gan_methods::Spectrum spectrum;
     gan_methods::Trajectory trajectory;
     double final_distance = 0;  // of the last state from the equilibrium
     std::string verdict_line;   // "converges · r = 0.951"
+    // The cell changed and waits for its turn in a later frame (GanGrid::update's budget):
+    // spectrum and trajectory still show `params`, or nothing yet (trajectory.states empty).
+    bool pending = false;
 };
 
 class GanGrid {
   public:
-    // Recomputes the cells whose (params, start, steps) changed; drops removed cells.
-    void update(const GanGridParams& grid, const gan::State& start, int steps);
+    // Recomputes the cells whose (params, start, steps) changed, in order, until
+    // `budget_seconds` have passed (at least one cell per call, so work always advances); the
+    // rest stay pending for the next call. Drops removed cells. A cell with instance noise
+    // takes ~2–15 ms (64 Gauss–Hermite nodes per field evaluation): eight of them at once
+    // would hold one frame for ~40 ms, so the panel spreads them over frames.
+    void update(const GanGridParams& grid, const gan::State& start, int steps,
+                double budget_seconds = HUGE_VAL);
+    size_t pending() const;  // cells waiting for a later update()
     size_t size() const { return results_.size(); }
     const GanGridResult& result(size_t i) const { return results_[i]; }
     int recomputes() const { return recomputes_; }  // cell computations so far, for tests

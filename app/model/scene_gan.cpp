@@ -365,7 +365,7 @@ void GanScene::update_runs(bool allow_deferral) {
         p_.grid.base.gamma = p_.sim.gamma;
         p_.grid.base.n_critic = p_.sim.n_critic;
         const int before = grid_.recomputes();
-        grid_.update(p_.grid, p_.start, p_.steps);
+        grid_.update(p_.grid, p_.start, p_.steps, allow_deferral ? kGridFrameBudget : HUGE_VAL);
         counts_[static_cast<size_t>(Part::Grid)] += grid_.recomputes() - before;
     }
     for (GanSide side : {GanSide::Reference, GanSide::Main}) {
@@ -522,6 +522,8 @@ void GanScene::reset() {
     playing_ = false;
     shown_ = 0;
 }
+
+bool GanScene::wants_frames() const { return playing_ || grid_.pending() > 0; }
 
 bool GanScene::tick(double dt, double speed) {
     if (!playing_) return false;

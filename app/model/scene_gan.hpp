@@ -25,7 +25,7 @@
 //   Field      arrows and streamlines ← the side's params, plane, view rect (built on demand)
 //   Grid       the method grid's cells, each ← its method, terms, the method parameters,
 //              start, min(steps, kGridMaxSteps): editing one cell recomputes that cell only
-//              (recomputes(Part::Grid) counts cells)
+//              (recomputes(Part::Grid) counts cells); update() spreads many over frames
 //
 // [SECTION] Plane geometry and the field picture
 // [SECTION] The scene
@@ -102,6 +102,8 @@ class GanScene : public Scene {
     void set_state(const Json& normalized) override;
     Json state() const override;
     void update() override;
+    // update() with every grid cell computed now (reports, CSV and tests: never timing-bound).
+    void update_all() { update_runs(false); }
     Json report() override;
     std::string csv() override;
 
@@ -197,6 +199,12 @@ class GanScene : public Scene {
     void step() override;                     // pauses; from the end (idle): restarts at 1
     void reset() override;                    // pauses at 0
     bool tick(double dt, double speed) override;
+    // Playing, or method-grid cells waiting for their frame (kGridFrameBudget).
+    bool wants_frames() const override;
+    // update() spends at most this on the method grid per frame (at least one cell), so an
+    // edit that changes every cell stays within the 16.7 ms frame; report() and csv()
+    // compute every cell.
+    static constexpr double kGridFrameBudget = 0.006;  // seconds
 
     int recomputes(Part part) const { return counts_[static_cast<size_t>(part)]; }
     bool dirty(Part part) const;

@@ -31,7 +31,7 @@ GanScene scene_with(const std::vector<std::string>& sets) {
     for (const auto& set : sets) apply_set(s, set);
     GanScene scene;
     scene.set_state(GanModel().normalize(s["gan"]));
-    scene.update();
+    scene.update_all();
     return scene;
 }
 
@@ -159,27 +159,78 @@ TEST(GanGridDirty, EditingOneCellRecomputesThatCellOnly) {
     EXPECT_EQ(before, 4);
     const int main_before = scene.recomputes(GanScene::Part::Main);
     scene.set_grid_cell(2, {"extragradient", "wgan_gp"});
-    scene.update();
+    scene.update_all();
     EXPECT_EQ(scene.recomputes(GanScene::Part::Grid), before + 1);
     EXPECT_EQ(scene.grid().result(2).cell.method, "extragradient");
     EXPECT_EQ(scene.recomputes(GanScene::Part::Main), main_before);  // the main plots stay
-    scene.update();
+    scene.update_all();
     EXPECT_EQ(scene.recomputes(GanScene::Part::Grid), before + 1);
     scene.remove_grid_cell(0);  // the others keep their results (shifted, not recomputed)?
-    scene.update();
+    scene.update_all();
     // Removing shifts cells: each shifted cell sees new inputs at its index, so at most 3.
     EXPECT_LE(scene.recomputes(GanScene::Part::Grid), before + 4);
     EXPECT_TRUE(scene.add_grid_cell({"optimistic", "gan"}));
-    scene.update();
+    scene.update_all();
     EXPECT_EQ(scene.grid().size(), 4u);
     // A shared input (lr) recomputes every cell.
     const int all = scene.recomputes(GanScene::Part::Grid);
     scene.set_lr(0.05);
-    scene.update();
+    scene.update_all();
     EXPECT_EQ(scene.recomputes(GanScene::Part::Grid), all + 4);
     // A method parameter too; an invalid cell edit throws naming the cell and changes nothing.
     EXPECT_THROW(scene.set_grid_cell(1, {"flow", "r7"}), UserError);
     EXPECT_THROW(scene.set_grid_param("beta", 1.5), UserError);
+}
+
+TEST(GanGridDirty, ABudgetSpreadsCellsOverCallsAndAlwaysAdvances) {
+    GanScene scene = scene_with({kFour});
+    GanGridParams g = scene.params().grid;
+    GanGrid grid;
+    // Budget 0: exactly one cell per call, the rest pending with their new cell shown.
+    for (size_t done = 1; done <= 4; ++done) {
+        grid.update(g, scene.params().start, 400, 0.0);
+        EXPECT_EQ(grid.pending(), 4 - done);
+        EXPECT_EQ(grid.recomputes(), static_cast<int>(done));
+    }
+    EXPECT_EQ(grid.result(3).cell.regularizer, "gan+r1");
+    EXPECT_FALSE(grid.result(3).pending);
+    // A pending cell keeps what it was computed from, so what is drawn stays consistent.
+    g.cells[0].method = "extragradient";
+    g.cells[1].method = "extragradient";
+    grid.update(g, scene.params().start, 400, 0.0);
+    EXPECT_FALSE(grid.result(0).pending);
+    EXPECT_TRUE(grid.result(1).pending);
+    EXPECT_EQ(grid.result(1).cell.method, "extragradient");
+    EXPECT_EQ(grid.result(1).params.method, gm::Method::Simultaneous);
+    grid.update(g, scene.params().start, 400);  // no budget: everything
+    EXPECT_EQ(grid.pending(), 0u);
+    EXPECT_EQ(grid.result(1).params.method, gm::Method::Extragradient);
+}
+
+TEST(GanGridDirty, ThePanelAsksForFramesWhileCellsWait) {
+    GanScene scene = scene_with({kFour, "gan.sigma=0.5", "gan.steps=1000"});
+    EXPECT_FALSE(scene.wants_frames());
+    std::vector<GanGridCell> noisy(8, GanGridCell{"flow", "gan+noise"});
+    for (size_t i = 0; i < noisy.size(); ++i) noisy[i].method = i % 2 ? "optimistic" : "flow";
+    scene.set_grid_cells(noisy);
+    const auto t0 = std::chrono::steady_clock::now();
+    scene.update();  // one frame's share
+    const double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    // Eight noise cells take ~40 ms together here: the frame computed a share of them and
+    // asks for more frames (or, on a much faster machine, was within the frame anyway).
+    const size_t pending = scene.grid().pending();
+    EXPECT_TRUE(pending > 0 || ms < 16.7) << ms << " ms";
+    EXPECT_EQ(scene.wants_frames(), pending > 0);
+    std::printf("one frame of an 8-noise-cell grid edit: %.1f ms\n", ms);
+    for (int frame = 0; frame < 100 && scene.wants_frames(); ++frame) scene.update();
+    EXPECT_EQ(scene.grid().pending(), 0u);
+    EXPECT_FALSE(scene.wants_frames());
+    // report() never defers: a fresh edit is reported whole.
+    scene.set_lr(0.05);
+    const Json r = scene.report();
+    EXPECT_EQ(scene.grid().pending(), 0u);
+    EXPECT_EQ(r["grid"]["cells"].size(), 8u);
 }
 
 TEST(GanGridDirty, EightMethodsOfAThousandStepsAreCheap) {

@@ -47,7 +47,9 @@ class GanGridGui(unittest.TestCase):
         app.wait_widget("gan.grid.3.method")
         self.pick("gan.grid.3.method", "gan.grid.3.method.extragradient")
         ui = app.wait_ui(lambda ui: grid(ui)[3]["method"] == "extragradient"
-                         and shown(ui, 3) and shown(ui, 3)["method"] == "extragradient")
+                         and shown(ui, 3) and shown(ui, 3)["method"] == "extragradient"
+                         # cells spread over frames: wait until none is pending
+                         and not any(shown(ui, i)["pending"] for i in range(4)))
         self.assertEqual([(c["method"], c["regularizer"]) for c in grid(ui)],
                          [("simultaneous", "gan"), ("simultaneous", "wgan"),
                           ("simultaneous", "gan+r1"), ("extragradient", "gan")])
