@@ -37,6 +37,7 @@ constexpr ImU32 kFold = IM_COL32(230, 20, 20, 255);
 constexpr ImU32 kHandleTones[2] = {IM_COL32(30, 120, 230, 255),  // a direction (w)
                                    IM_COL32(230, 60, 30, 255)};  // a point (u, z0)
 constexpr ImU32 kProbe = IM_COL32(255, 255, 255, 255);
+constexpr ImU32 kTarget = IM_COL32(255, 90, 150, 235);  // pink: apart from grid and handles
 // The "invertible" green of this panel's badges (darker than palette::kOkText, which would
 // change the screenshots; the lead may fold it into the palette).
 const ImVec4 kInvertibleText{0.05f, 0.45f, 0.15f, 1};
@@ -97,6 +98,7 @@ class FlowView : public PanelView {
         ImGui::SameLine();
         ImGui::BeginChild("flow.plot", ImVec2(0, 0), false);
         draw_summary();
+        draw_kl_summary();
         draw_canvas(ImGui::GetContentRegionAvail());
         ImGui::EndChild();
     }
@@ -285,6 +287,12 @@ class FlowView : public PanelView {
         return edited;
     }
 
+    static const char* show_label(const std::string& what) {
+        if (what == "logdet") return "log|det J|";
+        if (what == "logscale") return "log scale";
+        return what.c_str();
+    }
+
     void draw_view_controls() {
         const FlowParams& p = scene_->params();
         int upto = p.layers_shown();
@@ -296,14 +304,13 @@ class FlowView : public PanelView {
         mark_item("flow.upto");
         for (const std::string& what : flow_show_names()) {
             bool on = p.showing(what);
-            if (ImGui::Checkbox(what == "logdet" ? "log|det J|" : what.c_str(), &on))
-                scene_->set_show(what, on);
+            if (ImGui::Checkbox(show_label(what), &on)) scene_->set_show(what, on);
             mark_item("flow.show." + what);
             // Wrap before a box that would not fit (the last one was cut at 1024 px).
             const auto& names = flow_show_names();
             const auto next = std::find(names.begin(), names.end(), what) + 1;
             if (next != names.end()) {
-                const std::string label = *next == "logdet" ? "log|det J|" : *next;
+                const std::string label = show_label(*next);
                 const float need = ImGui::GetFrameHeight() + ImGui::GetStyle().ItemInnerSpacing.x +
                                    ImGui::CalcTextSize(label.c_str()).x +
                                    ImGui::GetStyle().ItemSpacing.x;
@@ -379,6 +386,18 @@ class FlowView : public PanelView {
         }
     }
 
+    // With a target, the KL identity's two sides above the plot: the panel's claim, visible
+    // without scrolling the controls (at 1024×700 they sat below the fold).
+    void draw_kl_summary() {
+        if (scene_->params().target.empty() || !scene_->invertible()) return;
+        const flow::KlIdentity& kl = scene_->kl();
+        const std::string line = "D_KL[P_X‖P_F(U)] = " + format_g(kl.kl_forward, 6) +
+                                 "    D_KL[P_F⁻¹(X)‖P_U] = " + format_g(kl.kl_base, 6) +
+                                 "    (pink: P_X)";
+        text_wrapped(line);
+        mark_value("flow.kl_summary", line);
+    }
+
     void draw_summary() {
         const int k = scene_->params().layers_shown();
         ImGui::Text("After %d of %d layers", k, layer_count());
@@ -413,14 +432,35 @@ class FlowView : public PanelView {
         scene_->set_interactive(ImGui::IsAnyItemActive());
         const FlowScene::Density& d = scene_->density();
         const int version = scene_->recomputes(FlowScene::Part::Density);
-        if (version != uploaded_density_) {
-            density_.set_values(d.n, d.n, d.image);
+        const bool log_scale = scene_->params().showing("logscale");
+        if (version != uploaded_density_ || log_scale != uploaded_log_scale_) {
+            if (log_scale) {
+                const auto [lo, hi] = log_range(d.peak);
+                std::vector<float> logs(d.image.size());
+                // p = 0 (underflow) is below the range, dark; NaN (undefined) stays NaN.
+                for (size_t i = 0; i < logs.size(); ++i)
+                    logs[i] = d.image[i] > 0    ? std::log10(d.image[i])
+                              : d.image[i] == 0 ? static_cast<float>(lo - 1)
+                                                : d.image[i];
+                density_.set_values(d.n, d.n, logs);
+                density_.set_range(lo, hi, Colormap::Viridis);
+            } else {
+                density_.set_values(d.n, d.n, d.image);
+                density_.set_range(0, d.peak, Colormap::Viridis);
+            }
             density_.set_smooth(true);
-            density_.set_range(0, d.peak, Colormap::Viridis);
             uploaded_density_ = version;
+            uploaded_log_scale_ = log_scale;
         }
         mark_value("flow.compute_ms", d.ms);
     }
+
+    // The log colour scale's range: six decades below the peak, in log10 p.
+    static std::pair<double, double> log_range(double peak) {
+        const double hi = std::log10(std::max(peak, 1e-300));
+        return {hi - kLogDecades, hi};
+    }
+    static constexpr double kLogDecades = 6;
 
     void draw_canvas(ImVec2 size) {
         update_density();
@@ -436,6 +476,11 @@ class FlowView : public PanelView {
         if (mesh) {
             canvas_.set_colorbar(ColorbarSpec(Colormap::Magma, mesh->lo, mesh->hi, "log|det J|",
                                               [](double v) { return format_g(v, 3); }));
+        } else if (show_density && p.showing("logscale")) {
+            const auto [lo, hi] = log_range(d.peak);
+            canvas_.set_colorbar(
+                ColorbarSpec(Colormap::Viridis, lo, hi, "p(x), log scale",
+                             [](double v) { return format_g(std::pow(10, v), 2); }));
         } else if (show_density) {
             canvas_.set_colorbar(ColorbarSpec(Colormap::Viridis, 0, d.peak, "p(x)"));
         } else {
@@ -448,12 +493,17 @@ class FlowView : public PanelView {
         const ImU32 grid_colour = show_density || show_logdet ? kGridLine : kGridLineOnLight;
         const Handles handles = handle_points();
         canvas_.set_title(canvas_title(show_density, show_logdet));
-        canvas_.set_legend(
-            canvas_legend(handles, grid != nullptr, samples != nullptr, show_logdet));
+        std::vector<LegendEntry> legend =
+            canvas_legend(handles, grid != nullptr, samples != nullptr, show_logdet);
+        if (!p.target.empty())  // the P_X of the KL readouts: drawn so it can be compared
+            legend.emplace_back(kTarget, "target P_X: 1σ and 2σ of each component");
+        canvas_.set_legend(std::move(legend));
         const Vec2 probe = to_vec2(p.probe);
+        const auto target = target_rings(p.target);
         canvas_.draw(size, [tex, box, grid, mesh, samples, layer_version, grid_colour, handles,
-                            probe](Canvas& c) {
+                            probe, target](Canvas& c) {
             if (tex) c.image(tex, {box.x0, box.y0}, {box.x1, box.y1});
+            for (const auto& ring : target) c.polyline(ring, kTarget, 1.8f);
             c.cached_layer("warp", layer_version, [&](Canvas& c) {
                 if (mesh) draw_mesh(c, *mesh);
                 if (grid) {
@@ -511,6 +561,25 @@ class FlowView : public PanelView {
             legend.emplace_back(colour, "handle " + label + " (drag it)", LegendEntry::Mark::Dot);
         legend.emplace_back(IM_COL32(0, 0, 0, 255), "the probe x", LegendEntry::Mark::Dot);
         return legend;
+    }
+
+    // The target mixture's components as their 1σ and 2σ ellipses (axis-aligned, as the
+    // flow.target key holds only per-axis std).
+    static std::vector<std::vector<Vec2>> target_rings(const kl::Mixture& target) {
+        std::vector<std::vector<Vec2>> rings;
+        for (const kl::Component& comp : target) {
+            const double sx = std::sqrt(comp.cov(0, 0)), sy = std::sqrt(comp.cov(1, 1));
+            for (double k : {1.0, 2.0}) {
+                std::vector<Vec2> ring;
+                for (int i = 0; i <= 64; ++i) {
+                    const double a = 2 * M_PI * i / 64;
+                    ring.push_back(
+                        {comp.mean[0] + k * sx * std::cos(a), comp.mean[1] + k * sy * std::sin(a)});
+                }
+                rings.push_back(std::move(ring));
+            }
+        }
+        return rings;
     }
 
     static void draw_mesh(Canvas& c, const FlowScene::DetMesh& mesh) {
@@ -575,6 +644,7 @@ class FlowView : public PanelView {
 
     std::unique_ptr<FlowScene> scene_ = std::make_unique<FlowScene>();
     int selected_ = 0;
+    bool uploaded_log_scale_ = false;
     int uploaded_density_ = -1;  // the scene's density recompute count last uploaded
     int dragging_handle_ = -1;
     Heatmap density_;

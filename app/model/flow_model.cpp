@@ -76,7 +76,10 @@ kl::Mixture target_of(const Json& v, const std::string& what) {
 }  // namespace
 
 const std::vector<std::string>& flow_show_names() {
-    static const std::vector<std::string> names = {"density", "grid", "logdet", "samples"};
+    // logscale: the density coloured by log p over six decades below its peak (a sharp density,
+    // e.g. ten planar layers, is otherwise one bright ridge on a dark field).
+    static const std::vector<std::string> names = {"density", "logscale", "grid", "logdet",
+                                                   "samples"};
     return names;
 }
 

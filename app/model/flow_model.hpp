@@ -8,7 +8,8 @@
 //   view ({"center": [x, y], "extent": e}: the square [x − e, x + e] × [y − e, y + e]);
 //   probe ([x, y]); target (a Gaussian mixture [{"weight", "mean", "std"}], may be empty);
 //   upto (-1 or 0..K: show the density after the first `upto` layers; -1 = all);
-//   show (a list of: density, grid, logdet, samples); samples (0..20000);
+//   show (a list of: density, logscale (colour by log p), grid, logdet, samples);
+//   samples (0..20000);
 //   resolution (16..256: the density grid's cells per side).
 #pragma once
 

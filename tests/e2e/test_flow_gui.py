@@ -84,5 +84,39 @@ class FlowGui(unittest.TestCase):
         self.assertGreater(count_distinct_colors(png), 50)
 
 
+class FlowTargetAndLogScale(unittest.TestCase):
+    """The KL-identity preset draws its target P_X and shows both KL sides above the plot (the
+    target was not drawn, and the readouts sat below the fold at 1024×700); the log-scale box
+    recolours the density by log p."""
+
+    PRESET = os.path.join(os.path.dirname(__file__), "..", "..", "assets", "presets",
+                          "flow_kl_identity.json")
+
+    def test_target_drawn_kl_above_the_plot_and_log_scale(self):
+        with XServer() as x, App(x, args=["--load", self.PRESET]) as app:
+            ui = app.wait_ui(lambda u: "legend.flow.canvas" in u["values"]
+                             and "flow.show.logscale" in u["widgets"])
+            legend = ui["values"]["legend.flow.canvas"]
+            self.assertTrue(any(e.startswith("target P_X") for e in legend), legend)
+            summary = ui["values"]["flow.kl_summary"]
+            r = json.loads(run_cli(["--load", self.PRESET, "--report", "-"])[1])["flow"]
+            self.assertIn("D_KL[P_X‖P_F(U)] = ", summary)
+            forward = float(summary.split("D_KL[P_X‖P_F(U)] = ")[1].split()[0])
+            self.assertAlmostEqual(forward, r["kl_forward"], delta=1e-5 * abs(r["kl_forward"]))
+            self.assertEqual(ui["values"]["colorbar.flow.canvas"][0], 0)
+            app.click_widget("flow.show.logscale")
+            ui = app.wait_ui(lambda u: "logscale" in flow(u)["show"])
+            lo2, hi2 = ui["values"]["colorbar.flow.canvas"]
+            self.assertAlmostEqual(hi2 - lo2, 6, places=9)  # six decades below the peak
+            # ...whose top is the linear bar's peak (read once the box is off again: the
+            # first frames' density covered another region, before the window settled).
+            app.wait_widget("flow.show.logscale")
+            app.click_widget("flow.show.logscale")
+            ui = app.wait_ui(lambda u: "logscale" not in flow(u)["show"])
+            lo3, hi3 = ui["values"]["colorbar.flow.canvas"]
+            self.assertEqual(lo3, 0)
+            self.assertAlmostEqual(10 ** hi2, hi3, delta=1e-9 * hi3)
+
+
 if __name__ == "__main__":
     unittest.main()
