@@ -38,6 +38,8 @@ constexpr ImU32 kExtraTrajectory = IM_COL32(30, 90, 200, 200);
 constexpr ImU32 kStartMarker = IM_COL32(220, 60, 20, 255);
 constexpr ImU32 kEquilibrium = IM_COL32(0, 0, 0, 255);
 constexpr ImU32 kStreamline = IM_COL32(90, 90, 110, 90);
+constexpr ImU32 kManualCritic = IM_COL32(20, 140, 70, 255);      // Step D moves: green
+constexpr ImU32 kManualGenerator = IM_COL32(140, 40, 170, 255);  // Step G moves: purple
 constexpr Colormap kSpeedColormap = Colormap::Magma;
 // All extra trajectories of a plot share this many vertices: 200 of them stay within a
 // frame's budget under llvmpipe, and one alone still draws smoothly.
@@ -288,11 +290,51 @@ class GanView : public PanelView {
         mark_item("gan.clear_extra");
         ImGui::EndDisabled();
         ImGui::TextDisabled("click a plot: add a trajectory");
+        draw_manual_controls();
         ImGui::Separator();
         sync();
         draw_readouts();
         ImGui::Separator();
         grid_view_.draw_parameters(*scene_);
+    }
+
+    // GAN Lab's Step D / Step G: one player's gradient step at a time, from the start, drawn
+    // on the right plot. "D then G" is one alternating step; try "G then D".
+    void draw_manual_controls() {
+        const std::string& presses = params().manual;
+        const bool full = presses.size() >= static_cast<size_t>(gan_keys::kMaxManualSteps);
+        ImGui::BeginDisabled(full);
+        if (ImGui::Button("Step D")) scene_->step_player(gan::Player::Critic);
+        mark_item("gan.step_d");
+        if (ImGui::IsItemHovered())
+            ImGui::SetTooltip("one gradient step of the critic only: ψ ← ψ + lr·v_ψ");
+        ImGui::SameLine();
+        if (ImGui::Button("Step G")) scene_->step_player(gan::Player::Generator);
+        mark_item("gan.step_g");
+        if (ImGui::IsItemHovered())
+            ImGui::SetTooltip("one gradient step of the generator only: θ ← θ + lr·v_θ");
+        ImGui::EndDisabled();
+        ImGui::SameLine();
+        ImGui::BeginDisabled(presses.empty());
+        if (ImGui::Button("clear##manual")) scene_->clear_manual();
+        mark_item("gan.manual_clear");
+        ImGui::EndDisabled();
+        sync();  // the path of this frame's press, not the last one's
+        if (test_dump_enabled()) {
+            Json end = Json::array();
+            for (Eigen::Index i = 0; i < scene_->manual_path().back().size(); ++i)
+                end.push_back(scene_->manual_path().back()[i]);
+            mark_value("gan.manual_end", end);
+        }
+        if (presses.empty()) {
+            ImGui::TextDisabled("Step D / Step G: move one player at a time");
+        } else {
+            const gan::State& end = scene_->manual_path().back();
+            const std::string shown =
+                presses.size() <= 16 ? presses : "…" + presses.substr(presses.size() - 16);
+            text_wrapped(shown + " (" + std::to_string(presses.size()) + "): distance " +
+                         format_g((end - scene_->equilibrium()).norm(), 4));
+        }
     }
 
     void draw_start_editor() {
@@ -452,6 +494,21 @@ class GanView : public PanelView {
                                            {kEquilibrium, "equilibrium (+)"},
                                            {kStreamline, "streamlines; arrows coloured by speed"}};
         if (!extra.empty()) legend.emplace_back(kExtraTrajectory, "extra trajectories");
+        // Step D / Step G moves, on the plot with your settings.
+        std::vector<std::pair<Vec2, Vec2>> manual_moves;
+        std::vector<ImU32> manual_colours;
+        if (!is_left) {
+            const auto& path = scene_->manual_path();
+            const std::string& presses = params().manual;
+            for (size_t k = 1; k < path.size(); ++k) {
+                manual_moves.emplace_back(project(plane, path[k - 1]), project(plane, path[k]));
+                manual_colours.push_back(presses[k - 1] == 'D' ? kManualCritic : kManualGenerator);
+            }
+            if (presses.find('D') != std::string::npos)
+                legend.emplace_back(kManualCritic, "Step D (critic moves)");
+            if (presses.find('G') != std::string::npos)
+                legend.emplace_back(kManualGenerator, "Step G (generator moves)");
+        }
         canvas.set_legend(std::move(legend));
         std::vector<Vec2> extra_heads;
         const int upto = scene_->shown_of(side);
@@ -471,36 +528,40 @@ class GanView : public PanelView {
             (scene_->extras_version() * 1000003u + static_cast<std::uint64_t>(all_steps)) *
                 1000003u +
             std::hash<std::string>{}(params().plane);
-        canvas.draw(ImVec2(size.x, size.y - ImGui::GetFrameHeightWithSpacing()),
-                    // `extra` is the scene's: it outlives the canvas that keeps this for exports.
-                    [field, extras = &extra, plane, all_steps, per_extra, extra_heads, main_pts,
-                     start, eq, field_version, extras_version](Canvas& c) {
-                        c.cached_layer("field", field_version, [&](Canvas& c) {
-                            for (const auto& line : field->streamlines)
-                                c.polyline(line, kStreamline, 1.0f);
-                            for (const auto& a : field->arrows) {
-                                c.arrow(a.from, a.to,
-                                        colormap_color(kSpeedColormap,
-                                                       0.15 + 0.7 * a.speed / field->max_speed),
-                                        1.2f);
-                            }
-                        });
-                        if (!extras->empty()) {
-                            c.cached_layer("extras", extras_version, [&](Canvas& c) {
-                                for (const auto& t : *extras)
-                                    c.polyline(decimated(plane, t, all_steps, per_extra),
-                                               kExtraTrajectory, 1.0f);
-                            });
-                        }
-                        for (const Vec2& head : extra_heads) c.point(head, kExtraTrajectory, 3);
-                        c.polyline(main_pts, kMainTrajectory, 2.5f);
-                        if (!main_pts.empty()) c.point(main_pts.back(), kMainTrajectory, 4);
-                        c.point(start, IM_COL32_WHITE, 7);
-                        c.point(start, kStartMarker, 5.5f);
-                        c.line({eq.x - 0.06 * 3, eq.y}, {eq.x + 0.06 * 3, eq.y}, kEquilibrium, 2);
-                        c.line({eq.x, eq.y - 0.06 * 3}, {eq.x, eq.y + 0.06 * 3}, kEquilibrium, 2);
-                        c.label({eq.x + 0.3, eq.y - 0.2}, "equilibrium", kEquilibrium);
+        canvas.draw(
+            ImVec2(size.x, size.y - ImGui::GetFrameHeightWithSpacing()),
+            // `extra` is the scene's: it outlives the canvas that keeps this for exports.
+            [field, extras = &extra, plane, all_steps, per_extra, extra_heads, main_pts, start, eq,
+             field_version, extras_version, manual_moves, manual_colours](Canvas& c) {
+                c.cached_layer("field", field_version, [&](Canvas& c) {
+                    for (const auto& line : field->streamlines) c.polyline(line, kStreamline, 1.0f);
+                    for (const auto& a : field->arrows) {
+                        c.arrow(
+                            a.from, a.to,
+                            colormap_color(kSpeedColormap, 0.15 + 0.7 * a.speed / field->max_speed),
+                            1.2f);
+                    }
+                });
+                if (!extras->empty()) {
+                    c.cached_layer("extras", extras_version, [&](Canvas& c) {
+                        for (const auto& t : *extras)
+                            c.polyline(decimated(plane, t, all_steps, per_extra), kExtraTrajectory,
+                                       1.0f);
                     });
+                }
+                for (const Vec2& head : extra_heads) c.point(head, kExtraTrajectory, 3);
+                c.polyline(main_pts, kMainTrajectory, 2.5f);
+                if (!main_pts.empty()) c.point(main_pts.back(), kMainTrajectory, 4);
+                for (size_t k = 0; k < manual_moves.size(); ++k) {
+                    c.line(manual_moves[k].first, manual_moves[k].second, manual_colours[k], 2.0f);
+                    c.point(manual_moves[k].second, manual_colours[k], 3.0f);
+                }
+                c.point(start, IM_COL32_WHITE, 7);
+                c.point(start, kStartMarker, 5.5f);
+                c.line({eq.x - 0.06 * 3, eq.y}, {eq.x + 0.06 * 3, eq.y}, kEquilibrium, 2);
+                c.line({eq.x, eq.y - 0.06 * 3}, {eq.x, eq.y + 0.06 * 3}, kEquilibrium, 2);
+                c.label({eq.x + 0.3, eq.y - 0.2}, "equilibrium", kEquilibrium);
+            });
         ImGui::EndGroup();
         mark_rect(is_left ? "gan.phase0" : "gan.phase", canvas.plot_min(), canvas.plot_max());
         handle_phase_input(canvas, plane);

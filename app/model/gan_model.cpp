@@ -94,7 +94,8 @@ Json GanModel::defaults() const {
                   {"start", Json::array({1.0, 0.0, 1.0})},
                   {"steps", gan_keys::steps.def},
                   {"plane", "theta-psi0"},
-                  {"extra_starts", Json::array()}};
+                  {"extra_starts", Json::array()},
+                  {"manual", ""}};
     gan_grid_defaults(d);
     return d;
 }
@@ -124,6 +125,15 @@ GanParams gan_params_from_json(const Json& state) {
         p.extra_starts.push_back(start_from(
             extra[i], p.sim.system, f.name("extra_starts") + "[" + std::to_string(i) + "]"));
     }
+    const Json& manual = f.at("manual");
+    if (!manual.is_string()) f.fail("manual", "a string of D and G (Step D / Step G presses)");
+    p.manual = manual.get<std::string>();
+    try {
+        gan_check_manual(p.manual);
+    } catch (const UserError&) {
+        f.fail("manual", "a string of D and G (Step D / Step G presses), at most " +
+                             std::to_string(gan_keys::kMaxManualSteps) + " long");
+    }
     try {
         gan::validate(p.sim);
     } catch (const std::invalid_argument& e) {
@@ -132,6 +142,19 @@ GanParams gan_params_from_json(const Json& state) {
     p.grid = gan_grid_from_json(state, p.sim);
     gan_check_work(p);
     return p;
+}
+
+void gan_check_manual(const std::string& manual) {
+    const bool letters = manual.find_first_not_of("DG") == std::string::npos;
+    if (!letters || manual.size() > static_cast<size_t>(gan_keys::kMaxManualSteps)) {
+        throw UserError(
+            "gan.manual must be a string of D and G (Step D / Step G presses), at "
+            "most " +
+            std::to_string(gan_keys::kMaxManualSteps) + " long (got " +
+            (letters ? std::to_string(manual.size()) + " presses"
+                     : "'" + manual.substr(0, 20) + "'") +
+            ")");
+    }
 }
 
 double gan_work_units(const GanParams& p) {
@@ -167,7 +190,8 @@ Json gan_params_to_json(const GanParams& p) {
                     {"start", state_json(p.start)},
                     {"steps", p.steps},
                     {"plane", p.plane},
-                    {"extra_starts", extra}};
+                    {"extra_starts", extra},
+                    {"manual", p.manual}};
     gan_grid_to_json(p.grid, out);
     return out;
 }

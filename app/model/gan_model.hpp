@@ -8,6 +8,8 @@
 //   plane (theta-psi0 | theta-psi1 | psi1-psi0: the phase plane of the 3-D system),
 //   extra_starts (more trajectories, each a start like `start`; at most
 //   gan_keys::kMaxExtraStarts),
+//   manual (Step D / Step G presses from the start, a string of 'D' and 'G', at most
+//   gan_keys::kMaxManualSteps; replayed with the current parameters),
 //   grid, grid_system, lr_d, lr_g, beta, sigma, lambda, g0, clip, gamma_c (the method grid:
 //   gan_grid.hpp).
 #pragma once
@@ -30,6 +32,7 @@ inline constexpr IntKey steps{"gan", "steps", 1, 100000, 400, Scale::Log};
 // Not a single number: each component of `start` and of every extra start.
 inline constexpr double kStartLimit = 1e6;
 inline constexpr int kMaxExtraStarts = 200;
+inline constexpr int kMaxManualSteps = 2000;
 }  // namespace gan_keys
 
 struct GanParams {
@@ -38,6 +41,7 @@ struct GanParams {
     int steps = 400;
     std::string plane = "theta-psi0";
     std::vector<gan::State> extra_starts;
+    std::string manual;  // 'D' / 'G' per Step D / Step G press
     GanGridParams grid;  // the method grid (gan_grid.hpp): grid, grid_system, lr_d, ...
 };
 
@@ -57,6 +61,8 @@ Json gan_params_to_json(const GanParams& params);
 // A start of either system as a start of `system`, mapped by role: the critic's ψ0 ↔ d and
 // the generator's θ ↔ g (ψ1 is 0), so switching the system keeps the picture comparable.
 gan::State gan_start_for(const gan::State& start, gan::System system);
+// Checks a Step D / Step G sequence: only 'D' and 'G', at most kMaxManualSteps.
+void gan_check_manual(const std::string& manual);
 // Checks one start's components (finite, within ±kStartLimit); `what` names it in the error.
 void gan_check_start(const gan::State& start, gan::System system, const std::string& what);
 

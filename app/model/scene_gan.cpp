@@ -283,6 +283,17 @@ void GanScene::clear_extra_starts() {
     changed();
 }
 
+void GanScene::set_manual(const std::string& presses) {
+    if (presses == p_.manual) return;
+    gan_check_manual(presses);
+    p_.manual = presses;
+    changed();
+}
+
+void GanScene::step_player(gan::Player who) {
+    set_manual(p_.manual + (who == gan::Player::Critic ? "D" : "G"));
+}
+
 gan::Params GanScene::reference_params() const {
     gan::Params ref = p_.sim;
     if (ref.system == gan::System::Dirac) {
@@ -341,6 +352,9 @@ bool GanScene::dirty(Part part) const {
             return !sweep_valid_ || !same(sweep_key_, sweep_key());
         case Part::Field:  // built on demand for a view rect: see field()
         case Part::Grid:   // per cell, inside GanGrid::update
+        case Part::Manual:
+            return !manual_key_.valid || !same(manual_key_.sim, p_.sim) ||
+                   !same(manual_key_.start, p_.start) || manual_key_presses_ != p_.manual;
         case Part::Count:
             break;
     }
@@ -367,6 +381,17 @@ void GanScene::update_runs(bool allow_deferral) {
         const int before = grid_.recomputes();
         grid_.update(p_.grid, p_.start, p_.steps, allow_deferral ? kGridFrameBudget : HUGE_VAL);
         counts_[static_cast<size_t>(Part::Grid)] += grid_.recomputes() - before;
+    }
+    if (dirty(Part::Manual)) {
+        manual_path_.assign(1, p_.start);
+        for (char press : p_.manual) {
+            manual_path_.push_back(
+                gan::step_player(p_.sim, manual_path_.back(),
+                                 press == 'D' ? gan::Player::Critic : gan::Player::Generator));
+        }
+        manual_key_ = {p_.sim, p_.start, 0, true};
+        manual_key_presses_ = p_.manual;
+        count(Part::Manual);
     }
     for (GanSide side : {GanSide::Reference, GanSide::Main}) {
         const Part part = side == GanSide::Main ? Part::Main : Part::Reference;
@@ -589,7 +614,18 @@ Json GanScene::report() {
                 {"extra_trajectories", extra},
                 {"reference", reference},
                 {"gamma_sweep", sweep},
+                {"manual", manual_json()},
                 {"grid", grid_.report()}};
+}
+
+Json GanScene::manual_json() const {
+    Json states = Json::array();
+    for (const gan::State& x : manual_path_) states.push_back(state_json(x));
+    const gan::State& end = manual_path_.back();
+    return Json{{"presses", p_.manual},
+                {"states", states},
+                {"end", state_json(end)},
+                {"distance_to_equilibrium", finite_or_null((end - eq_).norm())}};
 }
 
 std::string GanScene::csv() {

@@ -23,6 +23,7 @@
 //   Spectrum   Jacobian, eigenvalues of J and of the step map, both sides ← the side's params
 //   Sweep      γ sweep of J's eigenvalues ← system, loss (J has no lr; the sweep sets γ)
 //   Field      arrows and streamlines ← the side's params, plane, view rect (built on demand)
+//   Manual     the Step D / Step G path ← sim, start, manual (replayed whole: ≤ 2000 steps)
 //   Grid       the method grid's cells, each ← its method, terms, the method parameters,
 //              start, min(steps, kGridMaxSteps): editing one cell recomputes that cell only
 //              (recomputes(Part::Grid) counts cells); update() spreads many over frames
@@ -91,7 +92,7 @@ enum class GanSide { Reference = 0, Main = 1 };
 
 class GanScene : public Scene {
   public:
-    enum class Part { Main, Reference, Extras, Spectrum, Sweep, Field, Grid, Count };
+    enum class Part { Main, Reference, Extras, Spectrum, Sweep, Field, Grid, Manual, Count };
     static constexpr double kReferenceStep = 0.05;  // RK4 step of the bilinear flow reference
     static constexpr double kSweepLo = 0, kSweepHi = 3;
     static constexpr int kSweepCount = 121;
@@ -123,6 +124,11 @@ class GanScene : public Scene {
     // A new extra start on the plane through the equilibrium; false when the list is full.
     bool add_extra_start(GanPoint w);
     void clear_extra_starts();
+    // Step D / Step G (GAN Lab's buttons): one gradient step of one player, appended to
+    // gan.manual and drawn from the start on the main plot. Full: UserError naming the key.
+    void set_manual(const std::string& presses);
+    void step_player(gan::Player who);
+    void clear_manual() { set_manual(""); }
     // The method grid (gan_grid.hpp). Each validates the cell (UserError naming
     // "gan.grid[i]..."); add_grid_cell is false when the grid is full.
     bool add_grid_cell(const GanGridCell& cell);
@@ -152,6 +158,8 @@ class GanScene : public Scene {
     const std::vector<gan::Trajectory>& extras(GanSide side) const { return extras_[index(side)]; }
     std::uint64_t extras_version() const { return extras_version_; }  // moves when extras do
     const gan::State& equilibrium() const { return eq_; }
+    // states[0] = start, states[k] after the k-th press of gan.manual (main run's params).
+    const std::vector<gan::State>& manual_path() const { return manual_path_; }
     const Eigen::MatrixXd& jacobian() const { return jacobian_; }  // of the main run's v
     const std::vector<gan::Complex>& eigenvalues_flow(GanSide side) const {
         return eig_flow_[index(side)];
@@ -218,6 +226,7 @@ class GanScene : public Scene {
     void count(Part part) { ++counts_[static_cast<size_t>(part)]; }
     void update_runs(bool allow_deferral);
     gan::Params sweep_key() const;
+    Json manual_json() const;  // the report's "manual"
 
     // What a run was computed from.
     struct RunKey {
@@ -260,6 +269,9 @@ class GanScene : public Scene {
     gan::Params sweep_key_;
     bool sweep_valid_ = false;
     std::array<FieldCache, 2> fields_;
+    std::vector<gan::State> manual_path_;
+    RunKey manual_key_;  // sim and start of manual_path_ (steps unused)
+    std::string manual_key_presses_;
     GanGrid grid_;
     std::array<int, static_cast<size_t>(Part::Count)> counts_{};
 };

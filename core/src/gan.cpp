@@ -381,6 +381,18 @@ State step(const Params& p, const State& x) {
     return step_unchecked(p, x);
 }
 
+State step_player(const Params& p, const State& x, Player who) {
+    validate(p);
+    require_state(p.system, x, "gan state");
+    const State v = velocity(p, x);
+    const int critic = critic_dimension(p.system);
+    const int lo = who == Player::Critic ? 0 : critic;
+    const int hi = who == Player::Critic ? critic : dimension(p.system);
+    State next = x;
+    for (int i = lo; i < hi; ++i) next[i] += p.lr * v[i];
+    return next;
+}
+
 Eigen::MatrixXd step_jacobian(const Params& p, const State& x) {
     validate(p);
     require_state(p.system, x, "gan state");

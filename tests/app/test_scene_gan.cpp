@@ -496,3 +496,48 @@ TEST(GanScene, TheCsvHoldsEveryStepOfTheMainRun) {
     EXPECT_EQ(csv.rfind("step,psi0,psi1,theta,distance,conserved\n", 0), 0u);
     EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 7);  // header + steps 0..5
 }
+
+// Step D / Step G: the presses are state (gan.manual), replayed from the start with the main
+// run's parameters; "DG" is one alternating step, and the report carries the path.
+TEST(GanScene, StepDThenStepGReplaysAsOneAlternatingStep) {
+    GanScene scene = scene_with({"gan.lr=0.2", "gan.gamma=0.5", "gan.start=[0.9,0.2,-0.7]"});
+    EXPECT_EQ(scene.manual_path().size(), 1u);
+    scene.step_player(gan::Player::Critic);
+    scene.step_player(gan::Player::Generator);
+    scene.update();
+    ASSERT_EQ(scene.manual_path().size(), 3u);
+    EXPECT_EQ(scene.params().manual, "DG");
+    gan::Params alt = scene.params().sim;
+    alt.method = gan::Method::Alternating;
+    alt.n_critic = 1;
+    const gan::State expected = gan::step(alt, scene.params().start);
+    for (int i = 0; i < 3; ++i) EXPECT_NEAR(scene.manual_path()[2][i], expected[i], 1e-15);
+    // D moved only the critic (ψ0, ψ1), G only θ.
+    EXPECT_EQ(scene.manual_path()[1][2], scene.params().start[2]);
+    EXPECT_EQ(scene.manual_path()[2][0], scene.manual_path()[1][0]);
+    // A new lr replays the same presses; the report holds them.
+    scene.set_lr(0.1);
+    const Json r = scene.report();
+    EXPECT_EQ(r["manual"]["presses"], "DG");
+    EXPECT_EQ(r["manual"]["states"].size(), 3u);
+    alt.lr = 0.1;
+    EXPECT_NEAR(r["manual"]["end"][2].get<double>(), gan::step(alt, scene.params().start)[2],
+                1e-15);
+    scene.clear_manual();
+    scene.update();
+    EXPECT_EQ(scene.manual_path().size(), 1u);
+}
+
+TEST(GanScene, ManualPressesAreValidatedByName) {
+    try {
+        scene_with({"gan.manual=DGX"});
+        FAIL() << "accepted a press that is not D or G";
+    } catch (const UserError& e) {
+        EXPECT_NE(std::string(e.what()).find("gan.manual must be a string of D and G"),
+                  std::string::npos)
+            << e.what();
+    }
+    GanScene scene = scene_with({"gan.manual=" + std::string(2000, 'D')});
+    EXPECT_THROW(scene.step_player(gan::Player::Generator), UserError);
+    EXPECT_EQ(scene.params().manual.size(), 2000u);  // nothing lost
+}

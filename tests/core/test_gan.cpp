@@ -521,3 +521,29 @@ TEST(GanIntegrate, KeepEveryKeepsEveryKthStateAndTheLast) {
     EXPECT_EQ(batch[1].states.back(), full.states.back());
     EXPECT_THROW(integrate(p, start, 10, 0), std::invalid_argument);
 }
+
+// Step D then Step G is alternating GDA's step (n_critic = 1): the generator sees the new
+// critic. The other order is a different map, and each button moves only its own player.
+TEST(GanPlayers, CriticThenGeneratorIsOneAlternatingStep) {
+    for (System system : {System::Dirac, System::Bilinear}) {
+        Params p;
+        p.system = system;
+        p.lr = 0.3;
+        p.gamma = system == System::Dirac ? 0.7 : 0.0;
+        p.method = Method::Alternating;
+        const State x = system == System::Dirac ? State(State::Zero(3)) : State(State::Zero(2));
+        State start = x;
+        for (int i = 0; i < start.size(); ++i) start[i] = 0.4 + 0.3 * i;
+        const State d = step_player(p, start, Player::Critic);
+        const State dg = step_player(p, d, Player::Generator);
+        const State alt = step(p, start);
+        for (int i = 0; i < start.size(); ++i) EXPECT_NEAR(dg[i], alt[i], 1e-15) << i;
+        const int c = critic_dimension(system);
+        const State v = velocity(p, start);
+        for (int i = 0; i < start.size(); ++i) {  // D moves the critic by lr·v only
+            EXPECT_DOUBLE_EQ(d[i], i < c ? start[i] + p.lr * v[i] : start[i]) << i;
+        }
+        const State gd = step_player(p, step_player(p, start, Player::Generator), Player::Critic);
+        EXPECT_GT((gd - dg).norm(), 1e-3);
+    }
+}

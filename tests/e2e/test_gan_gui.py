@@ -127,5 +127,36 @@ class GanGui(unittest.TestCase):
         self.assertGreater(near_colour(png, whole, EXTRA_BLUE), 200)
 
 
+class GanStepPlayers(unittest.TestCase):
+    """Step D and Step G with real clicks: each press is one player's gradient step, kept in
+    gan.manual, drawn on the right plot, and the screen's end point is the report's."""
+
+    def test_step_d_then_step_g(self):
+        sets = ["--panel", "gan", "--set", "gan.lr=0.3", "--set", "gan.gamma=0.5"]
+        with XServer() as x, App(x, args=sets) as app:
+            app.wait_ui(lambda u: "gan.step_d" in u["widgets"])
+            app.click_widget("gan.step_d")
+            ui = app.wait_ui(lambda u: gan(u)["manual"] == "D")
+            start, after_d = gan(ui)["start"], ui["values"]["gan.manual_end"]
+            self.assertEqual(after_d[2], start[2])  # θ did not move
+            self.assertNotEqual(after_d[0], start[0])  # ψ0 did
+            self.assertIn("Step D (critic moves)", ui["values"]["legend.gan.phase"])
+            app.wait_widget("gan.step_g")
+            app.click_widget("gan.step_g")
+            ui = app.wait_ui(lambda u: gan(u)["manual"] == "DG")
+            end = ui["values"]["gan.manual_end"]
+            self.assertEqual(end[0], after_d[0])  # ψ0 stayed for G
+            rc, out, err = run_cli(sets + ["--set", "gan.manual=DG", "--report", "-"])
+            self.assertEqual(rc, 0, err)
+            r = json.loads(out)["gan"]["manual"]
+            for a, b in zip(end, r["end"]):
+                self.assertAlmostEqual(a, b, places=12)
+            # D then G is alternating GDA's step.
+            rc, out, err = run_cli(sets + ["--set", "gan.method=alternating", "--set",
+                                           "gan.steps=1", "--report", "-"])
+            for a, b in zip(end, json.loads(out)["gan"]["trajectory_end"]):
+                self.assertAlmostEqual(a, b, places=12)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -88,6 +88,12 @@ State equilibrium(const Params& p);
 
 // One step of p.method with step size p.lr.
 State step(const Params& p, const State& x);
+
+// One gradient step of one player only (GAN Lab's "Step D" / "Step G"): the critic's
+// coordinates (or the generator's) move by lr·v(x), the other player's stay. "D then G" is
+// one step of alternating GDA with n_critic = 1; "G then D" is not.
+enum class Player { Critic, Generator };
+State step_player(const Params& p, const State& x, Player who);
 // Jacobian of the one-step map x ↦ step(p, x), analytic through the chain rule:
 // simultaneous I + lr·J; alternating the product of the critic steps and the generator
 // step; flow the derivative of the RK4 stages.
