@@ -264,6 +264,17 @@ class GanView : public PanelView {
             mark_item("gan.gamma_preset." + format_g(g));
             ImGui::EndDisabled();
         }
+        {
+            const auto& keys = gan_keys::kSweepKeys;
+            int which = static_cast<int>(std::find(keys.begin(), keys.end(), params().sweep) -
+                                         keys.begin());
+            ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9);
+            if (ImGui::Combo("sweep", &which, "γ (R1)\0lr\0n_critic\0"))
+                scene_->set_sweep(keys[static_cast<size_t>(which)]);
+            mark_item("gan.sweep_key");
+            if (ImGui::IsItemHovered())
+                ImGui::SetTooltip("the parameter the sweep plot varies, the others as set");
+        }
         ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9);
         if (int steps = params().steps; key_slider("steps", steps, gan_keys::steps)) {
             scene_->set_steps(steps);
@@ -327,7 +338,9 @@ class GanView : public PanelView {
             mark_value("gan.manual_end", end);
         }
         if (presses.empty()) {
-            ImGui::TextDisabled("Step D / Step G: move one player at a time");
+            ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+            text_wrapped("Step D / Step G: move one player at a time");
+            ImGui::PopStyleColor();
         } else {
             const gan::State& end = scene_->manual_path().back();
             const std::string shown =

@@ -86,7 +86,55 @@ void draw_spectrum(Canvas& canvas, ImVec2 size, const GanScene& scene) {
     }
 }
 
+// gan.sweep = lr or n_critic: the step map's spectral radius against the parameter, with
+// r = 1 (the edge of convergence) and your value. lr runs on a log axis.
+void draw_radius_sweep(Canvas& canvas, ImVec2 size, const GanScene& scene) {
+    const std::string& key = scene.params().sweep;
+    const bool log_axis = key == "lr";
+    const auto [lo_v, hi_v] = scene.radius_sweep_range();
+    const auto x_of = [log_axis](double v) { return log_axis ? std::log10(v) : v; };
+    std::vector<Vec2> curve;
+    std::vector<double> ys = {1.0};
+    for (const auto& p : scene.radius_sweep()) {
+        if (!std::isfinite(p.radius)) continue;
+        curve.push_back({x_of(p.value), p.radius});
+        ys.push_back(p.radius);
+    }
+    auto [lo, hi] = finite_range(ys);
+    lo = std::min(lo, 0.0);
+    hi += 0.12 * (hi - lo);  // the axis label clear of the top tick
+    const double x0 = x_of(lo_v), x1 = x_of(hi_v);
+    const double yours = x_of(key == "lr" ? scene.params().sim.lr : scene.params().sim.n_critic);
+    const std::string what = key == "lr" ? "lr" : "n_critic";
+    const std::string title = "step map's radius vs " + what;  // the axis shows the range
+    canvas.set_home({x0, lo, x1, hi}, false);
+    canvas.set_axes({log_axis ? "lr (log scale)" : what,
+                     log_axis ? std::function<std::string(double)>(
+                                    [](double v) { return format_g(std::pow(10, v), 2); })
+                              : std::function<std::string(double)>(),
+                     log_axis ? 0.0 : 1.0},
+                    {"max |λ|"});
+    canvas.set_title(title);
+    canvas.set_legend({{kReal, "spectral radius of the step map"},
+                       {IM_COL32(0, 0, 0, 160), "your " + what},
+                       {kBoundary, "|λ| = 1: converges below"}});
+    ImGui::BeginGroup();
+    const float title_h = plot_title(title.c_str(), size.x);
+    canvas.draw(ImVec2(size.x, size.y - title_h),
+                [curve, yours, x0, x1, lo = lo, hi = hi](Canvas& c) {
+                    c.line({x0, 1}, {x1, 1}, kBoundary, 1.5f);
+                    c.line({yours, lo}, {yours, hi}, IM_COL32(0, 0, 0, 160), 1.5f);
+                    c.polyline(curve, kReal, 2.0f);
+                });
+    ImGui::EndGroup();
+    mark_rect("gan.sweep", canvas.plot_min(), canvas.plot_max());
+}
+
 void draw_sweep(Canvas& canvas, ImVec2 size, const GanScene& scene) {
+    if (scene.params().sweep != "gamma") {
+        draw_radius_sweep(canvas, size, scene);
+        return;
+    }
     constexpr double lo_gamma = GanScene::kSweepLo, hi_gamma = GanScene::kSweepHi;
     const auto& sweep = scene.sweep();
     std::vector<double> ys;

@@ -95,7 +95,8 @@ Json GanModel::defaults() const {
                   {"steps", gan_keys::steps.def},
                   {"plane", "theta-psi0"},
                   {"extra_starts", Json::array()},
-                  {"manual", ""}};
+                  {"manual", ""},
+                  {"sweep", "gamma"}};
     gan_grid_defaults(d);
     return d;
 }
@@ -125,6 +126,7 @@ GanParams gan_params_from_json(const Json& state) {
         p.extra_starts.push_back(start_from(
             extra[i], p.sim.system, f.name("extra_starts") + "[" + std::to_string(i) + "]"));
     }
+    p.sweep = f.word("sweep", gan_keys::kSweepKeys);
     const Json& manual = f.at("manual");
     if (!manual.is_string()) f.fail("manual", "a string of D and G (Step D / Step G presses)");
     p.manual = manual.get<std::string>();
@@ -191,7 +193,8 @@ Json gan_params_to_json(const GanParams& p) {
                     {"steps", p.steps},
                     {"plane", p.plane},
                     {"extra_starts", extra},
-                    {"manual", p.manual}};
+                    {"manual", p.manual},
+                    {"sweep", p.sweep}};
     gan_grid_to_json(p.grid, out);
     return out;
 }

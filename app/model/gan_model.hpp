@@ -8,6 +8,7 @@
 //   plane (theta-psi0 | theta-psi1 | psi1-psi0: the phase plane of the 3-D system),
 //   extra_starts (more trajectories, each a start like `start`; at most
 //   gan_keys::kMaxExtraStarts),
+//   sweep (gamma | lr | n_critic: the parameter the sweep plot varies),
 //   manual (Step D / Step G presses from the start, a string of 'D' and 'G', at most
 //   gan_keys::kMaxManualSteps; replayed with the current parameters),
 //   grid, grid_system, lr_d, lr_g, beta, sigma, lambda, g0, clip, gamma_c (the method grid:
@@ -33,6 +34,9 @@ inline constexpr IntKey steps{"gan", "steps", 1, 100000, 400, Scale::Log};
 inline constexpr double kStartLimit = 1e6;
 inline constexpr int kMaxExtraStarts = 200;
 inline constexpr int kMaxManualSteps = 2000;
+// The sweep plot's parameters, and the n_critic sweep's top.
+inline const std::vector<std::string> kSweepKeys = {"gamma", "lr", "n_critic"};
+inline constexpr int kSweepNCriticMax = 30;
 }  // namespace gan_keys
 
 struct GanParams {
@@ -41,8 +45,9 @@ struct GanParams {
     int steps = 400;
     std::string plane = "theta-psi0";
     std::vector<gan::State> extra_starts;
-    std::string manual;  // 'D' / 'G' per Step D / Step G press
-    GanGridParams grid;  // the method grid (gan_grid.hpp): grid, grid_system, lr_d, ...
+    std::string manual;           // 'D' / 'G' per Step D / Step G press
+    std::string sweep = "gamma";  // the swept parameter: gamma | lr | n_critic
+    GanGridParams grid;           // the method grid (gan_grid.hpp): grid, grid_system, lr_d, ...
 };
 
 // The work a state asks for, checked when it is set (issue 20: every accepted state draws its

@@ -29,6 +29,13 @@ bool same(const gan::Params& a, const gan::Params& b) {
            a.n_critic == b.n_critic && a.lr == b.lr && a.gamma == b.gamma;
 }
 
+// Writes the swept parameter (the radius key zeroes it, so changing it alone is no change).
+void set_swept(gan::Params& p, const std::string& key, double value) {
+    if (key == "gamma") p.gamma = value;
+    if (key == "lr") p.lr = value;
+    if (key == "n_critic") p.n_critic = static_cast<int>(value);
+}
+
 bool same(const gan::State& a, const gan::State& b) { return a.size() == b.size() && a == b; }
 
 bool same(const std::vector<gan::State>& a, const std::vector<gan::State>& b) {
@@ -283,6 +290,25 @@ void GanScene::clear_extra_starts() {
     changed();
 }
 
+void GanScene::set_sweep(const std::string& key) {
+    if (key == p_.sweep) return;
+    if (std::find(gan_keys::kSweepKeys.begin(), gan_keys::kSweepKeys.end(), key) ==
+        gan_keys::kSweepKeys.end()) {
+        throw UserError("gan.sweep must be one of " + join(gan_keys::kSweepKeys) + " (got \"" +
+                        key + "\")");
+    }
+    p_.sweep = key;
+    changed();
+}
+
+std::pair<double, double> GanScene::radius_sweep_range() const {
+    if (p_.sweep == "gamma") return {kSweepLo, kSweepHi};
+    if (p_.sweep == "n_critic") return {1, gan_keys::kSweepNCriticMax};
+    // lr: two decades around the usual range, always including the current lr.
+    return {std::max(gan_keys::lr.lo, std::min(0.01, p_.sim.lr / 2)),
+            std::min(gan_keys::lr.hi, std::max(2.0, p_.sim.lr * 2))};
+}
+
 void GanScene::set_manual(const std::string& presses) {
     if (presses == p_.manual) return;
     gan_check_manual(presses);
@@ -352,6 +378,11 @@ bool GanScene::dirty(Part part) const {
             return !sweep_valid_ || !same(sweep_key_, sweep_key());
         case Part::Field:  // built on demand for a view rect: see field()
         case Part::Grid:   // per cell, inside GanGrid::update
+        case Part::Radius: {
+            gan::Params key = p_.sim;
+            set_swept(key, p_.sweep, 0);
+            return !radius_valid_ || radius_key_name_ != p_.sweep || !same(radius_key_, key);
+        }
         case Part::Manual:
             return !manual_key_.valid || !same(manual_key_.sim, p_.sim) ||
                    !same(manual_key_.start, p_.start) || manual_key_presses_ != p_.manual;
@@ -421,6 +452,7 @@ void GanScene::update_runs(bool allow_deferral) {
         sweep_valid_ = true;
         count(Part::Sweep);
     }
+    if (dirty(Part::Radius)) update_radius_sweep();
     if (!extras_pending()) return;
     if (allow_deferral && interacting_) {
         // Deferred; but extras of the other system (the other dimension) cannot be drawn.
@@ -615,7 +647,43 @@ Json GanScene::report() {
                 {"reference", reference},
                 {"gamma_sweep", sweep},
                 {"manual", manual_json()},
+                {"sweep", radius_sweep_json()},
                 {"grid", grid_.report()}};
+}
+
+void GanScene::update_radius_sweep() {
+    radius_sweep_.clear();
+    const auto [lo, hi] = radius_sweep_range();
+    const bool integer = p_.sweep == "n_critic";
+    const int points = integer ? static_cast<int>(hi - lo) + 1 : kSweepCount;
+    gan::Params q = p_.sim;
+    for (int i = 0; i < points; ++i) {
+        const double t = static_cast<double>(i) / (points - 1);
+        // lr log-spaced (its stability edge sits at a ratio, not a difference), γ linear.
+        const double value = integer            ? lo + i
+                             : p_.sweep == "lr" ? lo * std::pow(hi / lo, t)
+                                                : lo + (hi - lo) * t;
+        set_swept(q, p_.sweep, value);
+        if (q.system == gan::System::Bilinear) q.gamma = 0;  // no R1 on V = d·g: γ is inert
+        const auto eigs = gan::eigenvalues(gan::step_jacobian(q, gan::equilibrium(q)));
+        double radius = 0;
+        for (const auto& z : eigs) radius = std::max(radius, std::abs(z));
+        radius_sweep_.push_back({value, radius});
+    }
+    radius_key_ = p_.sim;
+    set_swept(radius_key_, p_.sweep, 0);
+    radius_key_name_ = p_.sweep;
+    radius_valid_ = true;
+    count(Part::Radius);
+}
+
+Json GanScene::radius_sweep_json() const {
+    Json values = Json::array(), radii = Json::array();
+    for (const RadiusPoint& r : radius_sweep_) {
+        values.push_back(r.value);
+        radii.push_back(finite_or_null(r.radius));
+    }
+    return Json{{"key", p_.sweep}, {"values", values}, {"spectral_radius_map", radii}};
 }
 
 Json GanScene::manual_json() const {

@@ -23,6 +23,7 @@
 //   Spectrum   Jacobian, eigenvalues of J and of the step map, both sides ← the side's params
 //   Sweep      γ sweep of J's eigenvalues ← system, loss (J has no lr; the sweep sets γ)
 //   Field      arrows and streamlines ← the side's params, plane, view rect (built on demand)
+//   Radius     the step map's spectral radius along gan.sweep ← sim (but the swept key)
 //   Manual     the Step D / Step G path ← sim, start, manual (replayed whole: ≤ 2000 steps)
 //   Grid       the method grid's cells, each ← its method, terms, the method parameters,
 //              start, min(steps, kGridMaxSteps): editing one cell recomputes that cell only
@@ -92,7 +93,18 @@ enum class GanSide { Reference = 0, Main = 1 };
 
 class GanScene : public Scene {
   public:
-    enum class Part { Main, Reference, Extras, Spectrum, Sweep, Field, Grid, Manual, Count };
+    enum class Part {
+        Main,
+        Reference,
+        Extras,
+        Spectrum,
+        Sweep,
+        Field,
+        Grid,
+        Manual,
+        Radius,
+        Count
+    };
     static constexpr double kReferenceStep = 0.05;  // RK4 step of the bilinear flow reference
     static constexpr double kSweepLo = 0, kSweepHi = 3;
     static constexpr int kSweepCount = 121;
@@ -178,6 +190,15 @@ class GanScene : public Scene {
     };
     Stability stability() const;
     const std::vector<gan::SweepPoint>& sweep() const { return sweep_; }
+    // The step map's spectral radius at the equilibrium as gan.sweep varies (γ over
+    // [kSweepLo, kSweepHi], lr log-spaced over radius_sweep_range(), n_critic 1…30), the other
+    // parameters the main run's: where it crosses 1, the method stops converging.
+    struct RadiusPoint {
+        double value, radius;
+    };
+    const std::vector<RadiusPoint>& radius_sweep() const { return radius_sweep_; }
+    std::pair<double, double> radius_sweep_range() const;
+    void set_sweep(const std::string& key);
 
     // The phase plane the plots show (the system's, or the chosen one of the 3-D system).
     GanPlane plane() const;
@@ -226,7 +247,9 @@ class GanScene : public Scene {
     void count(Part part) { ++counts_[static_cast<size_t>(part)]; }
     void update_runs(bool allow_deferral);
     gan::Params sweep_key() const;
-    Json manual_json() const;  // the report's "manual"
+    Json manual_json() const;        // the report's "manual"
+    Json radius_sweep_json() const;  // the report's "sweep"
+    void update_radius_sweep();
 
     // What a run was computed from.
     struct RunKey {
@@ -269,6 +292,10 @@ class GanScene : public Scene {
     gan::Params sweep_key_;
     bool sweep_valid_ = false;
     std::array<FieldCache, 2> fields_;
+    std::vector<RadiusPoint> radius_sweep_;
+    gan::Params radius_key_;
+    std::string radius_key_name_;
+    bool radius_valid_ = false;
     std::vector<gan::State> manual_path_;
     RunKey manual_key_;  // sim and start of manual_path_ (steps unused)
     std::string manual_key_presses_;

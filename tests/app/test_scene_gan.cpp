@@ -541,3 +541,40 @@ TEST(GanScene, ManualPressesAreValidatedByName) {
     EXPECT_THROW(scene.step_player(gan::Player::Generator), UserError);
     EXPECT_EQ(scene.params().manual.size(), 2000u);  // nothing lost
 }
+
+// The sweep of lr against closed forms on the bilinear game: simultaneous GDA's step map has
+// |λ| = √(1 + η²) (never converges), alternating's |λ| = 1 for η < 2 (cycles).
+TEST(GanScene, LrSweepMatchesTheBilinearClosedForms) {
+    GanScene sim = scene_with({"gan.system=bilinear", "gan.start=[1,1]", "gan.sweep=lr"});
+    const Json r = sim.report()["sweep"];
+    EXPECT_EQ(r["key"], "lr");
+    ASSERT_EQ(r["values"].size(), static_cast<size_t>(GanScene::kSweepCount));
+    EXPECT_NEAR(r["values"][0].get<double>(), 0.01, 1e-15);
+    EXPECT_NEAR(r["values"].back().get<double>(), 2.0, 1e-12);
+    for (size_t i = 0; i < r["values"].size(); ++i) {
+        const double eta = r["values"][i];
+        EXPECT_NEAR(r["spectral_radius_map"][i].get<double>(), std::sqrt(1 + eta * eta), 1e-12);
+    }
+    // γ has no effect on the bilinear game: its sweep is flat (switching the system to
+    // bilinear with the γ sweep once threw in every frame).
+    GanScene flat = scene_with({"gan.system=bilinear", "gan.start=[1,1]", "gan.gamma=1"});
+    for (const auto& p : flat.radius_sweep()) EXPECT_NEAR(p.radius, std::sqrt(1 + 0.01), 1e-12);
+    GanScene alt = scene_with(
+        {"gan.system=bilinear", "gan.start=[1,1]", "gan.sweep=lr", "gan.method=alternating"});
+    const Json a = alt.report()["sweep"];
+    for (size_t i = 0; i < a["values"].size(); ++i) {
+        if (a["values"][i].get<double>() < 1.99)
+            EXPECT_NEAR(a["spectral_radius_map"][i].get<double>(), 1.0, 1e-12);
+    }
+    // n_critic: one point per integer, 1…30; the swept key's own value recomputes nothing.
+    GanScene nc = scene_with({"gan.sweep=n_critic", "gan.method=alternating"});
+    EXPECT_EQ(nc.radius_sweep().size(), 30u);
+    const int before = nc.recomputes(GanScene::Part::Radius);
+    nc.set_n_critic(5);
+    nc.update();
+    EXPECT_EQ(nc.recomputes(GanScene::Part::Radius), before);
+    nc.set_lr(0.05);
+    nc.update();
+    EXPECT_EQ(nc.recomputes(GanScene::Part::Radius), before + 1);
+    EXPECT_THROW(nc.set_sweep("beta"), UserError);
+}
