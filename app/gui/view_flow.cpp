@@ -413,7 +413,7 @@ class FlowView : public PanelView {
                                 format_g(scene_->probe_round_trip(), 2).c_str());
             if (ImGui::IsItemHovered())
                 ImGui::SetTooltip("the inverse pushed forward again: how exact F⁻¹(x) is");
-            ImGui::Text("  Σ log|det J_k| = %s", format_g(r->log_det, 5).c_str());
+            ImGui::Text("  Σ log|det J_k| = %s", log_p_text(r->log_det).c_str());
             if (ImGui::IsItemHovered())
                 ImGui::SetTooltip(
                     "log p(x) = log p_U(F⁻¹(x)) − Σ_k log|det J_k| along the inverse path");

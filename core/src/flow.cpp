@@ -1019,9 +1019,10 @@ std::optional<DensityPoint> log_density(const Stack& s, const Vec2& x, int upto)
     if (where >= 0) {
         const std::string layer = "layer " + std::to_string(where + 1) + " (" +
                                   to_string(s.layers[static_cast<size_t>(where)].type) + ")";
-        p.reason = p.log_density < 0
-                       ? "x is outside the image of " + layer + ": p = 0, log p = -inf"
-                       : "det J = 0 at the pre-image under " + layer + ": p = +inf, log p = +inf";
+        p.reason =
+            p.log_density < 0
+                ? "x is outside the image of " + layer + ": p = 0 there (log p = −∞)"
+                : "det J = 0 at the pre-image under " + layer + ": p = +∞ there (log p = +∞)";
     }
     return p;
 }
