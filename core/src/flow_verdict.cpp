@@ -194,7 +194,7 @@ SignResult positive_on_line(Phi p) {
     p = normalized(p);
     SignResult out;
     if (p.terms.empty() && p.c0 == 0) {
-        out.why = "φ ≡ 0";
+        out.why = "it is identically 0";
         return out;
     }
     double t_hi = 0, t_lo = 0;
@@ -216,7 +216,7 @@ SignResult positive_on_line(Phi p) {
     while (!stack.empty()) {
         if (++visited > kBranchBudget) {
             out.why = "the interval search ran out of its budget of " +
-                      std::to_string(kBranchBudget) + " intervals (φ may touch 0)";
+                      std::to_string(kBranchBudget) + " intervals (it may touch 0)";
             return out;
         }
         const auto [lo, hi] = stack.back();
@@ -239,7 +239,8 @@ SignResult positive_on_line(Phi p) {
             return out;
         }
         if (hi - lo <= 1e-12 * (1 + std::abs(mid))) {
-            out.why = "φ touches 0 near t = " + num(mid);
+            out.why = "it reaches 0 near t = " + num(mid) +
+                      " and the interval bound cannot tell whether it changes sign there";
             return out;
         }
         stack.push_back({lo, mid});
@@ -575,7 +576,7 @@ Invertibility sigmoidal(const Layer& l, bool want_witness) {
     double neg = up.negative_at,
            pos = !std::isnan(down.negative_at) ? down.negative_at : up.positive_at;
     if (std::isnan(neg) || std::isnan(pos))
-        return not_proved("h′ = Σ w_i a_i σ′(a_i t + b_i): " +
+        return not_proved("h′(t) = Σ w_i a_i σ′(a_i t + b_i) keeps one sign? " +
                           (!up.why.empty() ? up.why : down.why));
     const std::string why = "h′(" + num(pos) + ") = " + num(m.dh(pos)) + " > 0 > h′(" + num(neg) +
                             ") = " + num(m.dh(neg)) + ": g is not monotone";
@@ -654,7 +655,8 @@ Invertibility residual(const Layer& l, bool want_witness) {
         return proved(
             "W has rank 1: det J = 1 + s·Σ p_i q_i sech²(c_i + τp_i) > 0 for every τ "
             "(interval bound), f is proper, so a diffeomorphism (Hadamard)");
-    if (r.verdict == Verdict::NotProved) return not_proved("W has rank 1: det J > 0 " + r.why);
+    if (r.verdict == Verdict::NotProved)
+        return not_proved("W has rank 1, det J = 1 + s·Σ p_i q_i sech²(c_i + τp_i) > 0? " + r.why);
     Witness w;
     if (want_witness) w = residual_witness(l, r.negative_at * q / q.squaredNorm());
     return disproved("W has rank 1: det J = " + num(phi(r.negative_at)) +

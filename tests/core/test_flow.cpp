@@ -554,6 +554,18 @@ TEST(FlowInvertibility, SigmoidalIsExactNotOnlyTheSimplex) {
     EXPECT_TRUE(invertibility(Layer::sigmoidal({1, 2}, {0, 0}, {0.5, 0.5 + 5e-10})).invertible);
     EXPECT_FALSE(invertibility(Layer::sigmoidal({1, 2}, {0, 0}, {0.5, 0.5 + 2e-9})).invertible);
     EXPECT_TRUE(invertibility(Layer::sigmoidal({1, 2}, {0, 0}, {0, 1})).invertible);
+    // h′ = σ′(t) − σ′(2t) ≥ 0 touches 0 at t = 0 only (invertible, but a tangency the
+    // interval bound cannot decide): not proved, never a wrong ✓ or ✗. Either side of it, the
+    // verdict is decided.
+    const Invertibility touch = invertibility(Layer::sigmoidal({1, 2}, {0, 0}, {1, -0.5}));
+    EXPECT_EQ(touch.verdict, Verdict::NotProved) << touch.reason;
+    EXPECT_FALSE(touch.invertible);
+    EXPECT_FALSE(log_density(stack_of({Layer::sigmoidal({1, 2}, {0, 0}, {1, -0.5})}), Vec2(0, 0)));
+    EXPECT_EQ(invertibility(Layer::sigmoidal({1, 2}, {0, 0}, {1, -0.4999})).verdict,
+              Verdict::Proved);
+    const Layer past = Layer::sigmoidal({1, 2}, {0, 0}, {1, -0.5001});
+    EXPECT_EQ(brute_monotone(past, -1, 1), 0);
+    expect_witness_holds(past, invertibility(past));
 }
 
 TEST(FlowInvertibility, SigmoidalVerdictsAgreeWithDenseSampling) {
