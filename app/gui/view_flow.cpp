@@ -42,6 +42,52 @@ constexpr ImU32 kTarget = IM_COL32(255, 90, 150, 235);  // pink: apart from grid
 // change the screenshots; the lead may fold it into the palette).
 const ImVec4 kInvertibleText{0.05f, 0.45f, 0.15f, 1};
 
+// ✓ proved, ✗ disproved (with a witness), ? not proved (a sufficient check failed or a search
+// ran out): issue 12's three states.
+const char* badge(const flow::Invertibility& inv) {
+    switch (inv.verdict) {
+        case flow::Verdict::Proved:
+            return "✓";
+        case flow::Verdict::Disproved:
+            return "✗";
+        case flow::Verdict::NotProved:
+            return "?";
+    }
+    return "?";
+}
+
+ImVec4 verdict_colour(flow::Verdict v) {
+    return v == flow::Verdict::Proved      ? kInvertibleText
+           : v == flow::Verdict::Disproved ? palette::kErrorText
+                                           : palette::kWarnText;
+}
+
+// text_wrapped() (breaks only between numbers) in a colour.
+void coloured_wrapped(const std::string& text, const ImVec4& colour) {
+    ImGui::PushStyleColor(ImGuiCol_Text, colour);
+    text_wrapped(text);
+    ImGui::PopStyleColor();
+}
+
+std::string verdict_text(const flow::Invertibility& inv) {
+    switch (inv.verdict) {
+        case flow::Verdict::Proved:
+            return "invertible (proved): " + inv.reason;
+        case flow::Verdict::Disproved:
+            return "not invertible (proved): " + inv.reason +
+                   (inv.witness.text.empty() ? "" : "; witness: " + inv.witness.text);
+        case flow::Verdict::NotProved:
+            return "invertibility not proved: " + inv.reason;
+    }
+    return inv.reason;
+}
+
+// "+∞" / "−∞" for the density's meaningful infinities (never "inf" or "nan" on screen).
+std::string log_p_text(double v) {
+    if (std::isinf(v)) return v > 0 ? "+∞" : "−∞";
+    return format_g(v, 5);
+}
+
 Vec2 to_vec2(const flow::Vec2& v) { return {v[0], v[1]}; }
 flow::Vec2 to_flow(Vec2 v) { return {v.x, v.y}; }
 
@@ -81,7 +127,8 @@ class FlowView : public PanelView {
             "Dots: samples u ~ N(μ, σ²) pushed through the stack",
             "Red and blue handles: u and w of the selected planar layer (or z0 of a radial one)",
             "Black dot: the probe x; its log p(x), F⁻¹(x) and |F(F⁻¹(x)) − x| are read out",
-            "✓ / ✗ beside a layer: invertibility proved / a condition fails (hover: why)"};
+            "✓ / ✗ / ? beside a layer: invertible (proved) / not invertible (proved, with a "
+            "witness) / not proved, so no density (hover: why)"};
     }
 
     std::vector<std::string> help_lines() const override {
@@ -143,19 +190,23 @@ class FlowView : public PanelView {
             flow::Layer l = scene_->layer(k);
             const flow::Invertibility inv = scene_->invertibility()[static_cast<size_t>(k)];
             ImGui::PushID(k);
-            const std::string badge = inv.invertible ? "✓" : "✗";
             const std::string header =
-                std::to_string(k + 1) + " " + flow_layer_type(l.type).name + "  " + badge;
-            ImGui::PushStyleColor(ImGuiCol_Text,
-                                  inv.invertible ? kInvertibleText : palette::kErrorText);
+                std::to_string(k + 1) + " " + flow_layer_type(l.type).name + "  " + badge(inv);
+            ImGui::PushStyleColor(ImGuiCol_Text, verdict_colour(inv.verdict));
             const bool open = ImGui::CollapsingHeader(
                 header.c_str(), k == selected_ ? ImGuiTreeNodeFlags_DefaultOpen : 0);
             ImGui::PopStyleColor();
+            if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", verdict_text(inv).c_str());
             mark_item("flow.layer." + std::to_string(k + 1));
-            mark_value("flow.badge." + std::to_string(k + 1), inv.invertible ? "ok" : inv.reason);
+            mark_value("flow.badge." + std::to_string(k + 1),
+                       inv.invertible
+                           ? "ok"
+                           : std::string(flow::to_string(inv.verdict)) + ": " + inv.reason);
             if (ImGui::IsItemClicked()) selected_ = k;
-            if (!inv.invertible) {
-                ImGui::TextColored(palette::kErrorText, "not invertible: %s", inv.reason.c_str());
+            // The reason stays on screen: under the header when the layer is not proved, and
+            // in its expanded section whatever the verdict.
+            if (!inv.invertible || open) {
+                coloured_wrapped(verdict_text(inv), verdict_colour(inv.verdict));
                 mark_item("flow.reason." + std::to_string(k + 1));
             }
             if (open) {
@@ -346,7 +397,8 @@ class FlowView : public PanelView {
                     "holds the mass",
                     FlowScene::kMassGrid);
         } else {
-            ImGui::TextColored(palette::kErrorText, "not invertible: no density");
+            coloured_wrapped(scene_->verdict_reason() + ": no density",
+                             verdict_colour(scene_->verdict()));
         }
         const FlowScene::Density& d = scene_->last_density();
         ImGui::TextDisabled("density of %d² points in %.1f ms",
@@ -356,20 +408,28 @@ class FlowView : public PanelView {
         ImGui::Text("probe x = (%s, %s)", format_g(p.probe[0]).c_str(),
                     format_g(p.probe[1]).c_str());
         if (const auto& r = scene_->probe_readout()) {
-            ImGui::Text("  log p(x) = %s", format_g(r->log_density, 5).c_str());
-            ImGui::Text("  F⁻¹(x) = (%s, %s)", format_g(r->base[0]).c_str(),
-                        format_g(r->base[1]).c_str());
+            ImGui::Text("  log p(x) = %s", log_p_text(r->log_density).c_str());
+            // ±∞ (det J = 0 at the pre-image, or outside a layer's image): say why.
+            if (!r->reason.empty()) coloured_wrapped("  " + r->reason, palette::kWarnText);
+            if (r->base.allFinite())
+                ImGui::Text("  F⁻¹(x) = (%s, %s)", format_g(r->base[0]).c_str(),
+                            format_g(r->base[1]).c_str());
+            else
+                ImGui::TextDisabled("  F⁻¹(x): none (x has no pre-image)");
             ImGui::TextDisabled("  |F(F⁻¹(x)) − x| = %s",
                                 format_g(scene_->probe_round_trip(), 2).c_str());
             if (ImGui::IsItemHovered())
                 ImGui::SetTooltip("the inverse pushed forward again: how exact F⁻¹(x) is");
-            ImGui::Text("  Σ log|det J_k| = %s", format_g(r->log_det, 5).c_str());
+            ImGui::Text("  Σ log|det J_k| = %s", log_p_text(r->log_det).c_str());
             if (ImGui::IsItemHovered())
                 ImGui::SetTooltip(
                     "log p(x) = log p_U(F⁻¹(x)) − Σ_k log|det J_k| along the inverse path");
         } else {
             ImGui::TextDisabled("  no inverse here");
         }
+        mark_value("flow.probe_log_density", scene_->probe_readout()
+                                                 ? log_p_text(scene_->probe_readout()->log_density)
+                                                 : std::string("none"));
         if (!p.target.empty()) {
             ImGui::Text("KL identity (target mixture):");
             if (ok) {
@@ -381,7 +441,7 @@ class FlowView : public PanelView {
                         "the same divergence, once in x-space and once pulled back to z-space");
                 }
             } else {
-                ImGui::TextDisabled("  undefined: the stack is not invertible");
+                ImGui::TextDisabled("  undefined: invertibility is not proved");
             }
         }
     }
@@ -402,16 +462,16 @@ class FlowView : public PanelView {
         const int k = scene_->params().layers_shown();
         ImGui::Text("After %d of %d layers", k, layer_count());
         ImGui::SameLine();
-        const auto& inv = scene_->invertibility();
-        for (int i = 0; i < k; ++i) {
-            if (!inv[static_cast<size_t>(i)].invertible) {
-                ImGui::TextColored(palette::kErrorText, "   layer %d (%s) is not invertible: %s",
-                                   i + 1, flow_layer_type(scene_->layer(i).type).name,
-                                   inv[static_cast<size_t>(i)].reason.c_str());
-                return;
-            }
+        if (scene_->verdict() != flow::Verdict::Proved) {
+            // The layer and the verdict here (the line has no room for the numbers); the
+            // whole reason on hover and in the layer's section.
+            const std::string why = scene_->verdict_reason();
+            ImGui::TextColored(verdict_colour(scene_->verdict()), "   %s",
+                               why.substr(0, why.find(':', why.find("layer"))).c_str());
+            if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", why.c_str());
+            return;
         }
-        ImGui::TextColored(kInvertibleText, "   invertible: the density is exact");
+        ImGui::TextColored(kInvertibleText, "   invertible (proved): the density is exact");
     }
 
     //-------------------------------------------------------------------------
@@ -630,14 +690,20 @@ class FlowView : public PanelView {
         if (auto w = canvas_.hover_world()) {
             const std::string x = format_g(w->x), y = format_g(w->y);
             if (const auto d = scene_->density_at(to_flow(*w))) {
-                ImGui::SetTooltip(
-                    "x = (%s, %s)\np(x) = %s, log p = %s\nF⁻¹(x) = (%s, %s)\nΣ log|det J| = %s",
-                    x.c_str(), y.c_str(), format_g(std::exp(d->log_density)).c_str(),
-                    format_g(d->log_density).c_str(), format_g(d->base[0]).c_str(),
-                    format_g(d->base[1]).c_str(), format_g(d->log_det).c_str());
+                if (!d->reason.empty())
+                    ImGui::SetTooltip("x = (%s, %s)\nlog p = %s\n%s", x.c_str(), y.c_str(),
+                                      log_p_text(d->log_density).c_str(), d->reason.c_str());
+                else
+                    ImGui::SetTooltip(
+                        "x = (%s, %s)\np(x) = %s, log p = %s\nF⁻¹(x) = (%s, %s)\nΣ log|det J| = "
+                        "%s",
+                        x.c_str(), y.c_str(), format_g(std::exp(d->log_density)).c_str(),
+                        format_g(d->log_density).c_str(), format_g(d->base[0]).c_str(),
+                        format_g(d->base[1]).c_str(), format_g(d->log_det).c_str());
             } else {
-                ImGui::SetTooltip("x = (%s, %s)\nno density: a layer is not invertible here",
-                                  x.c_str(), y.c_str());
+                ImGui::SetTooltip("x = (%s, %s)\nno density: %s", x.c_str(), y.c_str(),
+                                  scene_->invertible() ? "the inverse did not converge here"
+                                                       : scene_->verdict_reason().c_str());
             }
         }
     }

@@ -134,7 +134,7 @@ std::vector<FlowLayerType> make_types() {
                       list("w", &Layer::sig_w, "a b w")};
     sigmoidal.make_default = [] { return Layer::sigmoidal({1.5, 1.5}, {-2, 2}, {0.5, 0.5}); };
     sigmoidal.formula = [](const Layer&) {
-        return std::string("g(t) = σ⁻¹(Σ w_i σ(a_i t + b_i)); needs a_i > 0, w on the simplex");
+        return std::string("g(t) = σ⁻¹(h(t)), h(t) = Σ w_i σ(a_i t + b_i)");
     };
     sigmoidal.lists_same_size = true;
     types.push_back(sigmoidal);
@@ -147,9 +147,7 @@ std::vector<FlowLayerType> make_types() {
     residual.make_default = [] {
         return Layer::residual((flow::Mat2() << 0.8, 0.3, -0.3, 0.8).finished(), {0, 0}, 0.9);
     };
-    residual.formula = [](const Layer&) {
-        return std::string("f(z) = z + s·tanh(Wz + c); invertible if |s|·‖W‖₂ < 1");
-    };
+    residual.formula = [](const Layer&) { return std::string("f(z) = z + s·tanh(Wz + c)"); };
     types.push_back(residual);
 
     FlowLayerType relu{};

@@ -12,6 +12,13 @@ namespace genlab {
 
 inline Json finite_or_null(double x) { return std::isfinite(x) ? Json(x) : Json(nullptr); }
 
+// A value whose infinities mean something (a log-density of +∞ at det J = 0, −∞ where p = 0):
+// the strings "inf" / "-inf", null for NaN, the number otherwise. The report stays valid JSON.
+inline Json number_or_inf(double x) {
+    if (std::isinf(x)) return Json(x > 0 ? "inf" : "-inf");
+    return finite_or_null(x);
+}
+
 template <typename Derived>
 Json vector_json(const Eigen::DenseBase<Derived>& v) {
     Json a = Json::array();

@@ -304,7 +304,8 @@ void FlowScene::compute_density() {
     for (int row = 0; row < n; ++row) {
         for (int col = 0; col < n; ++col) {
             const double lp = d.log_p(col, n - 1 - row);  // image row 0 is the top
-            const double p = std::isfinite(lp) ? std::exp(lp) : NAN;
+            // −∞: outside a layer's image, p = 0 there; +∞ (det J = 0) and NaN: undefined.
+            const double p = std::isfinite(lp) || lp == -INFINITY ? std::exp(lp) : NAN;
             d.image[static_cast<size_t>(row) * n + col] = static_cast<float>(p);
             if (std::isfinite(p)) peak = std::max(peak, p);
         }
@@ -344,11 +345,33 @@ const std::vector<flow::Invertibility>& FlowScene::invertibility() {
     return inv_;
 }
 
-bool FlowScene::invertible() {
+bool FlowScene::invertible() { return verdict() == flow::Verdict::Proved; }
+
+flow::Verdict FlowScene::verdict() {
     const auto& inv = invertibility();
-    for (int k = 0; k < p_.layers_shown(); ++k)
-        if (!inv[static_cast<size_t>(k)].invertible) return false;
-    return true;
+    flow::Verdict v = flow::Verdict::Proved;
+    for (int k = 0; k < p_.layers_shown(); ++k) {
+        const flow::Verdict layer = inv[static_cast<size_t>(k)].verdict;
+        if (layer == flow::Verdict::Disproved) return layer;
+        if (layer == flow::Verdict::NotProved) v = layer;
+    }
+    return v;
+}
+
+std::string FlowScene::verdict_reason() {
+    const flow::Verdict v = verdict();
+    if (v == flow::Verdict::Proved) return "";
+    const auto& inv = invertibility();
+    for (int k = 0; k < p_.layers_shown(); ++k) {
+        const flow::Invertibility& i = inv[static_cast<size_t>(k)];
+        if (i.verdict != v) continue;
+        const std::string layer = "layer " + std::to_string(k + 1) + " (" +
+                                  flow::to_string(p_.stack.layers[static_cast<size_t>(k)].type) +
+                                  "): " + i.reason;
+        return (v == flow::Verdict::NotProved ? "invertibility not proved: " : "not invertible: ") +
+               layer;
+    }
+    return "";
 }
 
 const std::optional<flow::DensityPoint>& FlowScene::probe_readout() {
@@ -503,23 +526,36 @@ Json FlowScene::report() {
     for (size_t k = 0; k < p_.stack.layers.size(); ++k) {
         const flow::Layer& l = p_.stack.layers[k];
         layers.push_back({{"type", flow::to_string(l.type)},
-                          {"invertible", inv[k].invertible},
+                          {"invertible", flow::to_string(inv[k].verdict)},
                           {"reason", inv[k].reason}});
+        const flow::Witness& w = inv[k].witness;
+        if (inv[k].verdict == flow::Verdict::Disproved && w.kind != flow::Witness::Kind::None) {
+            Json wj{{"kind", flow::to_string(w.kind)}, {"z1", vec_json(w.z1)}, {"text", w.text}};
+            if (w.kind == flow::Witness::Kind::Collision || w.kind == flow::Witness::Kind::DetSigns)
+                wj["z2"] = vec_json(w.z2);
+            layers.back()["witness"] = wj;
+        }
         if (l.type == flow::Type::Planar) {  // the invertibility condition's numbers
             layers.back()["w_dot_u"] = l.w.dot(l.u);
             layers.back()["w_dot_u_hat"] = l.w.dot(flow::planar_u(l));
         }
     }
     Json r{{"layers", layers},
-           {"invertible", invertible()},
+           {"invertible", flow::to_string(verdict())},
+           {"invertible_reason", verdict_reason()},
            {"layers_shown", p_.layers_shown()},
            {"mass", finite_or_null(mass())},
            {"probe", vec_json(p_.probe)}};
     const auto& d = probe_readout();
     r["probe_inverse"] = d ? vec_json(d->base) : Json(nullptr);
     r["probe_round_trip"] = d ? finite_or_null(probe_round_trip()) : Json(nullptr);
-    r["probe_log_density"] = d ? finite_or_null(d->log_density) : Json(nullptr);
-    r["probe_log_det"] = d ? finite_or_null(d->log_det) : Json(nullptr);
+    r["probe_log_density"] = d ? number_or_inf(d->log_density) : Json(nullptr);
+    r["probe_log_det"] = d ? number_or_inf(d->log_det) : Json(nullptr);
+    // Why the probe has no finite density: the stack's verdict, or the core's reason (det J
+    // = 0 at the pre-image, or outside a layer's image), or a failed inverse.
+    r["probe_reason"] = !invertible() ? verdict_reason()
+                        : !d          ? std::string("the inverse did not converge at the probe")
+                                      : d->reason;
     if (!p_.target.empty()) {
         const flow::KlIdentity& k = kl();
         r["kl_forward"] = finite_or_null(k.kl_forward);

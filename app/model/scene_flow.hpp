@@ -115,7 +115,11 @@ class FlowScene : public Scene {
     const Density& last_density() const { return density_; }  // without recomputing
     double mass();  // flow::mass over the view at kMassGrid²: NaN when not invertible
     const std::vector<flow::Invertibility>& invertibility();  // per layer
-    bool invertible();                                        // every shown layer
+    bool invertible();  // every shown layer Proved: the density is computed
+    // The shown stack's verdict: Disproved if a shown layer is, else NotProved if one is not
+    // proved, else Proved; and why, naming the layer ("invertibility not proved: layer 2 …").
+    flow::Verdict verdict();
+    std::string verdict_reason();
     const std::optional<flow::DensityPoint>& probe_readout();
     // ‖F(F⁻¹(x)) − x‖ at the probe (NaN without an inverse): the inverse's own error.
     double probe_round_trip() {

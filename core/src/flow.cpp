@@ -12,6 +12,7 @@
 #include "genlab/flow.hpp"
 
 #include "check.hpp"
+#include "flow_verdict.hpp"
 #include "parallel.hpp"
 #include "vecmath.hpp"
 
@@ -21,7 +22,6 @@
 #include <cmath>
 #include <cstdlib>
 #include <exception>
-#include <iomanip>
 #include <limits>
 #include <sstream>
 #include <stdexcept>
@@ -47,6 +47,7 @@ constexpr int kMinGrid = 2, kMaxGrid = 1024;
 constexpr double kSimplexTolerance = 1e-9;  // |Σw − 1| allowed for a sigmoidal layer
 constexpr double kResidualOk = 1e-9;        // a residual-layer inverse is ok below this
 constexpr int kResidualIterations = 200;
+constexpr int kNewtonHalvings = 40;  // residual inverse: step halvings per Newton step
 constexpr int kSolveIterations = 200;
 constexpr int kBracketExpansions = 100;  // sigmoidal inverse: doublings of the search step
 
@@ -66,26 +67,6 @@ double sigmoid(double x) {
 // to ~1e-16 absolute, all that I + (…)·(1 − t²) ever needs, and it reuses the tanh the map
 // already computed.
 double one_minus_sq(double t) { return (1 - t) * (1 + t); }
-
-// Reasons quote the numbers that broke a condition, often right at a boundary: six digits
-// (show()) would print −1 − 1e-6 as "-1". Ten significant digits, shortest form.
-std::string num(double v) {
-    std::ostringstream out;
-    out << std::setprecision(10) << v;
-    return out.str();
-}
-
-// `v` with as many digits as it takes (10 to 17) for the text to sit on v's side of `bound`:
-// a reason "wᵀu = -1 < -1" for −1 − 1e-12 would contradict itself.
-std::string num_beside(double v, double bound) {
-    for (int digits = 10; digits <= 17; ++digits) {
-        std::ostringstream out;
-        out << std::setprecision(digits) << v;
-        const double shown = std::strtod(out.str().c_str(), nullptr);
-        if ((shown < bound) == (v < bound) && (shown > bound) == (v > bound)) return out.str();
-    }
-    return num(v);
-}
 
 // "flow.layers[2].alpha", or "flow.layer.alpha" for a lone layer passed to forward() & co.
 std::string field(int index, const std::string& name) {
@@ -274,31 +255,59 @@ double sigmoidal_slope(const Sigmoids& s, double t) {
     return std::exp(v);
 }
 
-// t with g(t) = y: expand a bracket from [−1, 1] by doubling steps until it holds y, then the
-// safeguarded Newton solve. False when y is out of reach (or not a number).
-bool sigmoidal_solve(const Sigmoids& s, double y, double& t) {
-    if (!std::isfinite(y)) return false;
+// lim h(t) at t → dir·∞ for h = Σ w_i σ(a_i t + b_i).
+double sigmoidal_limit(const Sigmoids& s, int dir) {
+    double sum = 0;
+    for (int i = 0; i < s.k; ++i)
+        sum += s.a[i] == 0 ? s.w[i] * sigmoid(s.b[i]) : (s.a[i] * dir > 0 ? s.w[i] : 0.0);
+    return sum;
+}
+
+double logit_clamped(double h) {
+    h = std::clamp(h, 0.0, 1.0);
+    return std::log(h) - std::log1p(-h);
+}
+
+enum class SolveStatus { Ok, Failed, Outside };
+
+// t with g(t) = y for a layer proved invertible (g strictly monotone): y outside g's image
+// (logit of h's limits; all of R on the simplex) has no pre-image. Otherwise, with G(u) =
+// g(dir·u) increasing, expand a bracket from [−1, 1] by doubling steps until it holds y, then
+// the safeguarded Newton solve.
+SolveStatus sigmoidal_solve(const Sigmoids& s, double y, double& t) {
+    if (!std::isfinite(y)) return SolveStatus::Failed;
+    int dir = 1;
+    if (!s.simplex) {
+        const double lo = sigmoidal_limit(s, -1), hi = sigmoidal_limit(s, 1);
+        dir = hi >= lo ? 1 : -1;
+        const double g_lo = logit_clamped(std::min(lo, hi)), g_hi = logit_clamped(std::max(lo, hi));
+        if (!(y > g_lo && y < g_hi)) return SolveStatus::Outside;
+    }
+    const auto G = [&](double u) { return sigmoidal_g(s, dir * u); };
     double lo = -1, hi = 1, step = 2;
     int n = 0;
-    while (sigmoidal_g(s, hi) < y) {
-        if (++n > kBracketExpansions) return false;
+    while (G(hi) < y) {
+        if (++n > kBracketExpansions) return SolveStatus::Failed;
         lo = hi;
         hi += step;
         step *= 2;
     }
     step = 2;
-    while (sigmoidal_g(s, lo) > y) {
-        if (++n > kBracketExpansions) return false;
+    while (G(lo) > y) {
+        if (++n > kBracketExpansions) return SolveStatus::Failed;
         hi = std::min(hi, lo);
         lo -= step;
         step *= 2;
     }
     auto eval = [&](double x, double& g, double& slope) {
         double ls;
-        sigmoidal_eval(s, x, g, ls);
+        sigmoidal_eval(s, dir * x, g, ls);
         slope = std::exp(ls);
     };
-    return solve_monotone(eval, y, lo, hi, t);
+    double u = 0;
+    const bool ok = solve_monotone(eval, y, lo, hi, u);
+    t = dir * u;
+    return ok ? SolveStatus::Ok : SolveStatus::Failed;
 }
 
 //-----------------------------------------------------------------------------
@@ -405,59 +414,8 @@ double log_abs_det_unchecked(const Layer& l, const Vec2& z) {
     return kNaN;
 }
 
-// The spectral norm ‖W‖₂ (largest singular value).
-double spectral_norm(const Mat2& W) { return Eigen::JacobiSVD<Mat2>(W).singularValues()(0); }
-
-Invertibility invertibility_unchecked(const Layer& l) {
-    Invertibility out;
-    auto fail = [&](std::string reason) {
-        out.invertible = false;
-        out.reason = std::move(reason);
-        return out;
-    };
-    switch (l.type) {
-        case Type::Planar: {
-            const double c = planar_fix(l).c;
-            if (c < -1)
-                return fail((l.enforce ? "wᵀû = " : "wᵀu = ") + num_beside(c, -1) + " < -1");
-            return out;
-        }
-        case Type::Radial:
-            if (l.beta < -l.alpha)
-                return fail("β = " + num_beside(l.beta, -l.alpha) + " < -α = " + num(-l.alpha));
-            return out;
-        case Type::Affine:
-            for (int i = 0; i < 2; ++i)
-                if (l.L(i, i) == 0)
-                    return fail("L[" + std::to_string(i) + "][" + std::to_string(i) +
-                                "] = 0 (a triangular L with a zero diagonal is singular)");
-            return out;
-        case Type::Sigmoidal: {
-            double sum = 0;
-            for (size_t i = 0; i < l.sig_a.size(); ++i) {
-                if (!(l.sig_a[i] > 0))
-                    return fail("a[" + std::to_string(i) + "] = " + num(l.sig_a[i]) + " ≤ 0");
-                if (!(l.sig_w[i] >= 0))
-                    return fail("w[" + std::to_string(i) + "] = " + num(l.sig_w[i]) + " < 0");
-                sum += l.sig_w[i];
-            }
-            if (!(std::abs(sum - 1) <= kSimplexTolerance))
-                return fail("Σw = " + num_beside(sum, 1) + " ≠ 1");
-            return out;
-        }
-        case Type::Residual: {
-            const double k = std::abs(l.s) * spectral_norm(l.W);
-            if (!(k < 1))
-                return fail("|s|·‖W‖₂ = " + num_beside(k, 1) + " ≥ 1 (sufficient condition fails)");
-            return out;
-        }
-        case Type::Relu:
-            if (l.relu_a * l.relu_b == 0)
-                return fail("a·b = 0: ReLU maps the whole plane to one point");
-            return fail("ReLU folds the half-plane b·t + c < 0 onto a line");
-    }
-    return fail("unknown layer type");
-}
+// The gates use the verdict without its witness search.
+Invertibility invertibility_unchecked(const Layer& l) { return exact::verdict(l, false); }
 
 // Forward through one layer, adding log|det J(z)| to *log_det (when given): the planar layer
 // shares its tanh and û between the two.
@@ -478,6 +436,7 @@ struct Solved {
     bool ok = false;
     double residual = kNaN;  // set by the iterative residual-layer solve only
     double log_det = kNaN;   // log|det J| at z, when asked for
+    bool outside = false;    // x is not in the layer's image (p = 0 there)
 };
 
 // The pre-image of x under a layer assumed invertible (the caller checked), and with
@@ -539,15 +498,18 @@ Solved inverse_unchecked(const Layer& l, const Vec2& x, bool want_log_det = fals
         case Type::Sigmoidal: {
             const Sigmoids s = sigmoids_of(l);
             double t0 = kNaN, t1 = kNaN;
-            const bool ok0 = sigmoidal_solve(s, x(0), t0), ok1 = sigmoidal_solve(s, x(1), t1);
+            const SolveStatus s0 = sigmoidal_solve(s, x(0), t0), s1 = sigmoidal_solve(s, x(1), t1);
             out.z = Vec2(t0, t1);
-            out.ok = ok0 && ok1;
+            out.ok = s0 == SolveStatus::Ok && s1 == SolveStatus::Ok;
+            out.outside = s0 == SolveStatus::Outside || s1 == SolveStatus::Outside;
             break;
         }
         case Type::Residual: {
-            // The fixed point z = x − s·tanh(Wz + c), a contraction when |s|·‖W‖₂ < 1. Its step
-            // is z − r with r = f(z) − x; a Newton step z − J⁻¹r is taken instead whenever it
-            // lowers ‖r‖, which turns the linear rate |s|·‖W‖₂ (slow near 1) quadratic.
+            // Damped Newton on r(z) = f(z) − x from z = x: the step −J⁻¹r, halved until ‖r‖
+            // drops. For a proved layer J is invertible everywhere and ‖r‖² has no
+            // stationary point but the root (∇ = 2Jᵀr), and its sublevel sets are bounded
+            // (f is the identity plus a bounded term), so this converges whether or not
+            // |s|·‖W‖₂ < 1. The fixed-point step z − r is the fallback.
             Vec2 z = x;
             Vec2 r = forward_unchecked(l, z) - x;
             double rn = r.norm();
@@ -555,17 +517,23 @@ Solved inverse_unchecked(const Layer& l, const Vec2& x, bool want_log_det = fals
             for (int it = 0; it < kResidualIterations && rn > done; ++it) {
                 const Mat2 j = jacobian_unchecked(l, z);
                 const double det = j.determinant();
+                bool moved = false;
                 if (det != 0 && std::isfinite(det)) {
-                    const Vec2 zn = z - j.inverse() * r;
-                    const Vec2 rn_vec = forward_unchecked(l, zn) - x;
-                    const double rnn = rn_vec.norm();
-                    if (rnn < rn) {
-                        z = zn;
-                        r = rn_vec;
-                        rn = rnn;
-                        continue;
+                    const Vec2 step = j.inverse() * r;
+                    double lambda = 1;
+                    for (int h = 0; h < kNewtonHalvings && !moved; ++h, lambda *= 0.5) {
+                        const Vec2 zn = z - lambda * step;
+                        const Vec2 rn_vec = forward_unchecked(l, zn) - x;
+                        const double rnn = rn_vec.norm();
+                        if (rnn < rn) {
+                            z = zn;
+                            r = rn_vec;
+                            rn = rnn;
+                            moved = true;
+                        }
                     }
                 }
+                if (moved) continue;
                 z -= r;
                 r = forward_unchecked(l, z) - x;
                 rn = r.norm();
@@ -708,17 +676,28 @@ Eigen::Matrix2Xd push_batch_unchecked(const Stack& s, const Eigen::Matrix2Xd& z,
     return out;
 }
 
-// From x back to the base through layers upto−1, …, 0 (all known invertible), summing
-// log|det J_k| at each pre-image. False when an inverse fails.
-bool walk_back(const Stack& s, const Vec2& x, int upto, DensityPoint& out) {
+// From x back to the base through layers upto−1, …, 0 (all proved invertible), summing
+// log|det J_k| at each pre-image. False when an inverse fails. x outside a layer's image has
+// p = 0 (log −∞, base NaN); det J_k = 0 at a pre-image gives log|det| = −∞, so p = +∞.
+// `where` (if given) receives the layer that made the density infinite (−1: none).
+bool walk_back(const Stack& s, const Vec2& x, int upto, DensityPoint& out, int* where = nullptr) {
     Vec2 z = x;
     double log_det = 0;
+    if (where) *where = -1;
     for (int k = upto - 1; k >= 0; --k) {
         const Layer& l = s.layers[static_cast<size_t>(k)];
         const Solved pre = inverse_unchecked(l, z, /*want_log_det=*/true);
+        if (pre.outside) {
+            out.base = Vec2::Constant(kNaN);
+            out.log_det = kNaN;
+            out.log_density = -kInf;
+            if (where) *where = k;
+            return true;
+        }
         if (!pre.ok) return false;
         z = pre.z;
         log_det += pre.log_det;
+        if (where && *where < 0 && pre.log_det == -kInf) *where = k;
     }
     out.base = z;
     out.log_det = log_det;
@@ -984,7 +963,7 @@ double log_abs_det(const Layer& layer, const Vec2& z) {
 
 Invertibility invertibility(const Layer& layer) {
     validate(layer, -1);
-    return invertibility_unchecked(layer);
+    return exact::verdict(layer, /*want_witness=*/true);
 }
 
 Inverse inverse(const Layer& layer, const Vec2& x) {
@@ -1035,7 +1014,16 @@ std::optional<DensityPoint> log_density(const Stack& s, const Vec2& x, int upto)
     validate_layers(s, upto);
     if (!invertible_unchecked(s, upto)) return std::nullopt;
     DensityPoint p;
-    if (!walk_back(s, x, upto, p)) return std::nullopt;
+    int where = -1;
+    if (!walk_back(s, x, upto, p, &where)) return std::nullopt;
+    if (where >= 0) {
+        const std::string layer = "layer " + std::to_string(where + 1) + " (" +
+                                  to_string(s.layers[static_cast<size_t>(where)].type) + ")";
+        p.reason =
+            p.log_density < 0
+                ? "x is outside the image of " + layer + ": p = 0 there (log p = −∞)"
+                : "det J = 0 at the pre-image under " + layer + ": p = +∞ there (log p = +∞)";
+    }
     return p;
 }
 

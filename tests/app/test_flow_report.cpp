@@ -24,7 +24,7 @@ Json flow_report(const std::vector<std::string>& sets) {
 
 TEST(FlowReport, DefaultStackIsInvertibleWithUnitMass) {
     const Json r = flow_report({"flow.view={\"center\":[0,0],\"extent\":8}"});
-    EXPECT_TRUE(r["invertible"].get<bool>());
+    EXPECT_EQ(r["invertible"], "proved");
     ASSERT_EQ(r["layers"].size(), 2u);
     EXPECT_EQ(r["layers"][0]["type"], "planar");
     EXPECT_NEAR(r["mass"].get<double>(), 1.0, 1e-3);
@@ -36,9 +36,21 @@ TEST(FlowReport, DefaultStackIsInvertibleWithUnitMass) {
 TEST(FlowReport, BrokenRadialNamesTheConditionAndHasNoDensity) {
     const Json r =
         flow_report({R"(flow.layers=[{"type":"radial","z0":[0,0],"alpha":1,"beta":-1.5}])"});
-    EXPECT_FALSE(r["invertible"].get<bool>());
+    EXPECT_EQ(r["invertible"], "disproved");
+    EXPECT_EQ(r["layers"][0]["invertible"], "disproved");
     const std::string reason = r["layers"][0]["reason"];
     EXPECT_NE(reason.find("β"), std::string::npos) << reason;
+    // The witness: z0 and z0 + (−(α + β), 0) = (0.5, 0) both map to z0 (checked here by the
+    // radial formula, not by the core).
+    const Json& w = r["layers"][0]["witness"];
+    EXPECT_EQ(w["kind"], "collision");
+    const double x = w["z2"][0].get<double>(), y = w["z2"][1].get<double>();
+    const double rr = std::hypot(x, y);
+    EXPECT_GT(rr, 0.1);
+    EXPECT_NEAR(x + (-1.5 / (1 + rr)) * x, 0, 1e-12);
+    EXPECT_NEAR(y + (-1.5 / (1 + rr)) * y, 0, 1e-12);
+    EXPECT_NE(r["probe_reason"].get<std::string>().find("not invertible: layer 1"),
+              std::string::npos);
     EXPECT_TRUE(r["probe_inverse"].is_null());
     EXPECT_TRUE(r["probe_log_density"].is_null());
     EXPECT_TRUE(r["mass"].is_null());
@@ -47,9 +59,9 @@ TEST(FlowReport, BrokenRadialNamesTheConditionAndHasNoDensity) {
 TEST(FlowReport, UptoShowsTheDensityBeforeABrokenLayer) {
     const Json r =
         flow_report({R"(flow.layers=[{"type":"planar"},{"type":"relu"}])", "flow.upto=1"});
-    EXPECT_TRUE(r["invertible"].get<bool>());  // only the first layer is shown
+    EXPECT_EQ(r["invertible"], "proved");  // only the first layer is shown
     EXPECT_EQ(r["layers_shown"], 1);
-    EXPECT_FALSE(r["layers"][1]["invertible"].get<bool>());
+    EXPECT_EQ(r["layers"][1]["invertible"], "disproved");
 }
 
 TEST(FlowReport, KlIdentityHoldsThroughTheReport) {
@@ -139,4 +151,54 @@ TEST(FlowReport, HoldsWDotUHatAndTheProbesRoundTrip) {
     EXPECT_DOUBLE_EQ(r["layers"][1]["w_dot_u_hat"].get<double>(), 2.0);  // not enforced
     EXPECT_LT(r["probe_round_trip"].get<double>(), 1e-12);
     EXPECT_GE(r["probe_round_trip"].get<double>(), 0.0);
+}
+
+// Issue 12: verdicts are exact. A residual layer with |s|·‖W‖₂ = 3 is proved invertible (det J
+// > 0 everywhere), so it has a density, and it integrates to 1 over a view that holds it.
+TEST(FlowReport, ANonContractiveResidualIsProvedAndHasADensity) {
+    const Json r = flow_report(
+        {R"(flow.layers=[{"type":"residual","W":[[0.2,-1.5],[1.5,0.2]],"c":[0.5,0],"s":2}])",
+         "flow.view={\"center\":[0,0],\"extent\":9}"});
+    EXPECT_EQ(r["invertible"], "proved");
+    EXPECT_EQ(r["layers"][0]["invertible"], "proved");
+    EXPECT_NEAR(r["mass"].get<double>(), 1.0, 2e-3);
+    ASSERT_TRUE(r["probe_log_density"].is_number());
+    EXPECT_LT(r["probe_round_trip"].get<double>(), 1e-10);
+    EXPECT_EQ(r["probe_reason"], "");
+}
+
+// A verdict the checks cannot reach (det J = 0 exactly where Wz + c = 0): no density, and the
+// reason says so; the report's strings are the three states.
+TEST(FlowReport, NotProvedHasNoDensityAndSaysWhy) {
+    // W = diag(−1, 1), s = 1: det(I + sW) = 0·2 = 0 at D = I.
+    const Json r =
+        flow_report({R"(flow.layers=[{"type":"residual","W":[[-1,0],[0,1]],"c":[0,0],"s":1}])"});
+    EXPECT_EQ(r["invertible"], "not_proved");
+    EXPECT_EQ(r["layers"][0]["invertible"], "not_proved");
+    EXPECT_FALSE(r["layers"][0].contains("witness"));
+    EXPECT_TRUE(r["mass"].is_null());
+    EXPECT_TRUE(r["probe_log_density"].is_null());
+    const std::string why = r["invertible_reason"];
+    EXPECT_EQ(why.rfind("invertibility not proved: layer 1 (residual)", 0), 0u) << why;
+    EXPECT_EQ(r["probe_reason"], why);
+}
+
+// det J = 0 at the probe's pre-image on a proved stack: log p = +∞, written "inf" with a reason
+// (valid JSON); the probe exactly on a radial layer's z0 with β = −α.
+TEST(FlowReport, SingularProbeIsInfiniteWithAReason) {
+    const Json r =
+        flow_report({R"(flow.layers=[{"type":"radial","z0":[0.5,-0.5],"alpha":1,"beta":-1}])",
+                     "flow.probe=[0.5,-0.5]"});
+    EXPECT_EQ(r["invertible"], "proved");
+    EXPECT_EQ(r["probe_log_density"], "inf");
+    EXPECT_EQ(r["probe_log_det"], "-inf");
+    EXPECT_NE(r["probe_reason"].get<std::string>().find("det J = 0"), std::string::npos);
+    EXPECT_NO_THROW(Json::parse(r.dump()));
+    // A sigmoidal layer with Σw = 0.8: the probe beyond logit 0.8 is outside g's image, p = 0.
+    const Json out =
+        flow_report({R"(flow.layers=[{"type":"sigmoidal","a":[1,2],"b":[0,0],"w":[0.4,0.4]}])",
+                     "flow.probe=[2.5,0]"});
+    EXPECT_EQ(out["invertible"], "proved");
+    EXPECT_EQ(out["probe_log_density"], "-inf");
+    EXPECT_NE(out["probe_reason"].get<std::string>().find("outside the image"), std::string::npos);
 }

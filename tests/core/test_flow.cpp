@@ -310,10 +310,54 @@ TEST(FlowInverse, ResidualNearTheContractionLimit) {
     }
 }
 
+TEST(FlowInverse, ResidualBeyondTheContractionInvertsByNewton) {
+    // |s|·‖W‖₂ ≈ 3 (fixed-point iteration diverges) but det J > 0: proved, and the damped
+    // Newton inverse lands on the pre-image.
+    for (const Layer& l :
+         {Layer::residual(mat2(0.2, -1.5, 1.5, 0.2), {0.5, 0}, 2),
+          Layer::residual(rotation(0.6) * mat2(0.5, 0, 0, 0.2) * rotation(-0.6), {0.3, -0.2}, 6)}) {
+        ASSERT_EQ(invertibility(l).verdict, Verdict::Proved) << invertibility(l).reason;
+        for (const Vec2& z : random_points(60, 4.0, 5)) {
+            const Inverse inv = inverse(l, forward(l, z));
+            ASSERT_TRUE(inv.ok) << z.transpose();
+            EXPECT_LT(inv.residual, 1e-10);
+            EXPECT_LT((forward(l, inv.z) - forward(l, z)).norm(), 1e-10);
+            EXPECT_LT((inv.z - z).norm(), 1e-8) << z.transpose();
+        }
+    }
+}
+
+TEST(FlowDensity, SingularPointsAreInfiniteWithAReason) {
+    // wᵀu = −1 exactly: proved, det J = 0 on the line z₁ = 0, which maps onto x₁ = 0.
+    const Stack planar = stack_of({Layer::planar({1, 0}, {-1, 0}, 0)});
+    ASSERT_TRUE(invertible(planar));
+    const auto fold = log_density(planar, Vec2(0, 0.3));
+    ASSERT_TRUE(fold.has_value());
+    EXPECT_EQ(fold->log_density, std::numeric_limits<double>::infinity());
+    EXPECT_TRUE(contains(fold->reason, "det J = 0")) << fold->reason;
+    EXPECT_TRUE(std::isfinite(log_density(planar, Vec2(0.5, 0.3))->log_density));
+    EXPECT_TRUE(log_density(planar, Vec2(0.5, 0.3))->reason.empty());
+    // β = −α: det J = 0 at z0 only; the probe exactly there is +∞, not NaN.
+    const Stack radial = stack_of({Layer::radial({0.5, -0.5}, 1.0, -1.0)});
+    const auto centre = log_density(radial, Vec2(0.5, -0.5));
+    ASSERT_TRUE(centre.has_value());
+    EXPECT_EQ(centre->log_density, std::numeric_limits<double>::infinity());
+    EXPECT_FALSE(centre->reason.empty());
+    // Σw = 0.8: g's image is (−∞, logit 0.8); beyond it p = 0.
+    const Stack sig = stack_of({Layer::sigmoidal({1, 2}, {0, 0}, {0.4, 0.4})});
+    const auto out = log_density(sig, Vec2(std::log(0.9 / 0.1), 0));
+    ASSERT_TRUE(out.has_value());
+    EXPECT_EQ(out->log_density, -std::numeric_limits<double>::infinity());
+    EXPECT_TRUE(contains(out->reason, "outside the image of layer 1")) << out->reason;
+    const auto in = log_density(sig, Vec2(std::log(0.7 / 0.3), 0));
+    ASSERT_TRUE(in.has_value());
+    EXPECT_TRUE(std::isfinite(in->log_density));
+}
+
 TEST(FlowInverse, NonInvertibleLayersAreNeverOk) {
     for (const Layer& l :
          {Layer::relu(1, 1, 0), Layer::planar({1, 0}, {-2, 0}, 0), Layer::radial({0, 0}, 1, -2),
-          Layer::affine({0, 0}, mat2(1, 0, 0, 0)), Layer::residual(mat2(2, 0, 0, 2), {0, 0}, 0.9),
+          Layer::affine({0, 0}, mat2(1, 0, 0, 0)), Layer::residual(mat2(2, 0, 0, 2), {0, 0}, -0.9),
           Layer::sigmoidal({1, -1}, {0, 0}, {0.5, 0.5})}) {
         const Inverse inv = inverse(l, Vec2(0.3, 0.7));
         EXPECT_FALSE(inv.ok) << to_string(l.type);
@@ -377,9 +421,10 @@ TEST(FlowInvertibility, PlanarAtWtuMinusOne) {
     const Invertibility hair = invertibility(Layer::planar({1, 0}, {-1 - 1e-12, 0.5}, 0));
     EXPECT_FALSE(hair.invertible);
     EXPECT_TRUE(contains(hair.reason, "wᵀu = -1.000000000001 < -1")) << hair.reason;
+    // z + s·tanh(z) per coordinate is increasing: proved, and the reason says ‖·‖ ≥ 1 truly.
     const Invertibility r = invertibility(Layer::residual(Mat2::Identity(), {0, 0}, 1 + 1e-13));
-    EXPECT_FALSE(r.invertible);
-    EXPECT_FALSE(contains(r.reason, "= 1 ≥ 1")) << r.reason;
+    EXPECT_TRUE(r.invertible);
+    EXPECT_TRUE(contains(r.reason, "= 1.0000000000001 ≥ 1")) << r.reason;
 }
 
 TEST(FlowInvertibility, EnforceFixesWtuAndDividesByTheSquaredNorm) {
@@ -425,44 +470,194 @@ TEST(FlowInvertibility, AffineWithAZeroDiagonal) {
               -std::numeric_limits<double>::infinity());
 }
 
-TEST(FlowInvertibility, SigmoidalSlopesAndWeights) {
+// A Disproved verdict's witness, checked with forward() and jacobian() alone.
+void expect_witness_holds(const Layer& l, const Invertibility& inv) {
+    ASSERT_EQ(inv.verdict, Verdict::Disproved) << inv.reason;
+    EXPECT_FALSE(inv.invertible);
+    const Witness& w = inv.witness;
+    switch (w.kind) {
+        case Witness::Kind::Collision:
+            EXPECT_GT((w.z1 - w.z2).norm(), 1e-9) << w.text;
+            EXPECT_LT((forward(l, w.z1) - forward(l, w.z2)).norm(), 1e-9) << w.text;
+            break;
+        case Witness::Kind::NegativeDet:
+            EXPECT_LT(jacobian(l, w.z1).determinant(), 0) << w.text;
+            break;
+        case Witness::Kind::Undefined:
+            EXPECT_FALSE(forward(l, w.z1).allFinite()) << w.text;
+            break;
+        case Witness::Kind::DetSigns:
+            EXPECT_GT(jacobian(l, w.z1).determinant(), 0) << w.text;
+            EXPECT_LT(jacobian(l, w.z2).determinant(), 0) << w.text;
+            break;
+        default:
+            ADD_FAILURE() << "no witness: " << inv.reason;
+    }
+}
+
+// h(t) = Σ w_i σ(a_i t + b_i) sampled densely: +1 increasing, −1 decreasing, 0 neither.
+int brute_monotone(const Layer& l, double lo = -40, double hi = 40, int n = 400000) {
+    auto h = [&](double t) {
+        double s = 0;
+        for (size_t i = 0; i < l.sig_a.size(); ++i)
+            s += l.sig_w[i] / (1 + std::exp(-(l.sig_a[i] * t + l.sig_b[i])));
+        return s;
+    };
+    bool up = false, down = false;
+    double prev = h(lo);
+    for (int i = 1; i <= n; ++i) {
+        const double v = h(lo + (hi - lo) * i / n);
+        if (v > prev + 1e-15) up = true;
+        if (v < prev - 1e-15) down = true;
+        prev = v;
+    }
+    return up && !down ? 1 : down && !up ? -1 : 0;
+}
+
+TEST(FlowInvertibility, SigmoidalIsExactNotOnlyTheSimplex) {
     EXPECT_TRUE(invertibility(Layer::sigmoidal({1, 1e-9}, {0, 0}, {0.5, 0.5})).invertible);
-    const Invertibility neg = invertibility(Layer::sigmoidal({1, -0.5}, {0, 0}, {0.5, 0.5}));
-    EXPECT_FALSE(neg.invertible);
-    EXPECT_TRUE(contains(neg.reason, "a[1] = -0.5 ≤ 0")) << neg.reason;
-    const Invertibility zero = invertibility(Layer::sigmoidal({0, 1}, {0, 0}, {0.5, 0.5}));
-    EXPECT_FALSE(zero.invertible);
-    EXPECT_TRUE(contains(zero.reason, "a[0] = 0 ≤ 0")) << zero.reason;
-    const Invertibility sum = invertibility(Layer::sigmoidal({1, 2}, {0, 0}, {0.4, 0.4}));
-    EXPECT_FALSE(sum.invertible);
-    EXPECT_TRUE(contains(sum.reason, "Σw = 0.8 ≠ 1")) << sum.reason;
-    const Invertibility w = invertibility(Layer::sigmoidal({1, 2}, {0, 0}, {1.2, -0.2}));
-    EXPECT_FALSE(w.invertible);
-    EXPECT_TRUE(contains(w.reason, "w[1] = -0.2 < 0")) << w.reason;
+    // The example: a negative weight on a component with the same (a, b) as another
+    // merges into one positive weight: monotone.
+    const Layer same = Layer::sigmoidal({2, 2, 1}, {0.5, 0.5, -1}, {0.9, -0.3, 0.4});
+    const Invertibility s_inv = invertibility(same);
+    EXPECT_EQ(s_inv.verdict, Verdict::Proved) << s_inv.reason;
+    EXPECT_EQ(brute_monotone(same), 1);
+    // Negative weights on distinct components that keep h′ > 0: 1.2σ′(t) − 0.4σ′(2t) ≥ 0.8σ′(t).
+    const Layer neg = Layer::sigmoidal({1, 2}, {0, 0}, {1.2, -0.2});
+    EXPECT_EQ(invertibility(neg).verdict, Verdict::Proved) << invertibility(neg).reason;
+    EXPECT_EQ(brute_monotone(neg), 1);
+    // ... and ones that do not: a dip in h.
+    const Layer dip = Layer::sigmoidal({1, 4}, {0, 0}, {1.5, -0.5});
+    EXPECT_EQ(brute_monotone(dip), 0);
+    expect_witness_holds(dip, invertibility(dip));
+    // A decreasing slope (a < 0) wins in the tail: not monotone.
+    const Layer mixed = Layer::sigmoidal({1, -0.5}, {0, 0}, {0.5, 0.5});
+    EXPECT_EQ(brute_monotone(mixed), 0);
+    expect_witness_holds(mixed, invertibility(mixed));
+    // All slopes negative: strictly decreasing, invertible.
+    const Layer dec = Layer::sigmoidal({-1, -3}, {0, 1}, {0.5, 0.5});
+    EXPECT_EQ(brute_monotone(dec), -1);
+    EXPECT_EQ(invertibility(dec).verdict, Verdict::Proved) << invertibility(dec).reason;
+    // σ(t)/2 + σ(−t)/2 = ½: constant.
+    const Layer flat = Layer::sigmoidal({1, -1}, {0, 0}, {0.5, 0.5});
+    expect_witness_holds(flat, invertibility(flat));
+    // A zero slope is a constant term: h = ¼ + σ(t)/2 is increasing onto (¼, ¾).
+    EXPECT_TRUE(invertibility(Layer::sigmoidal({0, 1}, {0, 0}, {0.5, 0.5})).invertible);
+    // Σw = 0.8 < 1: h ∈ (0, 0.8), increasing: invertible onto (−∞, logit 0.8).
+    EXPECT_TRUE(invertibility(Layer::sigmoidal({1, 2}, {0, 0}, {0.4, 0.4})).invertible);
+    // Σw > 1: h leaves (0, 1), g is undefined for large t (a domain problem, with the point).
+    const Invertibility over = invertibility(Layer::sigmoidal({1, 2}, {0, 0}, {0.7, 0.5}));
+    EXPECT_EQ(over.witness.kind, Witness::Kind::Undefined) << over.reason;
+    expect_witness_holds(Layer::sigmoidal({1, 2}, {0, 0}, {0.7, 0.5}), over);
+    EXPECT_TRUE(contains(over.reason, "1.2 > 1")) << over.reason;
     // Σw within 1e-9 of 1 passes; 2e-9 away fails.
     EXPECT_TRUE(invertibility(Layer::sigmoidal({1, 2}, {0, 0}, {0.5, 0.5 + 5e-10})).invertible);
     EXPECT_FALSE(invertibility(Layer::sigmoidal({1, 2}, {0, 0}, {0.5, 0.5 + 2e-9})).invertible);
-    // A zero weight is allowed (the simplex's edge).
     EXPECT_TRUE(invertibility(Layer::sigmoidal({1, 2}, {0, 0}, {0, 1})).invertible);
+    // h′ = σ′(t) − σ′(2t) ≥ 0 touches 0 at t = 0 only (invertible, but a tangency the
+    // interval bound cannot decide): not proved, never a wrong ✓ or ✗. Either side of it, the
+    // verdict is decided.
+    const Invertibility touch = invertibility(Layer::sigmoidal({1, 2}, {0, 0}, {1, -0.5}));
+    EXPECT_EQ(touch.verdict, Verdict::NotProved) << touch.reason;
+    EXPECT_FALSE(touch.invertible);
+    EXPECT_FALSE(log_density(stack_of({Layer::sigmoidal({1, 2}, {0, 0}, {1, -0.5})}), Vec2(0, 0)));
+    EXPECT_EQ(invertibility(Layer::sigmoidal({1, 2}, {0, 0}, {1, -0.4999})).verdict,
+              Verdict::Proved);
+    const Layer past = Layer::sigmoidal({1, 2}, {0, 0}, {1, -0.5001});
+    EXPECT_EQ(brute_monotone(past, -1, 1), 0);
+    expect_witness_holds(past, invertibility(past));
 }
 
-TEST(FlowInvertibility, ResidualSpectralNormAtOne) {
-    // ‖W‖₂ = 0.5 (a rotated diag(0.5, 0.2): its largest entry is smaller than 0.5).
+TEST(FlowInvertibility, SigmoidalVerdictsAgreeWithDenseSampling) {
+    std::mt19937 gen(7);
+    std::uniform_real_distribution<double> ua(-3, 3), ub(-3, 3), uw(-0.3, 1.2);
+    int proved = 0, disproved = 0;
+    for (int trial = 0; trial < 100; ++trial) {
+        std::vector<double> a, b, w;
+        for (int i = 0; i < 3; ++i) {
+            a.push_back(std::round(ua(gen) * 4) / 4);
+            b.push_back(ub(gen));
+            w.push_back(uw(gen));
+        }
+        const Layer l = Layer::sigmoidal(a, b, w);
+        const Invertibility inv = invertibility(l);
+        const int brute = brute_monotone(l, -60, 60, 200000);
+        if (inv.verdict == Verdict::Proved) {
+            ++proved;
+            EXPECT_NE(brute, 0) << trial << ": " << inv.reason;
+        } else if (inv.verdict == Verdict::Disproved &&
+                   inv.witness.kind != Witness::Kind::Undefined) {
+            ++disproved;
+            EXPECT_EQ(brute, 0) << trial << ": " << inv.reason;
+            expect_witness_holds(l, inv);
+        }
+    }
+    EXPECT_GT(proved, 3);
+    EXPECT_GT(disproved, 3);
+}
+
+TEST(FlowInvertibility, ResidualIsExactBeyondTheContraction) {
+    // ‖W‖₂ = 0.5 (a rotated diag(0.5, 0.2)): |s|·‖W‖₂ < 1 is a contraction.
     const Mat2 W = rotation(0.6) * mat2(0.5, 0, 0, 0.2) * rotation(-0.6);
-    ASSERT_LT(W.cwiseAbs().maxCoeff(), 0.45);
-    EXPECT_TRUE(invertibility(Layer::residual(W, {0, 0}, 2 * (1 - 1e-6))).invertible);
-    EXPECT_TRUE(invertibility(Layer::residual(W, {0, 0}, -2 * (1 - 1e-6))).invertible);
-    const Invertibility at = invertibility(Layer::residual(W, {0, 0}, 2.0 * (1 + 1e-6)));
-    EXPECT_FALSE(at.invertible);
-    EXPECT_TRUE(contains(at.reason, "|s|·‖W‖₂ = 1.000001 ≥ 1")) << at.reason;
-    EXPECT_TRUE(contains(at.reason, "sufficient")) << at.reason;
-    // Exactly 1 fails (the condition is strict).
-    const Invertibility one = invertibility(Layer::residual(mat2(0.5, 0, 0, -0.25), {0, 0}, 2));
-    EXPECT_FALSE(one.invertible);
-    EXPECT_TRUE(contains(one.reason, "= 1 ≥ 1")) << one.reason;
-    const Invertibility far = invertibility(Layer::residual(W, {0, 0}, -2.6));
-    EXPECT_FALSE(far.invertible);
-    EXPECT_TRUE(contains(far.reason, "= 1.3 ≥ 1")) << far.reason;
+    const Invertibility in = invertibility(Layer::residual(W, {0, 0}, 2 * (1 - 1e-6)));
+    EXPECT_TRUE(in.invertible);
+    EXPECT_TRUE(contains(in.reason, "|s|·‖W‖₂ = 0.999999 < 1")) << in.reason;
+    // s = 2.000002: |s|·‖W‖₂ > 1, but W is symmetric positive definite, det J > 0: proved.
+    const Layer big = Layer::residual(W, {0.3, -0.2}, 2.0 * (1 + 1e-6));
+    EXPECT_EQ(invertibility(big).verdict, Verdict::Proved) << invertibility(big).reason;
+    // s = −2.6: det(I + sW) = (1 − 1.3)(1 − 0.52) < 0: a fold.
+    const Layer fold = Layer::residual(W, {0.1, 0}, -2.6);
+    const Invertibility f = invertibility(fold);
+    expect_witness_holds(fold, f);
+    EXPECT_EQ(f.witness.kind, Witness::Kind::Collision) << f.witness.text;
+    // A rotation-like W with |s|·‖W‖₂ = 3: det(I + sDW) = 1 + 2d₁d₂·… stays > 0.
+    const Layer rot = Layer::residual(mat2(0.2, -1.5, 1.5, 0.2), {0.5, 0}, 2);
+    EXPECT_EQ(invertibility(rot).verdict, Verdict::Proved) << invertibility(rot).reason;
+    // Rank one: W = p qᵀ, a 1-D question along τ = qᵀz.
+    const Layer r1 = Layer::residual(mat2(1, 2, 0.5, 1), {0.2, -0.3}, -0.9);
+    expect_witness_holds(r1, invertibility(r1));
+    const Layer r1ok = Layer::residual(mat2(1, 2, 0.5, 1), {0.2, -0.3}, 3);
+    EXPECT_EQ(invertibility(r1ok).verdict, Verdict::Proved) << invertibility(r1ok).reason;
+}
+
+// det J sampled on a fine grid: its minimum over the plane (where sech² covers (0, 1]).
+double brute_min_det(const Layer& l) {
+    double lo = 1e300;
+    for (int i = -300; i <= 300; ++i)
+        for (int j = -300; j <= 300; ++j)
+            lo = std::min(lo, jacobian(l, Vec2(i * 0.03, j * 0.03)).determinant());
+    return lo;
+}
+
+TEST(FlowInvertibility, ResidualVerdictsAgreeWithDenseSampling) {
+    std::mt19937 gen(3);
+    std::uniform_real_distribution<double> u(-1.5, 1.5);
+    int proved = 0, disproved = 0;
+    for (int trial = 0; trial < 30; ++trial) {
+        const Layer l = Layer::residual(mat2(u(gen), u(gen), u(gen), u(gen)), {0, 0}, 2 * u(gen));
+        const Invertibility inv = invertibility(l);
+        const double brute = brute_min_det(l);
+        if (inv.verdict == Verdict::Proved) {
+            ++proved;
+            EXPECT_GT(brute, 0) << trial << ": " << inv.reason;
+        } else if (inv.verdict == Verdict::Disproved) {
+            ++disproved;
+            expect_witness_holds(l, inv);
+            // The grid covers t up to ~9 |W|, so it sees the negative region unless that is
+            // only in the far tail.
+            EXPECT_LT(brute, 0.05) << trial << ": " << inv.reason;
+        }
+    }
+    EXPECT_GT(proved, 3);
+    EXPECT_GT(disproved, 3);
+}
+
+TEST(FlowInvertibility, DisprovedVerdictsCarryCheckableWitnesses) {
+    for (const Layer& l :
+         {Layer::planar({1, 0}, {-1 - 1e-6, 0.5}, 0), Layer::planar({2, 1}, {-3, 0.5}, 0.7),
+          Layer::radial({0.5, -1}, 1.0, -2.5), Layer::affine({0, 0}, mat2(0, 0, 1, 1)),
+          Layer::affine({1, 1}, mat2(2, 0, 1, 0)), Layer::relu(1, 2, 0.5), Layer::relu(0, 1, 0)})
+        expect_witness_holds(l, invertibility(l));
 }
 
 TEST(FlowInvertibility, ReluNever) {
@@ -667,7 +862,7 @@ TEST(FlowKl, IdentityFlowOnItsOwnBaseIsZero) {
 }
 
 TEST(FlowKl, NaNWhenNotInvertible) {
-    const Stack s = stack_of({Layer::residual(mat2(2, 0, 0, 1), {0, 0}, 0.9)});
+    const Stack s = stack_of({Layer::residual(mat2(2, 0, 0, 1), {0, 0}, -0.9)});
     const genlab::kl::Mixture target = {{1.0, kvec(0, 0), kmat(1, 0, 0, 1)}};
     const KlIdentity k = kl_identity(s, target, 20);
     EXPECT_TRUE(std::isnan(k.kl_forward));

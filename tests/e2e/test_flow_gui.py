@@ -2,6 +2,7 @@
 handle, drag a planar layer's u until wᵀu < −1, see the ✗ badge with the violated condition,
 and export a PNG of the warped density."""
 import json
+import math
 import os
 import time
 import unittest
@@ -68,9 +69,19 @@ class FlowGui(unittest.TestCase):
         rc, out, err = run_cli(["--load", session, "--report", "-"])
         self.assertEqual(rc, 0, err)
         report = json.loads(out)["flow"]
-        self.assertFalse(report["invertible"])
-        self.assertFalse(report["layers"][0]["invertible"])
-        self.assertTrue(report["layers"][2]["invertible"])
+        self.assertEqual(report["invertible"], "disproved")
+        self.assertEqual(report["layers"][0]["invertible"], "disproved")
+        self.assertEqual(report["layers"][2]["invertible"], "proved")
+        # The witness: two points with one image, checked here with the planar formula.
+        wit = report["layers"][0]["witness"]
+        self.assertEqual(wit["kind"], "collision")
+        l0 = flow(ui)["layers"][0]
+        def planar(z):
+            t = math.tanh(l0["w"][0] * z[0] + l0["w"][1] * z[1] + l0["b"])
+            return (z[0] + l0["u"][0] * t, z[1] + l0["u"][1] * t)
+        f1, f2 = planar(wit["z1"]), planar(wit["z2"])
+        self.assertGreater(math.dist(wit["z1"], wit["z2"]), 1e-6)
+        self.assertLess(math.dist(f1, f2), 1e-9)
         self.assertIsNone(report["probe_inverse"])
         self.assertIsNone(report["mass"])
 

@@ -265,23 +265,23 @@ class PresetClaims(unittest.TestCase):
     # -- flow warping ----------------------------------------------------------
     def test_flow_broken_planar(self):
         s, r = report("flow_broken_planar")
-        self.assertFalse(r["invertible"])
+        self.assertEqual(r["invertible"], "disproved")
         self.assertIn("-1.6 < -1", r["layers"][0]["reason"])
         self.assertIsNone(r["mass"])
         layers = s["layers"]
         layers[0]["enforce"] = True  # "Tick 'enforce invertibility' to apply the u-hat fix"
         _, fixed = report("flow_broken_planar", "flow.layers=" + json.dumps(layers))
-        self.assertTrue(fixed["invertible"])
+        self.assertEqual(fixed["invertible"], "proved")
 
     def test_flow_broken_radial(self):
         _, r = report("flow_broken_radial")
-        self.assertFalse(r["invertible"])
+        self.assertEqual(r["invertible"], "disproved")
         self.assertIn("-1.5", r["layers"][0]["reason"])
 
     def test_flow_heavy_16_layers(self):
         s, r = report("flow_heavy_16_layers")
         self.assertEqual(len(s["layers"]), 16)
-        self.assertTrue(r["invertible"])
+        self.assertEqual(r["invertible"], "proved")
         self.assertEqual({l["type"] for l in s["layers"]}, {"planar", "radial"})
 
     def test_flow_kl_identity(self):
@@ -291,34 +291,34 @@ class PresetClaims(unittest.TestCase):
     def test_flow_planar_k1(self):
         s, r = report("flow_planar_k1")
         self.assertEqual([l["type"] for l in s["layers"]], ["planar"])
-        self.assertTrue(r["invertible"])
+        self.assertEqual(r["invertible"], "proved")
         self.assertGreater(r["mass"], 0.9)
 
     def test_flow_planar_k10(self):
         s, r = report("flow_planar_k10")
         self.assertEqual(len(s["layers"]), 10)
         self.assertTrue(all(l["type"] == "planar" and l["enforce"] for l in s["layers"]))
-        self.assertTrue(r["invertible"])
+        self.assertEqual(r["invertible"], "proved")
 
     def test_flow_planar_k2(self):
         s, r = report("flow_planar_k2")
         self.assertEqual([l["type"] for l in s["layers"]], ["planar", "planar"])
-        self.assertTrue(r["invertible"])
+        self.assertEqual(r["invertible"], "proved")
 
     def test_flow_radial(self):
         s, r = report("flow_radial")
         self.assertTrue(all(l["type"] == "radial" for l in s["layers"]))
-        self.assertTrue(r["invertible"])
+        self.assertEqual(r["invertible"], "proved")
 
     def test_flow_relu_fold(self):
         s, r = report("flow_relu_fold")
         self.assertIn("relu", [l["type"] for l in s["layers"]])
-        self.assertFalse(r["invertible"])
+        self.assertEqual(r["invertible"], "disproved")
 
     def test_flow_seed000_q5_examples(self):
         s, r = report("flow_seed000_q5_examples")
         self.assertEqual({l["type"] for l in s["layers"]}, {"sigmoidal", "residual", "radial"})
-        self.assertTrue(all(l["invertible"] for l in r["layers"]))
+        self.assertTrue(all(l["invertible"] == "proved" for l in r["layers"]))
 
     # -- KL direction ----------------------------------------------------------
     def test_kl_2d_two_modes(self):

@@ -16,11 +16,11 @@
 //   radial:    f(z) = z + β/(α + r)·(z − z0), r = ‖z − z0‖, α > 0. Invertible iff β ≥ −α.
 //   affine:    f(z) = μ + L·z, L lower-triangular. log|det| = Σ log|L_ii|; invertible iff
 //              every L_ii ≠ 0.
-//   sigmoidal: elementwise g(t) = σ⁻¹(Σ_i w_i σ(a_i t + b_i)), w on the simplex, a_i > 0:
-//              monotone, so invertible (by bisection). Broken parameters are reported, not
-//              fixed.
-//   residual:  f(z) = z + s·tanh(W z + c). Invertible when |s|·‖W‖₂ < 1 (sufficient);
-//              inverse by fixed-point iteration, with its residual.
+//   sigmoidal: elementwise g(t) = σ⁻¹(Σ_i w_i σ(a_i t + b_i)). With w on the simplex and
+//              a_i > 0 it is monotone; other weights (negative ones too) are allowed and the
+//              verdict decides (see Invertibility).
+//   residual:  f(z) = z + s·tanh(W z + c). Invertible iff det J ≠ 0 everywhere (see
+//              Invertibility; |s|·‖W‖₂ < 1 is only sufficient); inverse by damped Newton.
 //   relu:      elementwise a·max(0, b·t + c): not invertible, it folds a half-plane onto a
 //              line (det J = 0 there).
 //
@@ -94,11 +94,48 @@ Vec2 forward(const Layer& layer, const Vec2& z);
 Mat2 jacobian(const Layer& layer, const Vec2& z);       // analytic
 double log_abs_det(const Layer& layer, const Vec2& z);  // −inf where det J = 0
 
+// Issue 12: verdicts are exact, not only sufficient conditions.
+//   Proved:    the layer is a bijection of R² (the reason says which condition holds).
+//   Disproved: it is not (not injective, or undefined somewhere): the reason, and a witness
+//              that forward() can check.
+//   NotProved: neither could be shown (a search ran out of its budget, or a boundary case
+//              such as det J = 0 on a set the checks cannot rule out).
+// Exact conditions per type:
+//   planar/radial/affine: the classical iff conditions above.
+//   sigmoidal: g is a bijection onto its image iff h(t) = Σ w_i σ(a_i t + b_i) is strictly
+//              monotone and stays in (0, 1). Decided by an interval branch and bound on
+//              h'(t) = Σ w_i a_i σ'(a_i t + b_i) with exact tails (the slowest decay rate
+//              dominates); weights need not be on the simplex, a_i may be ≤ 0.
+//   residual:  f is proper (a bounded perturbation of the identity), so by Hadamard's global
+//              inverse theorem it is a diffeomorphism iff det J ≠ 0 everywhere; det(I + sDW)
+//              is multi-affine in D = diag(sech²(Wz + c)) ∈ (0, 1]², so for invertible W it
+//              suffices to look at D's vertices; det J < 0 somewhere forces a fold (degree 1).
+//              Rank-one W: a 1-D branch and bound along the line t = c + τp.
+//   relu:      always Disproved (it folds).
+enum class Verdict { Proved, Disproved, NotProved };
+const char* to_string(Verdict v);  // "proved" | "disproved" | "not_proved"
+
+struct Witness {
+    enum class Kind {
+        None,
+        Collision,    // z1 ≠ z2 with forward(z1) = forward(z2) (to ~1e-9)
+        NegativeDet,  // det J(z1) < 0 while det J → 1 at infinity: f folds (degree theory)
+        DetSigns,     // det J(z1) > 0 > det J(z2) for an elementwise map: not monotone
+        Undefined     // forward(z1) is not defined (a sigmoidal sum outside (0, 1))
+    };
+    Kind kind = Kind::None;
+    Vec2 z1{0, 0}, z2{0, 0};
+    std::string text;  // the points and what they show, in words
+};
+const char* to_string(Witness::Kind k);  // "none" | "collision" | "negative_det" | ...
+
 struct Invertibility {
-    bool invertible = true;
-    // Empty when invertible; otherwise the violated condition with the numbers, e.g.
-    // "wᵀu = −1.6 < −1" or "β = −1.5 < −α = −1".
+    Verdict verdict = Verdict::Proved;
+    bool invertible = true;  // verdict == Proved (the gate for densities)
+    // Proved: the condition that holds ("wᵀu = 0.88 ≥ -1"); otherwise the violated or
+    // unproved condition with the numbers, e.g. "wᵀu = −1.6 < −1" or "β = −1.5 < −α = −1".
     std::string reason;
+    Witness witness;  // Disproved only (kind None when no witness was found)
 };
 Invertibility invertibility(const Layer& layer);
 
@@ -108,8 +145,10 @@ struct Inverse {
     bool ok = false;      // false: not invertible, or the iteration failed to converge
 };
 // Planar: a 1-D root solve along w; radial: the closed form of seed 000 Q5.4; affine:
-// a triangular solve; sigmoidal: bisection per coordinate; residual: fixed-point iteration;
-// relu: never ok.
+// a triangular solve; sigmoidal: bisection per coordinate (not ok outside g's image);
+// residual: damped Newton from x (global for a proved layer: ‖f(z) − x‖ has no other
+// stationary points), with fixed-point steps as a fallback; relu: never ok. Only for Proved
+// layers.
 Inverse inverse(const Layer& layer, const Vec2& x);
 
 //-----------------------------------------------------------------------------
@@ -136,15 +175,18 @@ Vec2 push(const Stack& s, const Vec2& z, double* log_det = nullptr, int upto = -
 Eigen::Matrix2Xd push_batch(const Stack& s, const Eigen::Matrix2Xd& z,
                             Eigen::VectorXd* log_det = nullptr, int upto = -1);
 
-// Every layer in [0, upto) invertible.
+// Every layer in [0, upto) Proved invertible.
 bool invertible(const Stack& s, int upto = -1);
 
 // log p(x) after layers [0, upto): log p_U(F⁻¹(x)) − Σ log|det J_k| along the inverse path.
-// nullopt when a layer is not invertible or an inverse fails: never a wrong density.
+// nullopt when a layer is not Proved invertible or an inverse fails: never a wrong density.
+// On a proved stack the density may be infinite: +∞ where det J = 0 at a pre-image, −∞
+// (p = 0) outside the image of a layer whose image is not all of R²; `reason` says which.
 struct DensityPoint {
     double log_density = 0;
     double log_det = 0;  // Σ log|det J_k| at the pre-images
-    Vec2 base{0, 0};     // F⁻¹(x)
+    Vec2 base{0, 0};     // F⁻¹(x) (NaN when x is outside the image)
+    std::string reason;  // empty when log_density is finite
 };
 std::optional<DensityPoint> log_density(const Stack& s, const Vec2& x, int upto = -1);
 
