@@ -73,6 +73,7 @@ class FlowGui(unittest.TestCase):
         self.assertTrue(report["layers"][2]["invertible"])
         self.assertIsNone(report["probe_inverse"])
         self.assertIsNone(report["mass"])
+        self.assertIsNone(report["mass_error"])
 
         # Export the canvas: the right size, and a picture (grid and samples), not a blank.
         app.move(4, ui["window"][1] - 4)
