@@ -390,12 +390,16 @@ class FlowView : public PanelView {
         const FlowParams& p = scene_->params();
         const bool ok = scene_->invertible();
         if (ok) {
-            ImGui::Text("mass over the view: %s", format_g(scene_->mass(), 5).c_str());
+            const flow::MassEstimate& m = scene_->mass_estimate();
+            ImGui::Text("mass over the view: %s ± %s", format_g(m.value, 5).c_str(),
+                        format_error(m.error).c_str());
             if (ImGui::IsItemHovered())
                 ImGui::SetTooltip(
-                    "∫ p(x) dx over the view (midpoint rule on %d² cells): ≈ 1 when the view "
+                    "∫ p(x) dx over the view = P_U(F⁻¹(view)): the base probability inside the "
+                    "view's boundary pulled back through the inverse (%d points, adaptive "
+                    "Simpson of ∮ Φ1 dΦ2). ± is the estimated error bound. ≈ 1 when the view "
                     "holds the mass",
-                    FlowScene::kMassGrid);
+                    m.evaluations);
         } else {
             coloured_wrapped(scene_->verdict_reason() + ": no density",
                              verdict_colour(scene_->verdict()));

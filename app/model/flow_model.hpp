@@ -31,8 +31,10 @@ inline constexpr NumberKey view_extent{"flow", "view.extent", 0.01, 1000, 4};
 inline constexpr NumberKey probe{"flow", "probe", -1e6, 1e6, 0.5};
 // The work a state asks for, checked when it is set (issue 20: every accepted state draws its
 // first frame within 2 s). Only sigmoidal layers cost much: each inverse of one solves a
-// monotone equation over its components, at every cell of the density grid and of the 256²
-// mass grid. Units: Σ over layers of a weight (sigmoidal: components + 4; any other: 1) ×
+// monotone equation over its components, at every cell of the density grid and at every
+// boundary point of the mass (at most flow::kMassEvaluations = 20000, still counted as the
+// 256² of the midpoint grid it replaced: an over-count that keeps the measurements below
+// valid). Units: Σ over layers of a weight (sigmoidal: components + 4; any other: 1) ×
 // (resolution² + 256²). Measured here: 32 sigmoidal layers × 16 components at resolution 256
 // were 8.4e7 units and 17 s; 2 of them with 30 planar layers 9.2e6 units and 1.8 s (~0.2 µs
 // a unit), so the budget of 6e6 is about 1.2 s.

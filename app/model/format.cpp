@@ -13,6 +13,25 @@ std::string format_g(double value, int digits) {
     return buf;
 }
 
+std::string format_error(double error) {
+    if (!std::isfinite(error)) return format_number(error);
+    error = std::abs(error);
+    if (error == 0) return "0";
+    const int k = static_cast<int>(std::floor(std::log10(error)));
+    const int digits = error / std::pow(10.0, k) < 2 ? 2 : 1;
+    const double unit = std::pow(10.0, k - digits + 1);
+    // The 1e-9 keeps an exact 2e-7 (2.0000000000000002 units in binary) from becoming 3e-7.
+    const double rounded = std::ceil(error / unit - 1e-9) * unit;
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "%.*g", digits, rounded);
+    std::string s = buf;
+    for (const char* pad : {"e-0", "e+0"}) {
+        const size_t at = s.find(pad);
+        if (at != std::string::npos) s.erase(at + 2, 1);
+    }
+    return s;
+}
+
 std::string format_number(double value) {
     if (!std::isfinite(value)) return std::isnan(value) ? "NaN" : (value > 0 ? "Inf" : "-Inf");
     char buf[48];

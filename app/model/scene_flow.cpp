@@ -323,11 +323,11 @@ const FlowScene::Density& FlowScene::density() {
     return density_;
 }
 
-double FlowScene::mass() {
-    // 256² inverses: once per change, and not during a drag (the last value stays until it
-    // ends), like the KL identity.
+const flow::MassEstimate& FlowScene::mass_estimate() {
+    // ~500–6000 inverses along the view's boundary (a few ms to ~50 ms): once per change, and
+    // not during a drag (the last value stays until it ends), like the KL identity.
     if (mass_dirty_ && (!interactive_ || !mass_known_)) {
-        mass_ = flow::mass(p_.stack, p_.view_center, p_.view_extent, kMassGrid, p_.layers_shown());
+        mass_ = flow::mass(p_.stack, p_.view_center, p_.view_extent, p_.layers_shown());
         mass_dirty_ = false;
         mass_known_ = true;
         ++counts_[static_cast<int>(Part::Mass)];
@@ -545,6 +545,7 @@ Json FlowScene::report() {
            {"invertible_reason", verdict_reason()},
            {"layers_shown", p_.layers_shown()},
            {"mass", finite_or_null(mass())},
+           {"mass_error", finite_or_null(mass_error())},
            {"probe", vec_json(p_.probe)}};
     const auto& d = probe_readout();
     r["probe_inverse"] = d ? vec_json(d->base) : Json(nullptr);

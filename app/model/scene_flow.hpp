@@ -68,7 +68,6 @@ class FlowScene : public Scene {
     static constexpr int kGridPoints = 90;    // points per line
     static constexpr int kDetCells = 48;      // log|det| mesh cells per side
     static constexpr double kGridSpan = 3.5;  // base grid: mean ± 3.5 std
-    static constexpr int kMassGrid = 256;     // the mass's midpoint grid per side
     static constexpr double kPlayRate = 0.8;  // layers per second at speed 1
 
     FlowScene();
@@ -113,7 +112,11 @@ class FlowScene : public Scene {
     // Derived data, brought up to date on access.
     const Density& density();
     const Density& last_density() const { return density_; }  // without recomputing
-    double mass();  // flow::mass over the view at kMassGrid²: NaN when not invertible
+    // flow::mass over the view (the base probability of the pulled-back view, to
+    // flow::kMassTolerance): NaN when not invertible. mass_error() is its error estimate.
+    double mass() { return mass_estimate().value; }
+    double mass_error() { return mass_estimate().error; }
+    const flow::MassEstimate& mass_estimate();
     const std::vector<flow::Invertibility>& invertibility();  // per layer
     bool invertible();  // every shown layer Proved: the density is computed
     // The shown stack's verdict: Disproved if a shown layer is, else NotProved if one is not
@@ -157,7 +160,7 @@ class FlowScene : public Scene {
     std::uint64_t warp_rev_ = 0;
 
     Density density_;
-    double mass_ = NAN;
+    flow::MassEstimate mass_{NAN, NAN, 0};
     std::vector<flow::Invertibility> inv_;
     std::optional<flow::DensityPoint> probe_;
     double probe_round_trip_ = NAN;

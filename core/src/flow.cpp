@@ -1035,7 +1035,7 @@ Eigen::MatrixXd density_grid(const Stack& s, const Vec2& center, double extent, 
     return density_grid_unchecked(s, center, extent, n, upto);
 }
 
-double mass(const Stack& s, const Vec2& center, double extent, int n, int upto) {
+double mass_midpoint(const Stack& s, const Vec2& center, double extent, int n, int upto) {
     upto = resolve_upto(s, upto);
     validate_base(s);
     validate_layers(s, upto);

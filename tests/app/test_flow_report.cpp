@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "errors.hpp"
+#include "files.hpp"
 #include "flow_layers.hpp"
 #include "flow_model.hpp"
 #include "scene_flow.hpp"
@@ -28,6 +29,10 @@ TEST(FlowReport, DefaultStackIsInvertibleWithUnitMass) {
     ASSERT_EQ(r["layers"].size(), 2u);
     EXPECT_EQ(r["layers"][0]["type"], "planar");
     EXPECT_NEAR(r["mass"].get<double>(), 1.0, 1e-3);
+    ASSERT_TRUE(r["mass_error"].is_number());
+    EXPECT_GT(r["mass_error"].get<double>(), 0);
+    EXPECT_LE(r["mass_error"].get<double>(), 1e-6);
+    EXPECT_LE(std::abs(r["mass"].get<double>() - 1.0), 1e-6);  // [-8, 8]² holds all but ~1e-15
     EXPECT_TRUE(r["probe_inverse"].is_array());
     EXPECT_TRUE(r["probe_log_density"].is_number());
     EXPECT_FALSE(r.contains("kl_forward"));  // no target
@@ -54,6 +59,19 @@ TEST(FlowReport, BrokenRadialNamesTheConditionAndHasNoDensity) {
     EXPECT_TRUE(r["probe_inverse"].is_null());
     EXPECT_TRUE(r["probe_log_density"].is_null());
     EXPECT_TRUE(r["mass"].is_null());
+    EXPECT_TRUE(r["mass_error"].is_null());
+}
+
+TEST(FlowReport, PlanarK10PresetMassHasItsErrorBound) {
+    // The case (the old 256² midpoint rule said 0.88 at extent 5, 1.10 at 96²): the
+    // view [-5, 5]² holds all but ~3e-6 of the mass, a small view much less.
+    const std::string path = GENLAB_SOURCE_DIR "/assets/presets/flow_planar_k10.json";
+    Json s = default_state();
+    merge_document(s, parse_document(read_file_bounded(path, kMaxDocumentBytes), path), path);
+    const Json r = make_report(s)["flow"];
+    ASSERT_EQ(r["layers"].size(), 10u);
+    EXPECT_NEAR(r["mass"].get<double>(), 1.0, 1e-5);
+    EXPECT_LE(r["mass_error"].get<double>(), 1e-6);
 }
 
 TEST(FlowReport, UptoShowsTheDensityBeforeABrokenLayer) {

@@ -147,3 +147,13 @@ TEST(KeySpecs, TheReadmeStatesEveryTopLevelRange) {
         }
     }
 }
+
+TEST(Format, ErrorBoundsKeepOneOrTwoDigitsRoundedUp) {
+    EXPECT_EQ(format_error(2e-7), "2e-7");
+    EXPECT_EQ(format_error(2.3e-7), "3e-7");  // rounded up: a bound never shrinks
+    EXPECT_EQ(format_error(1.41e-7), "1.5e-7");
+    EXPECT_EQ(format_error(9.2e-9), "1e-8");
+    EXPECT_EQ(format_error(0.00031), "0.0004");
+    EXPECT_EQ(format_error(0.0), "0");
+    EXPECT_EQ(format_error(std::nan("")), "NaN");
+}

@@ -193,8 +193,16 @@ TEST(FlowScene, ReportMassIsTheMassTheViewReads) {
         scene.set_density_region({1, 1}, 9);
         ASSERT_TRUE(report["mass"].is_number());
         EXPECT_EQ(report["mass"].get<double>(), scene.mass());
+        ASSERT_TRUE(report["mass_error"].is_number());
+        EXPECT_EQ(report["mass_error"].get<double>(), scene.mass_error());
         const FlowParams& p = scene.params();
-        EXPECT_EQ(scene.mass(), flow::mass(p.stack, p.view_center, p.view_extent, 256));
+        const flow::MassEstimate m = flow::mass(p.stack, p.view_center, p.view_extent);
+        EXPECT_EQ(scene.mass(), m.value);
+        EXPECT_EQ(scene.mass_error(), m.error);
+        EXPECT_LE(scene.mass_error(), flow::kMassTolerance);
+        // These densities are smooth, so a fine midpoint rule agrees.
+        EXPECT_NEAR(scene.mass(), flow::mass_midpoint(p.stack, p.view_center, p.view_extent, 1024),
+                    1e-4);
     }
     // The default view [-4, 4]² holds most, not all, of the crescent.
     FlowScene scene;

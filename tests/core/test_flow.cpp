@@ -747,21 +747,21 @@ TEST(FlowStack, MassIsOneForInvertibleStacks) {
                                            Layer::affine({0.3, -0.2}, mat2(1.2, 0, 0.4, 0.7))}));
     for (const auto& [name, s] : stacks) {
         ASSERT_TRUE(invertible(s)) << name;
-        const double m = mass(s, Vec2(0, 0), 8.0, 300);
+        const double m = mass_midpoint(s, Vec2(0, 0), 8.0, 300);
         EXPECT_NEAR(m, 1.0, 1e-3) << name;
     }
     // upto = 0 is the base alone.
-    EXPECT_NEAR(mass(stacks.back().second, Vec2(0, 0), 9.0, 64, 0), 1.0, 1e-6);
+    EXPECT_NEAR(mass_midpoint(stacks.back().second, Vec2(0, 0), 9.0, 64, 0), 1.0, 1e-6);
 }
 
 TEST(FlowStack, MassIsNaNWithARelu) {
     const Stack s = stack_of({Layer::planar({1, 0}, {0.5, 0}, 0), Layer::relu(1, 1, 0.5)});
     EXPECT_FALSE(invertible(s));
-    EXPECT_TRUE(std::isnan(mass(s, Vec2(0, 0), 6.0, 32)));
+    EXPECT_TRUE(std::isnan(mass_midpoint(s, Vec2(0, 0), 6.0, 32)));
     EXPECT_FALSE(log_density(s, Vec2(1, 1)).has_value());
     // Up to the ReLU it is fine.
     EXPECT_TRUE(invertible(s, 1));
-    EXPECT_NEAR(mass(s, Vec2(0, 0), 9.0, 200, 1), 1.0, 1e-3);
+    EXPECT_NEAR(mass_midpoint(s, Vec2(0, 0), 9.0, 200, 1), 1.0, 1e-3);
 }
 
 TEST(FlowStack, DensityGridMatchesLogDensity) {
@@ -953,7 +953,7 @@ TEST(FlowValidate, ErrorsNameTheField) {
     s.base_std = Vec2(1, 0);
     EXPECT_TRUE(contains(error_of([&] { base_log_density(s, Vec2(0, 0)); }),
                          "flow.base_std[1] must be > 0 (got 0)"));
-    EXPECT_TRUE(contains(error_of([&] { mass(s, Vec2(0, 0), 3, 8); }), "flow.base_std[1]"));
+    EXPECT_TRUE(contains(error_of([&] { mass_midpoint(s, Vec2(0, 0), 3, 8); }), "flow.base_std[1]"));
     // A lone layer passed to forward() is checked too.
     EXPECT_TRUE(contains(error_of([&] { forward(Layer::sigmoidal({1}, {}, {1}), Vec2(0, 0)); }),
                          "flow.layer.sig_a"));

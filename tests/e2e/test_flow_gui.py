@@ -84,6 +84,7 @@ class FlowGui(unittest.TestCase):
         self.assertLess(math.dist(f1, f2), 1e-9)
         self.assertIsNone(report["probe_inverse"])
         self.assertIsNone(report["mass"])
+        self.assertIsNone(report["mass_error"])
 
         # Export the canvas: the right size, and a picture (grid and samples), not a blank.
         app.move(4, ui["window"][1] - 4)

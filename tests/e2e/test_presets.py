@@ -268,6 +268,7 @@ class PresetClaims(unittest.TestCase):
         self.assertEqual(r["invertible"], "disproved")
         self.assertIn("-1.6 < -1", r["layers"][0]["reason"])
         self.assertIsNone(r["mass"])
+        self.assertIsNone(r["mass_error"])
         layers = s["layers"]
         layers[0]["enforce"] = True  # "Tick 'enforce invertibility' to apply the u-hat fix"
         _, fixed = report("flow_broken_planar", "flow.layers=" + json.dumps(layers))
@@ -299,6 +300,10 @@ class PresetClaims(unittest.TestCase):
         self.assertEqual(len(s["layers"]), 10)
         self.assertTrue(all(l["type"] == "planar" and l["enforce"] for l in s["layers"]))
         self.assertEqual(r["invertible"], "proved")
+        # "the density stays exact": the view [-5, 5]^2 holds all but ~3e-6 of it, to the
+        # mass's error bound (a 256^2 midpoint rule said 0.88 here)
+        self.assertLessEqual(r["mass_error"], 1e-6)
+        self.assertAlmostEqual(r["mass"], 1.0, delta=1e-5)
 
     def test_flow_planar_k2(self):
         s, r = report("flow_planar_k2")

@@ -81,7 +81,7 @@ Json cheap_copy(const Json& state) {
         }
     };
     first("gan", "extra_starts", 2);
-    first("flow", "layers", 4);  // the report's mass is a fixed 256x256 grid through each
+    first("flow", "layers", 4);  // the report's mass: up to 20000 inverses through each
     Json cheap = state;
     merge_document(cheap, patch, "the fuzzer's cost cap");
     return cheap;
