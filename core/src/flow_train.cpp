@@ -295,6 +295,7 @@ Loss finish(const Stack& s, const BatchOut& out, bool want_grad) {
     loss.value = out.values.mean();
     const double var = n > 1 ? (out.values.array() - loss.value).square().sum() / (n - 1) : 0;
     loss.std_error = std::sqrt(var / n);
+    loss.values = out.values;
     if (!want_grad) return loss;
     Eigen::VectorXd nat = Eigen::VectorXd::Zero(kSlots * K);
     for (int b = 0; b < out.grads.cols(); ++b) nat += out.grads.col(b);
@@ -889,9 +890,11 @@ Estimates Trainer::estimate(int samples, std::uint64_t seed) const {
         e.forward_se = f.std_error;
         if (target_.has_density() && e.log_z) {
             // KL(p‖q) = E_p[log p − log q]: per point, so the standard error is of the difference.
-            double sum = 0;
-            for (int i = 0; i < x.cols(); ++i) sum += target_.log_density(x.col(i)) - *e.log_z;
-            e.kl_forward = sum / static_cast<double>(x.cols()) + f.value;
+            Eigen::VectorXd d = f.values;
+            for (int i = 0; i < x.cols(); ++i) d(i) += target_.log_density(x.col(i)) - *e.log_z;
+            const double mean = d.mean(), n = static_cast<double>(d.size());
+            e.kl_forward = mean;
+            e.kl_forward_se = std::sqrt((d.array() - mean).square().sum() / (n - 1) / n);
         }
     }
     return e;

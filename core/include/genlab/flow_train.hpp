@@ -32,6 +32,12 @@
 // central finite differences. Batches are split into blocks of 256 points over
 // parallel::threads() and reduced in block order: the same numbers with 1 thread or 2.
 //
+// Cost: a reverse-KL step of K = 16 planar layers on U1 at batch 2048 is ~2.5 ms of CPU on one
+// thread (test StepTimeOf16PlanarAtBatch2048 prints it with the wall time); forward KL costs
+// more (each planar inverse is a root solve).
+// U1–U4 have no closed-form log Z: their KL is the reverse objective + a log Z by quadrature
+// (log ∫e^{−U1} ≈ 1.8775 on [−6, 6]², 1200² cells).
+//
 // Not here: a RealNVP affine coupling layer (it needs a new flow::Layer type, see issue 13).
 //
 // [SECTION] Targets
@@ -133,10 +139,11 @@ Stack random_stack(const std::vector<Type>& types, std::uint64_t seed, double sc
 //-----------------------------------------------------------------------------
 
 struct Loss {
-    double value = 0;      // mean over the batch
-    double std_error = 0;  // sample std / √n of the per-point values
-    Eigen::VectorXd grad;  // ∂value/∂θ (θ as pack()), when asked for
-    bool finite = true;    // false: a point gave a non-finite value (or an inverse failed)
+    double value = 0;        // mean over the batch
+    double std_error = 0;    // sample std / √n of the per-point values
+    Eigen::VectorXd values;  // the per-point values
+    Eigen::VectorXd grad;    // ∂value/∂θ (θ as pack()), when asked for
+    bool finite = true;      // false: a point gave a non-finite value (or an inverse failed)
 };
 
 // Reverse objective at the base points u (columns; drawn from the stack's base by the caller).
@@ -179,7 +186,8 @@ struct Estimates {
     std::optional<double> reverse_objective, reverse_se, kl_reverse;
     // forward: −E_p[log q] on fresh target samples (cross-entropy); kl_forward =
     // E_p[log p̃ − log Z − log q] when the target has density, samples and a known log Z.
-    std::optional<double> forward_objective, forward_se, kl_forward;
+    // Every *_se is the Monte-Carlo standard error (sample std / √n) of the value before it.
+    std::optional<double> forward_objective, forward_se, kl_forward, kl_forward_se;
     std::optional<double> log_z;
 };
 
