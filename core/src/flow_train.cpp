@@ -1,0 +1,903 @@
+// Training 2-D flows: targets, parameter packing, the reverse/forward objectives with
+// hand-written reverse-mode gradients, Adam and the Trainer. See genlab/flow_train.hpp.
+#include "genlab/flow_train.hpp"
+
+#include <Eigen/Cholesky>
+#include <Eigen/LU>
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+#include <unsupported/Eigen/AutoDiff>
+
+#include "check.hpp"
+#include "parallel.hpp"
+#include "random.hpp"
+
+namespace genlab::flow::train {
+
+using detail::require;
+using detail::show;
+
+namespace {
+
+constexpr double kPi = 3.14159265358979323846;
+constexpr double kLog2Pi = 1.8378770664093454836;  // log 2π
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr int kBlock = 256;  // points per parallel block (fixed: results do not depend on threads)
+
+double softplus(double x) { return x > 0 ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x)); }
+double sigmoid(double x) { return 1 / (1 + std::exp(-x)); }
+// softplus⁻¹(y) = log(eʸ − 1), y > 0, written to keep digits for large and tiny y.
+double softplus_inv(double y) {
+    return y > 30 ? y + std::log1p(-std::exp(-y)) : std::log(std::expm1(y));
+}
+
+// A seed per (stream, index) so batch k of a run is the same whatever ran before it.
+std::uint64_t mix(std::uint64_t a, std::uint64_t b) {
+    std::uint64_t x = a * 0x9E3779B97F4A7C15ULL + b + 0x632BE59BD9B4E019ULL;
+    x ^= x >> 31;
+    x *= 0xBF58476D1CE4E5B9ULL;
+    x ^= x >> 29;
+    return x;
+}
+
+//-----------------------------------------------------------------------------
+// Rezende & Mohamed (2015) Table 1, templated so AutoDiff gives the exact gradient
+//-----------------------------------------------------------------------------
+
+using AD = Eigen::AutoDiffScalar<Eigen::Vector2d>;
+double val(double x) { return x; }
+double val(const AD& x) { return x.value(); }
+
+// log(eᵃ + eᵇ) without overflow or underflow: U1 and U3/U4 are −log of such sums, and both
+// terms underflow a few units away from the modes.
+template <typename T>
+T lse(const T& a, const T& b) {
+    using std::exp;
+    using std::log;
+    const bool a_big = val(a) >= val(b);
+    const T m = a_big ? a : b, o = a_big ? b : a;
+    return m + log(1.0 + exp(o - m));
+}
+
+template <typename T>
+T energy(int which, const T& z1, const T& z2) {
+    using std::exp;
+    using std::sin;
+    using std::sqrt;
+    auto sq = [](const T& v) { return v * v; };
+    const T w1 = sin(2 * kPi * z1 / 4.0);
+    switch (which) {
+        case 1: {
+            const T r = sqrt(z1 * z1 + z2 * z2);
+            return 0.5 * sq((r - 2.0) / 0.4) -
+                   lse<T>(-0.5 * sq((z1 - 2.0) / 0.6), -0.5 * sq((z1 + 2.0) / 0.6));
+        }
+        case 2:
+            return 0.5 * sq((z2 - w1) / 0.4);
+        case 3: {
+            const T w2 = 3.0 * exp(-0.5 * sq((z1 - 1.0) / 0.6));
+            return -lse<T>(-0.5 * sq((z2 - w1) / 0.35), -0.5 * sq((z2 - w1 + w2) / 0.35));
+        }
+        default: {
+            const T w3 = 3.0 / (1.0 + exp(-(z1 - 1.0) / 0.3));
+            return -lse<T>(-0.5 * sq((z2 - w1) / 0.4), -0.5 * sq((z2 - w1 + w3) / 0.35));
+        }
+    }
+}
+
+int energy_index(TargetKind k) {
+    return static_cast<int>(k) - static_cast<int>(TargetKind::U1) + 1;
+}
+bool is_energy(TargetKind k) { return static_cast<int>(k) <= static_cast<int>(TargetKind::U4); }
+
+//-----------------------------------------------------------------------------
+// Layers in their natural parameters, ready for many points
+//-----------------------------------------------------------------------------
+
+// Natural parameters (what the layer formula uses) and their gradient slots:
+//   planar [w1, w2, û1, û2, b], radial [z0₁, z0₂, α, β], affine [μ1, μ2, L11, L21, L22].
+struct Prep {
+    Type type;
+    Vec2 w, uh;
+    double b = 0, c = 0;  // planar: c = wᵀû
+    Vec2 z0;
+    double alpha = 1, beta = 0;
+    Vec2 mu;
+    Mat2 L;
+    double det_affine = 1;
+};
+constexpr int kSlots = 5;
+
+Prep prepare(const Layer& l) {
+    Prep p;
+    p.type = l.type;
+    switch (l.type) {
+        case Type::Planar:
+            p.w = l.w;
+            p.uh = planar_u(l);
+            p.b = l.b;
+            p.c = p.w.dot(p.uh);
+            break;
+        case Type::Radial:
+            p.z0 = l.z0;
+            p.alpha = l.alpha;
+            p.beta = l.beta;
+            break;
+        default:
+            p.mu = l.mu;
+            p.L = l.L;
+            p.L(0, 1) = 0;
+            p.det_affine = l.L(0, 0) * l.L(1, 1);
+            break;
+    }
+    return p;
+}
+
+// x = f(z); *det = |det J_f(z)| (a factor, not its log: the caller multiplies and takes one
+// log per few layers, which is most of the time a step saves); *t = tanh(wᵀz + b) for planar,
+// reused by layer_vjp.
+inline Vec2 layer_forward(const Prep& p, const Vec2& z, double& det, double& t) {
+    switch (p.type) {
+        case Type::Planar: {
+            t = std::tanh(p.w.dot(z) + p.b);
+            det = std::abs(1 + (1 - t * t) * p.c);
+            return z + p.uh * t;
+        }
+        case Type::Radial: {
+            const Vec2 d = z - p.z0;
+            const double A = p.alpha + d.norm();
+            det = (A + p.beta) * (A * A + p.alpha * p.beta) / (A * A * A);
+            return z + (p.beta / A) * d;
+        }
+        default:
+            det = p.det_affine;
+            return p.mu + p.L * z;
+    }
+}
+
+// Σ log of the factors, one log per product that stays well inside the double range.
+struct LogSum {
+    double sum = 0, prod = 1;
+    void add(double f) {
+        prod *= f;
+        if (!(prod > 1e-200 && prod < 1e200)) flush();
+    }
+    void flush() {
+        sum += std::log(prod);
+        prod = 1;
+    }
+    double value() {
+        flush();
+        return sum;
+    }
+};
+
+// t: planar's tanh(wᵀz + b) from layer_forward.
+inline Vec2 layer_vjp(const Prep& p, const Vec2& z, double t, const Vec2& gx, double cl,
+                      double* g) {
+    switch (p.type) {
+        case Type::Planar: {
+            // a = wᵀz + b, t = tanh a, s = 1 − t², D = 1 + s·c; ℓ = log|D|:
+            // ∂ℓ/∂a = −2ts·c/D, ∂ℓ/∂c = s/D, and c = wᵀû.
+            const double s = 1 - t * t, D = 1 + s * p.c;
+            const double da = s * gx.dot(p.uh) - cl * 2 * t * s * p.c / D, dc = cl * s / D;
+            g[0] += z(0) * da + p.uh(0) * dc;
+            g[1] += z(1) * da + p.uh(1) * dc;
+            g[2] += gx(0) * t + p.w(0) * dc;
+            g[3] += gx(1) * t + p.w(1) * dc;
+            g[4] += da;
+            return gx + p.w * da;
+        }
+        case Type::Radial: {
+            // d = z − z0, r = ‖d‖, A = α + r; f = z + β·d/A;
+            // ℓ = log(A + β) + log(A² + αβ) − 3 log A.
+            const Vec2 d = z - p.z0;
+            const double r = d.norm(), A = p.alpha + r, P = A * A + p.alpha * p.beta;
+            const double q = gx.dot(d), Ab = A + p.beta;
+            const double dl_dr = 1 / Ab + 2 * A / P - 3 / A;
+            const double dl_dalpha = dl_dr + p.beta / P, dl_dbeta = 1 / Ab + p.alpha / P;
+            const double dr = -p.beta * q / (A * A) + cl * dl_dr;
+            Vec2 gd = (p.beta / A) * gx;
+            if (r > 0) gd += (dr / r) * d;
+            g[0] -= gd(0);
+            g[1] -= gd(1);
+            g[2] += -p.beta * q / (A * A) + cl * dl_dalpha;
+            g[3] += q / A + cl * dl_dbeta;
+            return gx + gd;
+        }
+        default:
+            g[0] += gx(0);
+            g[1] += gx(1);
+            g[2] += gx(0) * z(0) + cl / p.L(0, 0);
+            g[3] += gx(1) * z(0);
+            g[4] += gx(1) * z(1) + cl / p.L(1, 1);
+            return p.L.transpose() * gx;
+    }
+}
+
+// Natural-parameter gradient g of layer l → the gradient in its θ (chain rule through û, the
+// softplus reparameterization of α, β and the exp of the affine diagonal).
+void natural_to_theta(const Layer& l, const double* g, double* out) {
+    switch (l.type) {
+        case Type::Planar: {
+            // û = u + (m(c) − c)·w/n², c = wᵀu, n² = ‖w‖², m(c) = −1 + softplus(c), m' = σ.
+            const Vec2 gw(g[0], g[1]), gu(g[2], g[3]);
+            const double n2 = l.w.squaredNorm();
+            Vec2 tw = gw, tu = gu;
+            if (n2 > 0) {
+                const double c = l.w.dot(l.u), k = -1 + softplus(c) - c, dk = sigmoid(c) - 1;
+                const double wg = l.w.dot(gu);
+                tu += (dk * wg / n2) * l.w;
+                tw += (dk * wg / n2) * l.u + (k / n2) * gu - (2 * k * wg / (n2 * n2)) * l.w;
+            }
+            out[0] = tw(0);
+            out[1] = tw(1);
+            out[2] = tu(0);
+            out[3] = tu(1);
+            out[4] = g[4];
+            break;
+        }
+        case Type::Radial: {
+            // α = softplus(a), β = −α + softplus(c).
+            const double a = softplus_inv(l.alpha), c = softplus_inv(l.alpha + l.beta);
+            out[0] = g[0];
+            out[1] = g[1];
+            out[2] = sigmoid(a) * (g[2] - g[3]);
+            out[3] = sigmoid(c) * g[3];
+            break;
+        }
+        default:
+            out[0] = g[0];
+            out[1] = g[1];
+            out[2] = g[2] * l.L(0, 0);
+            out[3] = g[3];
+            out[4] = g[4] * l.L(1, 1);
+            break;
+    }
+}
+
+std::string layer_key(int index) { return "flow.layers[" + std::to_string(index) + "]"; }
+
+void require_trainable(const Layer& l, int index) {
+    require(l.type == Type::Planar || l.type == Type::Radial || l.type == Type::Affine,
+            layer_key(index) + ".type " + to_string(l.type) +
+                " cannot be trained (planar, radial or affine only)");
+}
+
+// log p_U(z) (and its gradient) for the stack's diagonal base; the constant is computed once
+// per batch, not per point (two logs per point were ~10% of a K = 16 step).
+struct Base {
+    Vec2 mean, inv_std;
+    double constant;
+    explicit Base(const Stack& s)
+        : mean(s.base_mean),
+          inv_std(s.base_std.cwiseInverse()),
+          constant(-kLog2Pi - std::log(s.base_std(0)) - std::log(s.base_std(1))) {}
+    double log_p(const Vec2& z, Vec2* grad) const {
+        const Vec2 e = (z - mean).cwiseProduct(inv_std);
+        if (grad) *grad = -e.cwiseProduct(inv_std);
+        return constant - 0.5 * e.squaredNorm();
+    }
+};
+
+// Per-point values and per-block gradient sums, reduced in block order.
+struct BatchOut {
+    Eigen::VectorXd values;
+    Eigen::MatrixXd grads;  // kSlots·K × blocks (natural parameters)
+};
+
+Loss finish(const Stack& s, const BatchOut& out, bool want_grad) {
+    Loss loss;
+    const int n = static_cast<int>(out.values.size()), K = static_cast<int>(s.layers.size());
+    loss.finite = out.values.allFinite();
+    loss.value = out.values.mean();
+    const double var = n > 1 ? (out.values.array() - loss.value).square().sum() / (n - 1) : 0;
+    loss.std_error = std::sqrt(var / n);
+    loss.values = out.values;
+    if (!want_grad) return loss;
+    Eigen::VectorXd nat = Eigen::VectorXd::Zero(kSlots * K);
+    for (int b = 0; b < out.grads.cols(); ++b) nat += out.grads.col(b);
+    nat /= n;
+    loss.grad.resize(param_count(s));
+    int off = 0;
+    for (int k = 0; k < K; ++k) {
+        const Layer& l = s.layers[static_cast<size_t>(k)];
+        natural_to_theta(l, nat.data() + kSlots * k, loss.grad.data() + off);
+        off += param_count(l);
+    }
+    return loss;
+}
+
+std::vector<Prep> prepare_all(const Stack& s) {
+    std::vector<Prep> p;
+    for (size_t k = 0; k < s.layers.size(); ++k) {
+        require_trainable(s.layers[k], static_cast<int>(k));
+        validate(s.layers[k], static_cast<int>(k));
+        p.push_back(prepare(s.layers[k]));
+    }
+    return p;
+}
+
+int blocks_for(int n) { return (n + kBlock - 1) / kBlock; }
+
+// log p̃ and ∇ log p̃ for many points: a mixture is factored once per batch (kl::log_density
+// re-validates and allocates per call, ~10× slower); other targets go through Target.
+class TargetEval {
+  public:
+    explicit TargetEval(const Target& t) : t_(t) {
+        if (t.kind != TargetKind::Mixture || t.mixture.size() > 16) return;
+        double total = 0;
+        for (const kl::Component& c : t.mixture) total += c.weight;
+        for (const kl::Component& c : t.mixture) {
+            const Mat2 L = Mat2(c.cov).llt().matrixL();
+            Comp k;
+            k.mean = c.mean;
+            k.prec = (L * L.transpose()).inverse();
+            k.log_norm = std::log(c.weight / total) - kLog2Pi - std::log(L(0, 0) * L(1, 1));
+            comps_.push_back(k);
+        }
+    }
+    Vec2 grad(const Vec2& x, double* log_p) const {
+        if (comps_.empty()) return t_.grad_log_density(x, log_p);
+        // log p = LSE_k(a_k), ∇ log p = Σ_k softmax(a)_k·(−P_k(x − m_k)).
+        double a[16], m = -std::numeric_limits<double>::infinity();
+        Vec2 gs[16];
+        const size_t n = std::min<size_t>(comps_.size(), 16);
+        for (size_t k = 0; k < n; ++k) {
+            const Vec2 d = x - comps_[k].mean;
+            gs[k] = -(comps_[k].prec * d);
+            a[k] = comps_[k].log_norm + 0.5 * d.dot(gs[k]);
+            m = std::max(m, a[k]);
+        }
+        double sum = 0;
+        Vec2 g = Vec2::Zero();
+        for (size_t k = 0; k < n; ++k) {
+            const double e = std::exp(a[k] - m);
+            sum += e;
+            g += e * gs[k];
+        }
+        *log_p = m + std::log(sum);
+        return g / sum;
+    }
+
+  private:
+    struct Comp {
+        Vec2 mean;
+        Mat2 prec;
+        double log_norm = 0;
+    };
+    const Target& t_;
+    std::vector<Comp> comps_;
+};
+
+}  // namespace
+
+//-----------------------------------------------------------------------------
+// [SECTION] Targets
+//-----------------------------------------------------------------------------
+
+const std::vector<TargetInfo>& target_table() {
+    static const std::vector<TargetInfo> table = {
+        {TargetKind::U1, "u1",
+         "U1 = ½((‖z‖ − 2)/0.4)² − log(e^{−½((z1 − 2)/0.6)²} + e^{−½((z1 + 2)/0.6)²})", true, false,
+         false},
+        {TargetKind::U2, "u2", "U2 = ½((z2 − w1(z))/0.4)², w1 = sin(2πz1/4)", true, false, false},
+        {TargetKind::U3, "u3",
+         "U3 = −log(e^{−½((z2 − w1)/0.35)²} + e^{−½((z2 − w1 + w2)/0.35)²}), w2 = 3e^{−½((z1 − "
+         "1)/0.6)²}",
+         true, false, false},
+        {TargetKind::U4, "u4",
+         "U4 = −log(e^{−½((z2 − w1)/0.4)²} + e^{−½((z2 − w1 + w3)/0.35)²}), w3 = 3σ((z1 − 1)/0.3)",
+         true, false, false},
+        {TargetKind::Mixture, "mixture", "p = Σ_k π_k N(μ_k, Σ_k)", true, true, true},
+        {TargetKind::TwoMoons, "two_moons",
+         "two half circles (cos t, sin t), (1 − cos t, ½ − sin t) + N(0, noise²), centred", false,
+         true, false},
+        {TargetKind::Function, "function", "log p̃(x1, x2) = the user's expression", true, false,
+         false},
+        {TargetKind::Points, "points", "the user's points (empirical distribution)", false, true,
+         false},
+    };
+    return table;
+}
+
+const TargetInfo& info(TargetKind kind) { return target_table()[static_cast<size_t>(kind)]; }
+
+Target Target::energy(int which) {
+    require(which >= 1 && which <= 4,
+            "flow.target energy must be u1, u2, u3 or u4 (got u" + std::to_string(which) + ")");
+    Target t;
+    t.kind = static_cast<TargetKind>(static_cast<int>(TargetKind::U1) + which - 1);
+    return t;
+}
+
+Target Target::from_mixture(kl::Mixture m) {
+    kl::validate(m, 2);
+    Target t;
+    t.kind = TargetKind::Mixture;
+    t.mixture = std::move(m);
+    return t;
+}
+
+Target Target::two_moons(double noise) {
+    require(std::isfinite(noise) && noise >= 0,
+            "flow.target.noise must be >= 0 (got " + show(noise) + ")");
+    Target t;
+    t.kind = TargetKind::TwoMoons;
+    t.moons_noise = noise;
+    return t;
+}
+
+Target Target::from_function(std::function<double(double, double)> log_p) {
+    require(static_cast<bool>(log_p),
+            "flow.target.expression is empty: give a log-density in x1, x2");
+    Target t;
+    t.kind = TargetKind::Function;
+    t.log_p_fn = std::move(log_p);
+    return t;
+}
+
+Target Target::from_points(Eigen::Matrix2Xd points) {
+    require(points.cols() >= 2, "flow.target.points needs at least 2 points (got " +
+                                    std::to_string(points.cols()) + "): draw more");
+    require(points.allFinite(), "flow.target.points must be finite");
+    Target t;
+    t.kind = TargetKind::Points;
+    t.points = std::move(points);
+    return t;
+}
+
+double Target::log_density(const Vec2& x) const {
+    if (!has_density())
+        throw std::logic_error(std::string("flow target ") + info(kind).name + " has no density");
+    if (is_energy(kind)) return -train::energy<double>(energy_index(kind), x(0), x(1));
+    if (kind == TargetKind::Mixture) return kl::log_density(mixture, Eigen::VectorXd(x));
+    return log_p_fn(x(0), x(1));
+}
+
+Vec2 Target::grad_log_density(const Vec2& x, double* log_p) const {
+    if (!has_density())
+        throw std::logic_error(std::string("flow target ") + info(kind).name + " has no density");
+    if (is_energy(kind)) {
+        const AD z1(x(0), 2, 0), z2(x(1), 2, 1);
+        const AD u = train::energy<AD>(energy_index(kind), z1, z2);
+        if (log_p) *log_p = -u.value();
+        return -u.derivatives();
+    }
+    if (kind == TargetKind::Mixture) {
+        const Eigen::VectorXd xv = x;
+        if (log_p) *log_p = kl::log_density(mixture, xv);
+        return kl::grad_log_density(mixture, xv);
+    }
+    if (log_p) *log_p = log_p_fn(x(0), x(1));
+    Vec2 g;
+    for (int i = 0; i < 2; ++i) {
+        const double h = 1e-5 * std::max(1.0, std::abs(x(i)));
+        Vec2 a = x, b = x;
+        a(i) += h;
+        b(i) -= h;
+        g(i) = (log_p_fn(a(0), a(1)) - log_p_fn(b(0), b(1))) / (2 * h);
+    }
+    return g;
+}
+
+Eigen::Matrix2Xd Target::sample(int n, std::uint64_t seed) const {
+    if (!has_samples())
+        throw std::logic_error(std::string("flow target ") + info(kind).name + " has no samples");
+    require(n >= 1, "flow.train.data_size must be >= 1 (got " + std::to_string(n) + ")");
+    detail::Random rng(seed);
+    Eigen::Matrix2Xd out(2, n);
+    if (kind == TargetKind::Points) {
+        if (n == points.cols()) return points;
+        for (int i = 0; i < n; ++i)
+            out.col(i) = points.col(std::min<Eigen::Index>(
+                points.cols() - 1, static_cast<Eigen::Index>(rng.uniform() * points.cols())));
+        return out;
+    }
+    if (kind == TargetKind::TwoMoons) {
+        for (int i = 0; i < n; ++i) {
+            const double t = kPi * rng.uniform();
+            Vec2 p = i % 2 == 0 ? Vec2(std::cos(t), std::sin(t))
+                                : Vec2(1 - std::cos(t), 0.5 - std::sin(t));
+            p -= Vec2(0.5, 0.25);  // the two moons' centre of mass to the origin
+            out(0, i) = p(0) + moons_noise * rng.normal();
+            out(1, i) = p(1) + moons_noise * rng.normal();
+        }
+        return out;
+    }
+    double total = 0;
+    for (const kl::Component& c : mixture) total += c.weight;
+    std::vector<Mat2> chol;
+    for (const kl::Component& c : mixture) chol.push_back(Mat2(c.cov).llt().matrixL());
+    for (int i = 0; i < n; ++i) {
+        double pick = rng.uniform() * total;
+        size_t k = 0;
+        while (k + 1 < mixture.size() && pick >= mixture[k].weight) pick -= mixture[k++].weight;
+        const Vec2 e(rng.normal(), rng.normal());
+        out.col(i) = Vec2(mixture[k].mean) + chol[k] * e;
+    }
+    return out;
+}
+
+std::optional<double> Target::log_z() const {
+    if (info(kind).log_z_known) return 0.0;
+    return std::nullopt;
+}
+
+const char* to_string(Objective o) { return o == Objective::Reverse ? "reverse" : "forward"; }
+
+std::string unavailable(const Target& t, Objective o) {
+    const std::string name = info(t.kind).name;
+    if (o == Objective::Reverse && !t.has_density())
+        return "reverse KL needs a density: flow.target " + name +
+               " has only samples (use flow.train.objective = forward)";
+    if (o == Objective::Forward && !t.has_samples())
+        return "forward KL needs samples: flow.target " + name +
+               " has only a density (use flow.train.objective = reverse)";
+    return "";
+}
+
+//-----------------------------------------------------------------------------
+// [SECTION] Parameters
+//-----------------------------------------------------------------------------
+
+int param_count(const Layer& l, int index) {
+    require_trainable(l, index);
+    return l.type == Type::Radial ? 4 : 5;
+}
+
+int param_count(const Stack& s) {
+    int n = 0;
+    for (size_t k = 0; k < s.layers.size(); ++k) n += param_count(s.layers[k], static_cast<int>(k));
+    return n;
+}
+
+Eigen::VectorXd pack(const Stack& s) {
+    Eigen::VectorXd theta(param_count(s));
+    int o = 0;
+    for (size_t k = 0; k < s.layers.size(); ++k) {
+        const Layer& l = s.layers[k];
+        const int index = static_cast<int>(k);
+        validate(l, index);
+        switch (l.type) {
+            case Type::Planar:
+                theta.segment(o, 5) << l.w(0), l.w(1), l.u(0), l.u(1), l.b;
+                break;
+            case Type::Radial:
+                theta.segment(o, 4) << l.z0(0), l.z0(1), softplus_inv(l.alpha),
+                    softplus_inv(std::max(l.alpha + l.beta, 1e-12));
+                break;
+            default:
+                for (int i = 0; i < 2; ++i)
+                    require(l.L(i, i) > 0, layer_key(index) + ".L[" + std::to_string(i) + "][" +
+                                               std::to_string(i) + "] must be > 0 to train (got " +
+                                               show(l.L(i, i)) +
+                                               "): the diagonal is trained as its log");
+                theta.segment(o, 5) << l.mu(0), l.mu(1), std::log(l.L(0, 0)), l.L(1, 0),
+                    std::log(l.L(1, 1));
+                break;
+        }
+        o += param_count(l);
+    }
+    return theta;
+}
+
+void unpack(const Eigen::VectorXd& theta, Stack& s) {
+    require(theta.size() == param_count(s), "flow.train parameters: expected " +
+                                                std::to_string(param_count(s)) + " values, got " +
+                                                std::to_string(theta.size()));
+    int o = 0;
+    for (Layer& l : s.layers) {
+        const double* t = theta.data() + o;
+        switch (l.type) {
+            case Type::Planar:
+                l.w = Vec2(t[0], t[1]);
+                l.u = Vec2(t[2], t[3]);
+                l.b = t[4];
+                l.enforce = true;
+                break;
+            case Type::Radial:
+                l.z0 = Vec2(t[0], t[1]);
+                l.alpha = softplus(t[2]);
+                l.beta = -l.alpha + softplus(t[3]);
+                break;
+            default:
+                l.mu = Vec2(t[0], t[1]);
+                l.L << std::exp(t[2]), 0, t[3], std::exp(t[4]);
+                break;
+        }
+        o += param_count(l);
+    }
+}
+
+Stack random_stack(const std::vector<Type>& types, std::uint64_t seed, double scale) {
+    detail::Random rng(seed);
+    Stack s;
+    for (Type type : types) {
+        Layer l;
+        switch (type) {
+            case Type::Planar:
+                l = Layer::planar(Vec2(scale * rng.normal(), scale * rng.normal()),
+                                  Vec2(scale * rng.normal(), scale * rng.normal()), 0);
+                l.enforce = true;
+                break;
+            case Type::Radial:
+                l = Layer::radial(Vec2(rng.normal(), rng.normal()), 1, scale * rng.normal());
+                break;
+            case Type::Affine: {
+                Mat2 L;
+                L << std::exp(scale * rng.normal()), 0, scale * rng.normal(),
+                    std::exp(scale * rng.normal());
+                l = Layer::affine(Vec2(scale * rng.normal(), scale * rng.normal()), L);
+                break;
+            }
+            default:
+                require_trainable(Layer{type}, static_cast<int>(s.layers.size()));
+        }
+        s.layers.push_back(l);
+    }
+    return s;
+}
+
+Stack planar_stack(int K, std::uint64_t seed, double scale) {
+    return random_stack(std::vector<Type>(static_cast<size_t>(std::max(K, 0)), Type::Planar), seed,
+                        scale);
+}
+
+//-----------------------------------------------------------------------------
+// [SECTION] Objectives and gradients
+//-----------------------------------------------------------------------------
+
+Eigen::Matrix2Xd base_samples(const Stack& s, int n, std::uint64_t seed, bool moment_match) {
+    detail::Random rng(seed);
+    Eigen::Matrix2Xd e(2, n);
+    for (int i = 0; i < n; ++i)
+        for (int d = 0; d < 2; ++d) e(d, i) = rng.normal();
+    if (moment_match && n >= 3) {
+        // Sample mean exactly 0 and sample covariance (1/n) exactly I.
+        e = e.colwise() - e.rowwise().mean();
+        const Mat2 c = e * e.transpose() / n;
+        const Mat2 L = c.llt().matrixL();
+        e = L.triangularView<Eigen::Lower>().solve(e);
+    }
+    return (e.array().colwise() * s.base_std.array()).colwise() + s.base_mean.array();
+}
+
+Loss reverse_loss(const Stack& s, const Target& t, const Eigen::Matrix2Xd& u, bool want_grad) {
+    const std::string why = unavailable(t, Objective::Reverse);
+    require(why.empty(), why);
+    require(u.cols() >= 1, "flow.train.batch must be >= 1");
+    const std::vector<Prep> prep = prepare_all(s);
+    const TargetEval eval(t);
+    const Base base(s);
+    const int K = static_cast<int>(prep.size()), n = static_cast<int>(u.cols());
+    const int blocks = blocks_for(n);
+    BatchOut out;
+    out.values.resize(n);
+    out.grads = Eigen::MatrixXd::Zero(kSlots * K, want_grad ? blocks : 0);
+    parallel::for_blocks(blocks, [&](int blk) {
+        std::vector<Vec2> path(static_cast<size_t>(K + 1));
+        std::vector<double> th(static_cast<size_t>(K));
+        double* g = want_grad ? out.grads.col(blk).data() : nullptr;
+        const int end = std::min(n, (blk + 1) * kBlock);
+        for (int i = blk * kBlock; i < end; ++i) {
+            path[0] = u.col(i);
+            LogSum log_det;
+            for (size_t k = 0; k < prep.size(); ++k) {
+                double det;
+                path[k + 1] = layer_forward(prep[k], path[k], det, th[k]);
+                log_det.add(det);
+            }
+            double log_p;
+            Vec2 gx = -eval.grad(path[static_cast<size_t>(K)], &log_p);
+            out.values(i) = base.log_p(path[0], nullptr) - log_det.value() - log_p;
+            if (!g) continue;
+            for (int k = K - 1; k >= 0; --k) {
+                const size_t kk = static_cast<size_t>(k);
+                gx = layer_vjp(prep[kk], path[kk], th[kk], gx, -1, g + kSlots * k);
+            }
+        }
+    });
+    return finish(s, out, want_grad);
+}
+
+Loss forward_loss(const Stack& s, const Eigen::Matrix2Xd& x, bool want_grad) {
+    require(x.cols() >= 1, "flow.train.batch must be >= 1");
+    const std::vector<Prep> prep = prepare_all(s);
+    const int K = static_cast<int>(prep.size()), n = static_cast<int>(x.cols());
+    const int blocks = blocks_for(n);
+    BatchOut out;
+    out.values.resize(n);
+    out.grads = Eigen::MatrixXd::Zero(kSlots * K, want_grad ? blocks : 0);
+    const bool inv = invertible(s);
+    const Base base(s);
+    parallel::for_blocks(blocks, [&](int blk) {
+        std::vector<Vec2> path(static_cast<size_t>(K + 1));
+        double* g = want_grad ? out.grads.col(blk).data() : nullptr;
+        const int end = std::min(n, (blk + 1) * kBlock);
+        for (int i = blk * kBlock; i < end; ++i) {
+            // z_K = x, z_{k−1} = f_k⁻¹(z_k); −log q(x) = −log p_U(z_0) + Σ_k ℓ_k(z_{k−1}).
+            path[static_cast<size_t>(K)] = x.col(i);
+            bool ok = inv;
+            for (int k = K - 1; k >= 0 && ok; --k) {
+                const Inverse r =
+                    inverse(s.layers[static_cast<size_t>(k)], path[static_cast<size_t>(k + 1)]);
+                ok = r.ok && r.z.allFinite();
+                path[static_cast<size_t>(k)] = r.z;
+            }
+            if (!ok) {
+                out.values(i) = kNaN;
+                continue;
+            }
+            Vec2 adj;
+            const double log_p0 = base.log_p(path[0], &adj);
+            adj = -adj;  // ∂(−log p_U)/∂z_0
+            LogSum log_det;
+            for (int k = 0; k < K; ++k) {
+                const Prep& p = prep[static_cast<size_t>(k)];
+                const Vec2& z = path[static_cast<size_t>(k)];
+                double det, t;
+                layer_forward(p, z, det, t);
+                log_det.add(det);
+                if (!g) continue;
+                // ℓ_k's own gradient, then through z_{k−1} = f⁻¹(z_k; θ) by the implicit
+                // function theorem: v = J⁻ᵀ·adj goes to z_k and −(∂f/∂θ)ᵀ·v to θ_k.
+                double* gk = g + kSlots * k;
+                adj += layer_vjp(p, z, t, Vec2::Zero(), 1, gk);
+                const Vec2 v = jacobian(s.layers[static_cast<size_t>(k)], z)
+                                   .transpose()
+                                   .partialPivLu()
+                                   .solve(adj);
+                layer_vjp(p, z, t, -v, 0, gk);
+                adj = v;
+            }
+            out.values(i) = log_det.value() - log_p0;
+        }
+    });
+    return finish(s, out, want_grad);
+}
+
+//-----------------------------------------------------------------------------
+// [SECTION] Adam and the Trainer
+//-----------------------------------------------------------------------------
+
+void Adam::step(Eigen::VectorXd& theta, const Eigen::VectorXd& grad, double lr) {
+    if (m.size() != theta.size()) {
+        m = Eigen::VectorXd::Zero(theta.size());
+        v = Eigen::VectorXd::Zero(theta.size());
+        t = 0;
+    }
+    ++t;
+    m = beta1 * m + (1 - beta1) * grad;
+    v = beta2 * v + (1 - beta2) * grad.cwiseAbs2();
+    const double c1 = 1 - std::pow(beta1, t), c2 = 1 - std::pow(beta2, t);
+    theta.array() -= lr * (m.array() / c1) / ((v.array() / c2).sqrt() + eps);
+}
+
+Trainer::Trainer(Stack initial, Target target, Options options)
+    : initial_(std::move(initial)), target_(std::move(target)), options_(options) {
+    const std::string why = unavailable(target_, options_.objective);
+    require(why.empty(), why);
+    require(std::isfinite(options_.lr) && options_.lr > 0,
+            "flow.train.lr must be > 0 (got " + show(options_.lr) + ")");
+    require(std::isfinite(options_.lr_half_life) && options_.lr_half_life >= 0,
+            "flow.train.lr_half_life must be >= 0 (got " + show(options_.lr_half_life) + ")");
+    require(
+        options_.batch >= 1 && options_.batch <= 1 << 20,
+        "flow.train.batch must be in [1, 1048576] (got " + std::to_string(options_.batch) + ")");
+    require(options_.window >= 1, "flow.train.window must be >= 1");
+    require(options_.data_size >= 1, "flow.train.data_size must be >= 1");
+    theta_ = pack(initial_);   // throws for untrainable layers
+    unpack(theta_, initial_);  // planar layers train with the û fix on
+    reset();
+}
+
+void Trainer::reset() {
+    stack_ = initial_;
+    theta_ = pack(stack_);
+    adam_ = Adam{};
+    draw_ = 0;
+    losses_.clear();
+    running_.clear();
+    stop_reason_.clear();
+    if (options_.objective == Objective::Forward)
+        data_ = target_.kind == TargetKind::Points
+                    ? target_.points
+                    : target_.sample(options_.data_size, mix(options_.seed, 0xDA7A));
+}
+
+int Trainer::step(int n) {
+    int done = 0;
+    for (; done < n && !stopped(); ++done) {
+        const std::uint64_t seed = mix(options_.seed, ++draw_);
+        Loss loss;
+        if (options_.objective == Objective::Reverse) {
+            loss = reverse_loss(stack_, target_,
+                                base_samples(stack_, options_.batch, seed, options_.moment_match),
+                                true);
+        } else if (options_.batch >= data_.cols()) {
+            loss = forward_loss(stack_, data_, true);  // full batch: a deterministic gradient
+        } else {
+            detail::Random rng(seed);
+            Eigen::Matrix2Xd x(2, options_.batch);
+            for (int i = 0; i < options_.batch; ++i)
+                x.col(i) = data_.col(std::min<Eigen::Index>(
+                    data_.cols() - 1, static_cast<Eigen::Index>(rng.uniform() * data_.cols())));
+            loss = forward_loss(stack_, x, true);
+        }
+        const int at = steps() + 1;
+        if (!loss.finite || !std::isfinite(loss.value) || !loss.grad.allFinite()) {
+            stop_reason_ = "diverged at step " + std::to_string(at) + ": the " +
+                           to_string(options_.objective) +
+                           " loss or its gradient is not finite (lower flow.train.lr); the "
+                           "stack keeps the parameters of step " +
+                           std::to_string(at - 1);
+            break;
+        }
+        losses_.push_back(loss.value);
+        const int w = std::min(options_.window, static_cast<int>(losses_.size()));
+        double sum = 0;
+        for (int i = 0; i < w; ++i) sum += losses_[losses_.size() - 1 - static_cast<size_t>(i)];
+        running_.push_back(sum / w);
+        const double lr =
+            options_.lr_half_life > 0
+                ? options_.lr * std::exp2(-static_cast<double>(at) / options_.lr_half_life)
+                : options_.lr;
+        Eigen::VectorXd next = theta_;
+        adam_.step(next, loss.grad, lr);
+        Stack trial = stack_;
+        unpack(next, trial);
+        bool ok = next.allFinite();
+        for (size_t k = 0; ok && k < trial.layers.size(); ++k) {
+            const Layer& l = trial.layers[k];
+            // softplus/exp can still overflow or underflow a finite θ.
+            ok = l.type != Type::Radial || (l.alpha > 0 && std::isfinite(l.beta));
+            if (l.type == Type::Affine) ok = l.L.allFinite() && l.L(0, 0) > 0 && l.L(1, 1) > 0;
+        }
+        if (!ok) {
+            stop_reason_ = "diverged after step " + std::to_string(at) +
+                           ": a parameter left its range (lower flow.train.lr); the stack keeps "
+                           "the parameters of step " +
+                           std::to_string(at - 1);
+            ++done;
+            break;
+        }
+        theta_ = next;
+        stack_ = trial;
+    }
+    return done;
+}
+
+Estimates Trainer::estimate(int samples, std::uint64_t seed) const {
+    require(samples >= 2, "flow.train estimate samples must be >= 2");
+    Estimates e;
+    e.log_z = target_.log_z();
+    if (target_.has_density()) {
+        const Loss r =
+            reverse_loss(stack_, target_, base_samples(stack_, samples, mix(seed, 1)), false);
+        e.reverse_objective = r.value;
+        e.reverse_se = r.std_error;
+        if (e.log_z) e.kl_reverse = r.value + *e.log_z;
+    }
+    if (target_.has_samples()) {
+        const Eigen::Matrix2Xd x = target_.kind == TargetKind::Points
+                                       ? target_.points
+                                       : target_.sample(samples, mix(seed, 2));
+        const Loss f = forward_loss(stack_, x, false);
+        e.forward_objective = f.value;
+        e.forward_se = f.std_error;
+        if (target_.has_density() && e.log_z) {
+            // KL(p‖q) = E_p[log p − log q]: per point, so the standard error is of the difference.
+            Eigen::VectorXd d = f.values;
+            for (int i = 0; i < x.cols(); ++i) d(i) += target_.log_density(x.col(i)) - *e.log_z;
+            const double mean = d.mean(), n = static_cast<double>(d.size());
+            e.kl_forward = mean;
+            e.kl_forward_se = std::sqrt((d.array() - mean).square().sum() / (n - 1) / n);
+        }
+    }
+    return e;
+}
+
+}  // namespace genlab::flow::train
