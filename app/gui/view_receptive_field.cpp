@@ -141,10 +141,16 @@ class RfView : public PanelView {
             mark_item(std::string("rf.view.") + v);
         }
         ImGui::Separator();
-        int arch = static_cast<int>(sc.architecture());
         ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9);
-        if (ImGui::Combo("architecture", &arch, "plain\0gated\0causal1d\0")) {
-            sc.set_architecture(static_cast<rf::Architecture>(arch));
+        // A combo of marked items, so a test can pick one with the pointer.
+        if (ImGui::BeginCombo("architecture", rf::to_string(sc.architecture()))) {
+            for (rf::Architecture a :
+                 {rf::Architecture::Plain, rf::Architecture::Gated, rf::Architecture::Causal}) {
+                if (ImGui::Selectable(rf::to_string(a), a == sc.architecture()))
+                    sc.set_architecture(a);
+                mark_item(std::string("rf.architecture.") + rf::to_string(a));
+            }
+            ImGui::EndCombo();
         }
         mark_item("rf.architecture");
         if (ImGui::IsItemHovered()) {
