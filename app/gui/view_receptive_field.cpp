@@ -656,7 +656,8 @@ class RfView : public PanelView {
                                                           : std::to_string(static_cast<int>(v) + 1);
                                },
                                1, 0.5},
-                              {}, true);
+                              // The levels are named inside the plot, not by numbers.
+                              {"", [](double) { return std::string(); }, 1, 0}, true);
         tree_canvas_.set_colorbar(paths_colorbar(vmax_log));
         tree_canvas_.set_title("Causal 1-D convolutions (WaveNet): the tree of step " +
                                std::to_string(t.step + 1));

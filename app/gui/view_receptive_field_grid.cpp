@@ -214,8 +214,12 @@ void draw_tree(Canvas& canvas, const TreePicture& t, double vmax_log) {
         const std::string name = m == 0   ? "input"
                                  : m == L ? "output"
                                           : "layer " + std::to_string(m);
-        const std::string d = m < L ? "  (d = " + std::to_string(t.dilations[m]) + ")" : "";
-        canvas.text({-kTreeMargin / 2, m * kTreeLevel + 0.5}, name + d, kTitle, font * 0.85f);
+        canvas.text({-kTreeMargin / 2, m * kTreeLevel + 0.5}, name, kTitle, font * 0.85f);
+        // Between two levels: the dilation of the layer that joins them.
+        if (m < L)
+            canvas.text({-kTreeMargin / 2, (m + 0.5) * kTreeLevel + 0.5},
+                        "d = " + std::to_string(t.dilations[m]), IM_COL32(60, 90, 140, 255),
+                        font * 0.8f);
     }
     for (const Cell& c : t.blind_spot) {
         const Vec2 p = at(0, c.col);
