@@ -265,15 +265,10 @@ class RfView : public PanelView {
             if (arch == rf::Architecture::Gated) {
                 ImGui::SameLine();
                 ImGui::TextDisabled(l == 0 ? "v + h (mask A)" : "v + h");
-            } else {
-                int d = sc.dilation(l);
+            } else if (arch == rf::Architecture::Causal) {
+                // Plain layers set theirs under the kernel editor: this row is full there.
                 ImGui::SameLine();
-                ImGui::SetNextItemWidth(ImGui::GetFontSize() * 2.6f);
-                if (ImGui::DragInt("##d", &d, 0.1f, static_cast<int>(rf_keys::dilation.lo),
-                                   static_cast<int>(rf_keys::dilation.hi), "d%d",
-                                   ImGuiSliderFlags_AlwaysClamp)) {
-                    sc.set_dilation(l, d);
-                }
+                dilation_drag(l, "##d");
                 mark_item("rf.layer." + std::to_string(l + 1) + ".dilation");
             }
             if (kind == rf::MaskKind::Custom && arch == rf::Architecture::Plain) {
@@ -313,6 +308,17 @@ class RfView : public PanelView {
         ImGui::EndDisabled();
     }
 
+    // Layer l's dilation, dragged (1..256).
+    void dilation_drag(int l, const char* label) {
+        int d = scene_->dilation(l);
+        ImGui::SetNextItemWidth(ImGui::GetFontSize() * 2.6f);
+        if (ImGui::DragInt(label, &d, 0.1f, static_cast<int>(rf_keys::dilation.lo),
+                           static_cast<int>(rf_keys::dilation.hi), "d%d",
+                           ImGuiSliderFlags_AlwaysClamp)) {
+            scene_->set_dilation(l, d);
+        }
+    }
+
     void draw_kernel_editor() {
         const int k = scene_->kernel();
         ImGui::Text("Kernel of layer %d (click to toggle)", edit_layer_ + 1);
@@ -340,6 +346,8 @@ class RfView : public PanelView {
         }
         ImGui::PopStyleVar();
         ImGui::TextDisabled("o: the centre (the pixel's own position)");
+        dilation_drag(edit_layer_, "dilation of this layer");
+        mark_item("rf.dilation");
     }
 
     //-------------------------------------------------------------------------
