@@ -500,7 +500,8 @@ class RfView : public PanelView {
     }
 
     std::string mask_label(int layer) const {
-        if (scene_->architecture() == rf::Architecture::Gated) return layer ? "gated" : "gated, A";
+        // Gated: the horizontal kernel's mask (A in layer 1, B after); short, as titles are.
+        if (scene_->architecture() == rf::Architecture::Gated) return layer ? "B" : "A";
         const int d = scene_->dilation(layer);
         return std::string(rf::to_string(scene_->kind(layer))) +
                (d > 1 ? ", d" + std::to_string(d) : "");
