@@ -46,12 +46,13 @@ class RfView : public PanelView {
     Json state() const override { return scene_->state(); }
 
     Canvas& main_canvas() override {
+        if (scene_->architecture() == rf::Architecture::Causal) return tree_canvas_;
         if (scene_->view() == "layers") return layers_canvas_;
         if (scene_->view() == "compare") return compare_canvas_;
         return field_canvas_;
     }
     std::vector<Canvas*> figure_canvases() override {
-        return {&field_canvas_, &layers_canvas_, &compare_canvas_};
+        return {&field_canvas_, &layers_canvas_, &compare_canvas_, &tree_canvas_};
     }
 
     std::vector<std::string> legend_lines() const override {
@@ -84,7 +85,9 @@ class RfView : public PanelView {
         const ImVec2 avail = ImGui::GetContentRegionAvail();
         const float legend_h = font * (0.9f + 1.3f * legend_rows(avail.x));
         const ImVec2 size(avail.x, std::max(avail.y - legend_h, font * 8));
-        if (scene_->view() == "layers") {
+        if (scene_->architecture() == rf::Architecture::Causal) {
+            draw_tree(size);  // every view: the tree is already layer by layer
+        } else if (scene_->view() == "layers") {
             draw_layers(size);
         } else if (scene_->view() == "compare") {
             draw_compare(size);
@@ -138,6 +141,27 @@ class RfView : public PanelView {
             mark_item(std::string("rf.view.") + v);
         }
         ImGui::Separator();
+        ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9);
+        // A combo of marked items, so a test can pick one with the pointer.
+        if (ImGui::BeginCombo("architecture", rf::to_string(sc.architecture()))) {
+            for (rf::Architecture a :
+                 {rf::Architecture::Plain, rf::Architecture::Gated, rf::Architecture::Causal}) {
+                if (ImGui::Selectable(rf::to_string(a), a == sc.architecture()))
+                    sc.set_architecture(a);
+                mark_item(std::string("rf.architecture.") + rf::to_string(a));
+            }
+            ImGui::EndCombo();
+        }
+        mark_item("rf.architecture");
+        if (ImGui::IsItemHovered()) {
+            ImGui::SetTooltip(
+                "plain: your masked layers, each with its dilation\n"
+                "gated: van den Oord et al. 2016: a vertical stack (rows above, shifted down)\n"
+                "  feeding a horizontal stack (the row to the left): no blind spot\n"
+                "causal1d: WaveNet's 1-D causal convolutions, dilations per layer");
+        }
+        const bool plain = sc.architecture() == rf::Architecture::Plain;
+        const bool causal = sc.architecture() == rf::Architecture::Causal;
 
         int order = sc.order() == rf::Order::BottomUp;
         ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9);
@@ -152,7 +176,7 @@ class RfView : public PanelView {
         }
         int n = sc.size();
         ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9);
-        if (key_slider("grid n", n, rf_keys::size)) sc.set_size(n);
+        if (key_slider(causal ? "steps n" : "grid n", n, rf_keys::size)) sc.set_size(n);
         mark_item("rf.size");
         int k_index = sc.kernel() / 2;
         ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9);
@@ -166,13 +190,53 @@ class RfView : public PanelView {
         }
         mark_key_range(rf_keys::kernel);
         mark_item("rf.kernel");
-        ImGui::Text("pixel  %s   (row %d, col %d)", cell_name(sc.pixel(), sc.size()).c_str(),
-                    sc.pixel().row + 1, sc.pixel().col + 1);
-        ImGui::TextDisabled("click a cell to select it");
+        if (causal) {
+            int taps = sc.taps();
+            ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9);
+            if (key_slider("taps", taps, rf_keys::taps)) sc.set_taps(taps);
+            mark_item("rf.taps");
+            ImGui::Text("step t = %d", sc.pixel().col + 1);
+            ImGui::TextDisabled("click a step to select it");
+        } else {
+            ImGui::Text("pixel  %s   (row %d, col %d)", cell_name(sc.pixel(), sc.size()).c_str(),
+                        sc.pixel().row + 1, sc.pixel().col + 1);
+            ImGui::TextDisabled("click a cell to select it");
+        }
         ImGui::Separator();
         draw_layer_list();
         ImGui::Separator();
-        draw_kernel_editor();
+        if (plain) {
+            draw_kernel_editor();
+        } else if (!causal) {
+            const int k = sc.kernel(), half = k / 2 + 1;
+            ImGui::TextWrapped(
+                "Gated kernels: vertical %d rows x %d columns (shifted down one row), "
+                "horizontal 1 x %d (mask A in layer 1), vertical -> horizontal link",
+                half, k, half);
+        }
+        ImGui::Separator();
+        draw_growth();
+    }
+
+    // Receptive-field size against depth: the span (rows or columns, whichever is more) of
+    // the stack cut after each layer. Linear for plain and gated, exponential for dilations
+    // that double.
+    void draw_growth() {
+        const std::vector<rf::GrowthPoint>& g = scene_->growth();
+        std::vector<float> span;
+        for (const rf::GrowthPoint& p : g) span.push_back(static_cast<float>(p.span));
+        const float top = span.empty() ? 1 : *std::max_element(span.begin(), span.end());
+        const std::string last = g.empty() ? "" : std::to_string(g.back().span);
+        ImGui::Text("Growth: field span vs depth");
+        ImGui::PlotHistogram("##growth", span.data(), static_cast<int>(span.size()), 0,
+                             ("span " + last + " at depth " + std::to_string(g.size())).c_str(), 0,
+                             top * 1.15f,
+                             ImVec2(ImGui::GetContentRegionAvail().x, ImGui::GetFontSize() * 4.5f));
+        mark_item("rf.growth");
+        std::string cells;
+        for (const rf::GrowthPoint& p : g)
+            cells += (cells.empty() ? "" : " ") + std::to_string(p.cells);
+        ImGui::TextDisabled("depth 1..%zu; cells: %s", g.size(), cells.c_str());
     }
 
     void draw_layer_list() {
@@ -188,7 +252,9 @@ class RfView : public PanelView {
             }
             ImGui::SameLine(0, 0);
             ImGui::Text("%2d", l + 1);
+            const rf::Architecture arch = sc.architecture();
             for (rf::MaskKind k : {rf::MaskKind::A, rf::MaskKind::B, rf::MaskKind::None}) {
+                if (arch != rf::Architecture::Plain) break;  // gated and causal1d: own kernels
                 ImGui::SameLine();
                 if (ImGui::RadioButton(rf::to_string(k), kind == k)) {
                     sc.set_kind(l, k);
@@ -196,7 +262,16 @@ class RfView : public PanelView {
                 }
                 mark_item("rf.layer." + std::to_string(l + 1) + "." + rf::to_string(k));
             }
-            if (kind == rf::MaskKind::Custom) {
+            if (arch == rf::Architecture::Gated) {
+                ImGui::SameLine();
+                ImGui::TextDisabled(l == 0 ? "v + h (mask A)" : "v + h");
+            } else if (arch == rf::Architecture::Causal) {
+                // Plain layers set theirs under the kernel editor: this row is full there.
+                ImGui::SameLine();
+                dilation_drag(l, "##d");
+                mark_item("rf.layer." + std::to_string(l + 1) + ".dilation");
+            }
+            if (kind == rf::MaskKind::Custom && arch == rf::Architecture::Plain) {
                 ImGui::SameLine();
                 ImGui::TextColored(kCustomText, "custom");
             }
@@ -224,12 +299,24 @@ class RfView : public PanelView {
             edit_layer_ = std::min(edit_layer_, layer_count() - 1);
         }
         ImGui::BeginDisabled(layer_count() >= kRfMaxLayers);
-        if (ImGui::Button("+ add layer (B)")) {
+        if (ImGui::Button(sc.architecture() == rf::Architecture::Plain ? "+ add layer (B)"
+                                                                       : "+ add layer")) {
             sc.add_layer();
             edit_layer_ = layer_count() - 1;
         }
         mark_item("rf.add_layer");
         ImGui::EndDisabled();
+    }
+
+    // Layer l's dilation, dragged (1..256).
+    void dilation_drag(int l, const char* label) {
+        int d = scene_->dilation(l);
+        ImGui::SetNextItemWidth(ImGui::GetFontSize() * 2.6f);
+        if (ImGui::DragInt(label, &d, 0.1f, static_cast<int>(rf_keys::dilation.lo),
+                           static_cast<int>(rf_keys::dilation.hi), "d%d",
+                           ImGuiSliderFlags_AlwaysClamp)) {
+            scene_->set_dilation(l, d);
+        }
     }
 
     void draw_kernel_editor() {
@@ -259,6 +346,8 @@ class RfView : public PanelView {
         }
         ImGui::PopStyleVar();
         ImGui::TextDisabled("o: the centre (the pixel's own position)");
+        dilation_drag(edit_layer_, "dilation of this layer");
+        mark_item("rf.dilation");
     }
 
     //-------------------------------------------------------------------------
@@ -268,6 +357,29 @@ class RfView : public PanelView {
     void draw_summary() {
         RfScene& sc = *scene_;
         const int n = sc.size();
+        if (sc.architecture() == rf::Architecture::Causal) {
+            const std::shared_ptr<const rf::Analysis> a = sc.analysis();
+            ImGui::Text("Receptive field of step %d: %zu steps, %d taps per layer",
+                        sc.pixel().col + 1, a->cells.size(), sc.taps());
+            std::string holes;
+            for (const Cell& c : a->blind_spot) holes += " " + std::to_string(c.col + 1);
+            text_wrapped("holes (steps in the span no path reaches):" +
+                         (holes.empty() ? std::string(" none") : holes));
+            return;
+        }
+        if (sc.view() == "compare" && sc.architecture() == rf::Architecture::Gated) {
+            ImGui::Text("Pixel %s, %s order, %dx%d kernels, depth %d: plain vs gated",
+                        cell_name(sc.pixel(), n).c_str(), rf::to_string(sc.order()), sc.kernel(),
+                        sc.kernel(), layer_count());
+            const char* names[2] = {"plain (A, then B)", "gated"};
+            for (int i = 0; i < 2; ++i) {
+                const auto a = sc.versus(i);
+                text_wrapped(std::string(names[i]) + ": " + std::to_string(a->cells.size()) +
+                             " cells; blind spot " + std::to_string(a->blind_spot.size()) +
+                             " cells: " + cell_list(a->blind_spot, n, 20));
+            }
+            return;
+        }
         if (sc.view() == "compare") {  // the grids are the four 2-layer stacks, not yours
             ImGui::Text(
                 "Pixel %s, %s order, %dx%d kernels: the four two-layer stacks "
@@ -387,7 +499,13 @@ class RfView : public PanelView {
         ImGui::EndTooltip();
     }
 
-    std::string mask_label(int layer) const { return rf::to_string(scene_->kind(layer)); }
+    std::string mask_label(int layer) const {
+        // Gated: the horizontal kernel's mask (A in layer 1, B after); short, as titles are.
+        if (scene_->architecture() == rf::Architecture::Gated) return layer ? "B" : "A";
+        const int d = scene_->dilation(layer);
+        return std::string(rf::to_string(scene_->kind(layer))) +
+               (d > 1 ? ", d" + std::to_string(d) : "");
+    }
 
     void draw_layers(ImVec2 size) {
         RfScene& sc = *scene_;
@@ -445,45 +563,44 @@ class RfView : public PanelView {
         }
     }
 
-    void draw_compare(ImVec2 size) {
-        RfScene& sc = *scene_;
-        const int n = sc.size();
-        const double gap = std::max(1.0, n * 0.3), title = 1.2;
-        const char* names[4] = {"A then A", "A then B", "B then A", "B then B"};
-        std::vector<GridPicture> grids(4);
+    // A compare grid of analysis `a`, with its blind spot and violations.
+    GridPicture compare_grid(const std::shared_ptr<const rf::Analysis>& a, std::string title,
+                             Vec2 offset) {
+        GridPicture g;
+        g.n = scene_->size();
+        g.order = scene_->order();
+        g.pixel = scene_->pixel();
+        g.counts = &a->paths;
+        g.keep_alive = a;
+        g.blind_spot = &a->blind_spot;
+        g.violations = &a->violations;
+        g.title = std::move(title);
+        g.offset = offset;
+        return g;
+    }
+
+    // The compare canvas showing `grids` (view id and generation for the heatmap cache);
+    // a click on any of them selects the pixel.
+    void draw_compare_grids(ImVec2 size, const std::vector<GridPicture>& grids, int view, int gen,
+                            WorldRect home, const std::string& title, const std::string& prefix) {
         std::vector<const rf::Counts*> all;
-        for (int i = 0; i < 4; ++i) {
-            GridPicture& g = grids[i];
-            g.n = n;
-            const std::shared_ptr<const rf::Analysis> a = sc.compare(i);
-            g.order = sc.order();
-            g.pixel = sc.pixel();
-            g.counts = &a->paths;
-            g.keep_alive = a;
-            g.blind_spot = &a->blind_spot;
-            g.violations = &a->violations;
-            g.title = std::string(names[i]) + ": " + std::to_string(a->cells.size()) + " cells" +
-                      (a->violations.empty() ? "" : ", NOT causal");
-            g.offset = {(i % 2) * (n + gap), (1 - i / 2) * (n + gap + title)};
-            all.push_back(g.counts);
-        }
+        for (const GridPicture& g : grids) all.push_back(g.counts);
         const double vmax_log = max_log_count(all);
-        const bool refresh = stale(2, sc.recomputes(RfScene::Part::Compare), -1);
-        std::vector<GLuint> tex(4);
-        for (int i = 0; i < 4; ++i) tex[i] = shaded(i, *grids[i].counts, vmax_log, refresh);
-        compare_canvas_.set_home({-0.3, -0.3, 2 * n + gap + 0.3, 2 * (n + title) + gap + 0.2},
-                                 true);
+        const bool refresh = stale(view, gen, -1);
+        std::vector<GLuint> tex(grids.size());
+        for (size_t i = 0; i < grids.size(); ++i)
+            tex[i] = shaded(i, *grids[i].counts, vmax_log, refresh);
+        compare_canvas_.set_home(home, true);
         compare_canvas_.set_axes({}, {}, false);
         compare_canvas_.set_colorbar(paths_colorbar(vmax_log));
-        compare_canvas_.set_title("Receptive fields of pixel " + cell_name(sc.pixel(), n) +
-                                  " compared");
+        compare_canvas_.set_title(title);
         compare_canvas_.set_legend(export_legend());
         compare_canvas_.draw(size, [grids, tex, vmax_log](Canvas& c) {
-            for (int i = 0; i < 4; ++i) draw_grid(c, grids[i], tex[i], vmax_log);
+            for (size_t i = 0; i < grids.size(); ++i) draw_grid(c, grids[i], tex[i], vmax_log);
         });
         mark_rect("rf.compare", compare_canvas_.plot_min(), compare_canvas_.plot_max());
-        for (int i = 0; i < 4; ++i) {
-            mark_cells(compare_canvas_, grids[i], "rf.compare." + std::to_string(i) + ".cell");
+        for (size_t i = 0; i < grids.size(); ++i) {
+            mark_cells(compare_canvas_, grids[i], prefix + std::to_string(i) + ".cell");
         }
         if (auto w = compare_canvas_.clicked_world()) {
             for (const GridPicture& g : grids) {
@@ -492,12 +609,110 @@ class RfView : public PanelView {
         }
     }
 
+    // Plain (A, then B) and gated stacks of the same depth, side by side.
+    void draw_versus(ImVec2 size) {
+        RfScene& sc = *scene_;
+        const int n = sc.size();
+        const double gap = std::max(1.0, n * 0.3), title = 1.2;
+        const std::string depth = std::to_string(layer_count());
+        const std::string names[2] = {"plain x" + depth, "gated x" + depth};
+        std::vector<GridPicture> grids;
+        for (int i = 0; i < 2; ++i) {
+            const std::shared_ptr<const rf::Analysis> a = sc.versus(i);
+            grids.push_back(compare_grid(
+                a,
+                names[i] + ": " + std::to_string(a->cells.size()) + " cells, " +
+                    (a->blind_spot.empty() ? "no blind spot"
+                                           : std::to_string(a->blind_spot.size()) + " blind"),
+                {i * (n + gap), 0}));
+        }
+        draw_compare_grids(
+            size, grids, 3, sc.recomputes(RfScene::Part::Versus),
+            {-0.3, -0.3, 2 * n + gap + 0.3, n + title + 0.2},
+            "Pixel " + cell_name(sc.pixel(), n) + ": the blind spot and its fix (gated PixelCNN)",
+            "rf.versus.");
+    }
+
+    // causal1d: the layered tree of time steps, walked back like the field.
+    void draw_tree(ImVec2 size) {
+        RfScene& sc = *scene_;
+        const int n = sc.size(), L = layer_count();
+        const std::shared_ptr<const rf::Analysis> a = sc.analysis();
+        TreePicture t;
+        t.n = n;
+        t.levels = a->layer_paths;
+        rf::Counts out = rf::Counts::Zero(1, n);
+        out(0, sc.pixel().col) = 1;
+        t.levels.push_back(out);
+        for (int l = 0; l < L; ++l) t.dilations.push_back(sc.dilation(l));
+        t.taps = sc.taps();
+        t.step = sc.pixel().col;
+        const bool full = sc.fully_revealed();
+        if (full) {
+            t.blind_spot = a->blind_spot;
+            t.violations = a->violations;
+        }
+        t.dim_below = full ? 0 : sc.revealed_layer();
+        t.title = "Step " + std::to_string(t.step + 1) + ": " + std::to_string(a->cells.size()) +
+                  " input steps";
+        std::vector<const rf::Counts*> all;
+        for (const rf::Counts& c : t.levels) all.push_back(&c);
+        const double vmax_log = max_log_count(all);
+        tree_canvas_.set_home({-kTreeMargin, -0.6, n + 0.5, L * kTreeLevel + 2.4}, false);
+        tree_canvas_.set_axes({"time step",
+                               [n](double v) {
+                                   return v < 0 || v >= n ? std::string()
+                                                          : std::to_string(static_cast<int>(v) + 1);
+                               },
+                               1, 0.5},
+                              // The levels are named inside the plot, not by numbers.
+                              {"", [](double) { return std::string(); }, 1, 0}, true);
+        tree_canvas_.set_colorbar(paths_colorbar(vmax_log));
+        tree_canvas_.set_title("Causal 1-D convolutions (WaveNet): the tree of step " +
+                               std::to_string(t.step + 1));
+        tree_canvas_.set_legend(export_legend());
+        tree_canvas_.draw(size, [t, vmax_log](Canvas& c) { rf_grid::draw_tree(c, t, vmax_log); });
+        mark_rect("rf.tree", tree_canvas_.plot_min(), tree_canvas_.plot_max());
+        if (test_dump_enabled() && n <= 64) {
+            for (int u = 0; u < n; ++u) {
+                mark_rect("rf.step." + std::to_string(u + 1),
+                          tree_canvas_.to_screen({u + 0.0, L * kTreeLevel + 1.0}),
+                          tree_canvas_.to_screen({u + 1.0, L * kTreeLevel}));
+            }
+        }
+        if (auto w = tree_canvas_.clicked_world()) {
+            if (auto u = step_at(t, *w)) set_pixel({sc.pixel().row, *u});
+        }
+    }
+
+    void draw_compare(ImVec2 size) {
+        if (scene_->architecture() == rf::Architecture::Gated) return draw_versus(size);
+        RfScene& sc = *scene_;
+        const int n = sc.size();
+        const double gap = std::max(1.0, n * 0.3), title = 1.2;
+        const char* names[4] = {"A then A", "A then B", "B then A", "B then B"};
+        std::vector<GridPicture> grids;
+        for (int i = 0; i < 4; ++i) {
+            const std::shared_ptr<const rf::Analysis> a = sc.compare(i);
+            grids.push_back(compare_grid(a,
+                                         std::string(names[i]) + ": " +
+                                             std::to_string(a->cells.size()) + " cells" +
+                                             (a->violations.empty() ? "" : ", NOT causal"),
+                                         {(i % 2) * (n + gap), (1 - i / 2) * (n + gap + title)}));
+        }
+        draw_compare_grids(size, grids, 2, sc.recomputes(RfScene::Part::Compare),
+                           {-0.3, -0.3, 2 * n + gap + 0.3, 2 * (n + title) + gap + 0.2},
+                           "Receptive fields of pixel " + cell_name(sc.pixel(), n) + " compared",
+                           "rf.compare.");
+    }
+
     std::unique_ptr<RfScene> scene_ = std::make_unique<RfScene>();
     int edit_layer_ = 0;  // the layer the kernel editor shows
     // What the heatmaps hold: the view, the analysis (a recompute count) and the depth.
     int uploaded_view_ = -1, uploaded_gen_ = -1, uploaded_reveal_ = -1;
     std::vector<std::unique_ptr<Heatmap>> heats_;
-    Canvas field_canvas_{"rf.field"}, layers_canvas_{"rf.layers"}, compare_canvas_{"rf.compare"};
+    Canvas field_canvas_{"rf.field"}, layers_canvas_{"rf.layers"}, compare_canvas_{"rf.compare"},
+        tree_canvas_{"rf.tree"};
 };
 
 }  // namespace

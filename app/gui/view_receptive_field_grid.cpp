@@ -180,6 +180,70 @@ void draw_grid(Canvas& canvas, const GridPicture& g, GLuint heat, double vmax_lo
     if (!g.title.empty()) canvas.text({lo.x + g.n / 2.0, hi.y + 0.45}, g.title, kTitle);
 }
 
+void draw_tree(Canvas& canvas, const TreePicture& t, double vmax_log) {
+    const int L = static_cast<int>(t.dilations.size());
+    const double cell_px = canvas.pixels_per_unit_x() / canvas.px(1.0f);
+    const auto at = [](int m, int step) { return Vec2{step + 0.5, m * kTreeLevel + 0.5}; };
+    // Later steps are shaded, as in the 2-D grid: the output at t predicts x_{t+1}.
+    canvas.rect({t.step + 1.0, -0.2}, {static_cast<double>(t.n), L * kTreeLevel + 1.2}, kLaterFill);
+    for (int m = 0; m < L; ++m) {  // edges: level m feeds level m + 1
+        for (int u = 0; u < t.n; ++u) {
+            if (t.levels[m](0, u) <= 0) continue;
+            for (int j = 0; j < t.taps; ++j) {
+                const int out = u + j * t.dilations[m];
+                if (out >= t.n || t.levels[m + 1](0, out) <= 0) continue;
+                canvas.line(at(m, u), at(m + 1, out), IM_COL32(60, 90, 140, 200), 1.6f);
+            }
+        }
+    }
+    const float radius = static_cast<float>(std::clamp(cell_px * 0.32, 2.0, 11.0));
+    const float font = ImGui::GetFontSize();
+    for (int m = 0; m <= L; ++m) {
+        for (int u = 0; u < t.n; ++u) {
+            const double count = t.levels[m](0, u);
+            const Vec2 p = at(m, u);
+            if (count > 0) {
+                const double v = std::log10(1 + count) / vmax_log;
+                canvas.point(p, colormap_color(kPathsColormap, v), radius);
+                if (cell_px >= font * 1.3)
+                    canvas.text({p.x, p.y - 0.75}, count_text(count), kTitle, font * 0.8f);
+            } else {
+                canvas.point(p, IM_COL32(190, 190, 200, 255), radius * 0.45f);
+            }
+        }
+        const std::string name = m == 0   ? "input"
+                                 : m == L ? "output"
+                                          : "layer " + std::to_string(m);
+        canvas.text({-kTreeMargin / 2, m * kTreeLevel + 0.5}, name, kTitle, font * 0.85f);
+        // Between two levels: the dilation of the layer that joins them.
+        if (m < L)
+            canvas.text({-kTreeMargin / 2, (m + 0.5) * kTreeLevel + 0.5},
+                        "d = " + std::to_string(t.dilations[m]), IM_COL32(60, 90, 140, 255),
+                        font * 0.8f);
+    }
+    for (const Cell& c : t.blind_spot) {
+        const Vec2 p = at(0, c.col);
+        canvas.rect({p.x - 0.45, p.y - 0.45}, {p.x + 0.45, p.y + 0.45}, kBlindFill);
+        draw_hatch(canvas, {p.x - 0.5, p.y - 0.5}, kBlindHatch);
+    }
+    for (const Cell& c : t.violations) {
+        const Vec2 p = at(0, c.col);
+        canvas.rect_outline({p.x - 0.45, p.y - 0.45}, {p.x + 0.45, p.y + 0.45}, kViolationBorder,
+                            3.0f);
+    }
+    const Vec2 p = at(L, t.step);
+    canvas.rect_outline({p.x - 0.48, p.y - 0.48}, {p.x + 0.48, p.y + 0.48}, kPixelBorder, 3.5f);
+    if (t.dim_below > 0)
+        canvas.rect({-0.2, -0.2}, {t.n + 0.2, (t.dim_below - 0.5) * kTreeLevel + 0.5}, kDimmed);
+    if (!t.title.empty()) canvas.text({t.n / 2.0, L * kTreeLevel + 1.9}, t.title, kTitle);
+}
+
+std::optional<int> step_at(const TreePicture& t, Vec2 w) {
+    const int L = static_cast<int>(t.dilations.size());
+    if (w.x < 0 || w.x >= t.n || w.y < -0.5 || w.y > L * kTreeLevel + 1.5) return std::nullopt;
+    return static_cast<int>(std::floor(w.x));
+}
+
 namespace {
 
 struct LegendItem {

@@ -70,6 +70,25 @@ double max_log_count(const std::vector<const rf::Counts*>& all);
 // The picture, with `heat` (heat_values shaded over [0, vmax_log]) under the overlays.
 void draw_grid(Canvas& canvas, const GridPicture& g, GLuint heat, double vmax_log);
 
+// A 1-D causal stack (WaveNet) as the layered tree of time steps: level 0 is the input (at
+// the bottom), level L the output with the selected step. Node (m, t) sits at world
+// (t + 0.5, m · kTreeLevel + 0.5); an edge joins each node with paths to the nodes of the
+// next level it feeds. Held by value: export replays it after the frame.
+inline constexpr double kTreeLevel = 2.0;
+inline constexpr double kTreeMargin = 8.0;  // world units left of step 1 for level names
+struct TreePicture {
+    int n = 16;
+    std::vector<rf::Counts> levels;  // L + 1 rows of 1×n counts: layer inputs, then output
+    std::vector<int> dilations;      // L
+    int taps = 2;
+    int step = 0;                              // the selected step t
+    std::vector<Cell> blind_spot, violations;  // level 0 ({0, t} cells)
+    int dim_below = 0;                         // levels below this are not revealed yet
+    std::string title;
+};
+void draw_tree(Canvas& canvas, const TreePicture& tree, double vmax_log);
+std::optional<int> step_at(const TreePicture& tree, Vec2 w);  // the step under w, any level
+
 // The legend row below the canvas (ImGui widgets) and the paths colorbar.
 void draw_legend();
 int legend_rows(float width);              // how many rows draw_legend() takes at `width`

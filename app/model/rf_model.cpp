@@ -11,6 +11,23 @@ constexpr const char* kPanel = "receptive_field";
 const std::vector<std::string> kOrders = {"top-down", "bottom-up"};
 const std::vector<std::string> kViews = {"field", "layers", "compare"};
 
+// One dilation per layer: a short list is padded with 1s, a long one cut (rf_model.hpp).
+std::vector<int> dilations_from(const Fields& f, size_t layers) {
+    const Json& value = f.at("dilations");
+    const Json list = value.is_number() ? Json::array({value}) : value;
+    if (!list.is_array()) {
+        f.fail("dilations", "a list of integers in [1, " + std::to_string(rf::kMaxDilation) +
+                                "], one per layer (input first), e.g. [1, 2, 4, 8]");
+    }
+    std::vector<int> out(layers, 1);
+    for (size_t l = 0; l < list.size() && l < layers; ++l) {
+        out[l] =
+            static_cast<int>(whole_number(list[l], rf_keys::dilation.lo, rf_keys::dilation.hi,
+                                          f.name("dilations") + "[" + std::to_string(l) + "]"));
+    }
+    return out;
+}
+
 rf::Order order_from(const std::string& word) {
     return word == "bottom-up" ? rf::Order::BottomUp : rf::Order::TopDown;
 }
@@ -49,6 +66,16 @@ rf::Mask custom_mask(const Json& value, int kernel, const std::string& what) {
 }
 
 }  // namespace
+
+const std::vector<std::string> kRfArchitectures = {"plain", "gated", "causal1d"};
+
+rf::Architecture rf_architecture_from(const std::string& word) {
+    if (word == "plain") return rf::Architecture::Plain;
+    if (word == "gated") return rf::Architecture::Gated;
+    if (word == "causal1d") return rf::Architecture::Causal;
+    throw UserError("receptive_field.architecture must be one of " + join(kRfArchitectures) +
+                    " (got \"" + word + "\")");
+}
 
 Json rf_cell_json(rf::Cell cell) { return Json::array({cell.row + 1, cell.col + 1}); }
 
@@ -97,7 +124,10 @@ Json RfModel::defaults() const {
                 {"order", "top-down"},
                 {"masks", Json::array({"A", "B"})},
                 {"pixel", Json::array({rf_keys::pixel.def, rf_keys::pixel.def})},
-                {"view", "field"}};
+                {"view", "field"},
+                {"architecture", "plain"},
+                {"dilations", Json::array({1, 1})},
+                {"taps", rf_keys::taps.def}};
 }
 
 RfParams rf_params_from_json(const Json& state) {
@@ -132,6 +162,9 @@ RfParams rf_params_from_json(const Json& state) {
                       whole_number(pixel[1], rf_keys::pixel.lo, p.stack.size, f.name("pixel[1]"))) -
                   1;
     p.view = f.word("view", kViews);
+    p.stack.architecture = rf_architecture_from(f.word("architecture", kRfArchitectures));
+    p.stack.dilations = dilations_from(f, p.stack.masks.size());
+    p.stack.taps = static_cast<int>(f.integer(rf_keys::taps));
     try {
         rf::validate(p.stack);
     } catch (const std::invalid_argument& e) {
@@ -153,7 +186,10 @@ Json rf_params_to_json(const RfParams& p) {
                 {"order", rf::to_string(p.stack.order)},
                 {"masks", masks},
                 {"pixel", rf_cell_json(p.pixel)},
-                {"view", p.view}};
+                {"view", p.view},
+                {"architecture", rf::to_string(p.stack.architecture)},
+                {"dilations", p.stack.dilations},
+                {"taps", p.stack.taps}};
 }
 
 Json RfModel::normalize(const Json& state) const {
@@ -167,7 +203,9 @@ Json RfModel::key_specs() const {
     kernel["values"] = Json::array({1, 3, 5, 7, 9});
     Json pixel = key_json(rf_keys::pixel);  // "each" and [row, col] come from defaults()
     pixel["note"] = "each of [row, col]; at most size";
-    return Json::array({key_json(rf_keys::size), kernel, pixel});
+    Json dilation = key_json(rf_keys::dilation);
+    dilation["note"] = "one per layer (plain, causal1d); missing layers get 1";
+    return Json::array({key_json(rf_keys::size), kernel, pixel, dilation, key_json(rf_keys::taps)});
 }
 
 const RfModel& rf_model() {

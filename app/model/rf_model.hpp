@@ -4,7 +4,14 @@
 // Keys under "receptive_field":
 //   size (1..128), kernel (1|3|5|7|9), order (top-down|bottom-up),
 //   masks (input first; "A" | "B" | "none" | a k×k 0/1 matrix), pixel ([row, col], 1-based),
-//   view (field | layers | compare: which picture the panel shows; GUI only).
+//   view (field | layers | compare: which picture the panel shows; GUI only),
+//   architecture (plain | gated | causal1d: rf::Architecture; the depth is masks' length for
+//   all three, and gated / causal1d ignore the masks' cells),
+//   dilations (one per layer, 1..256, for plain and causal1d: normalize pads a short list
+//   with 1s and drops entries past the last layer, so `--set masks=...` keeps working),
+//   taps (causal1d's kernel length, 1..9; WaveNet uses 2).
+// causal1d is a sequence of `size` steps: the step is pixel's column; its row is kept for
+// switching back to 2-D, but not used.
 #pragma once
 
 #include "genlab/receptive_field.hpp"
@@ -25,6 +32,9 @@ inline constexpr IntKey size{"receptive_field", "size", 1, kRfMaxSize, 5};
 inline constexpr IntKey kernel{"receptive_field", "kernel", 1, rf::kMaxKernel, 3};
 // Each of [row, col], 1-based; the upper bound is the current size, not hi.
 inline constexpr IntKey pixel{"receptive_field", "pixel", 1, kRfMaxSize, 3};
+// Each layer's; a list of these, one per layer.
+inline constexpr IntKey dilation{"receptive_field", "dilations", 1, rf::kMaxDilation, 1};
+inline constexpr IntKey taps{"receptive_field", "taps", 1, rf::kMaxKernel, 2};
 }  // namespace rf_keys
 
 struct RfParams {
@@ -34,6 +44,11 @@ struct RfParams {
     std::vector<rf::MaskKind> kinds;
     rf::Cell pixel;  // 0-based
     std::string view = "field";
+
+    // The pixel the core analyses: causal1d's one-row map has row 0.
+    rf::Cell core_pixel() const {
+        return stack.architecture == rf::Architecture::Causal ? rf::Cell{0, pixel.col} : pixel;
+    }
 
     // Sets layer l to a named kind, rebuilding its matrix for the current kernel and order.
     void set_kind(size_t layer, rf::MaskKind kind);
@@ -48,6 +63,9 @@ Json rf_params_to_json(const RfParams& params);
 
 Json rf_mask_to_json(const rf::Mask& mask, rf::Order order);  // a name when it is A/B/none
 Json rf_cell_json(rf::Cell cell);                             // [row, col], 1-based
+// "plain" | "gated" | "causal1d"; throws UserError naming receptive_field.architecture.
+rf::Architecture rf_architecture_from(const std::string& word);
+extern const std::vector<std::string> kRfArchitectures;
 
 struct RfModel : PanelModel {
     std::string id() const override { return "receptive_field"; }

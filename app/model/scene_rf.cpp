@@ -52,6 +52,8 @@ void RfScene::set_state(const Json& normalized) {
     const rf::Stack& a = params_.stack;
     const rf::Stack& b = next.stack;
     const bool shape = a.size != b.size || a.kernel != b.kernel || a.order != b.order;
+    const bool arch =
+        a.architecture != b.architecture || a.taps != b.taps || a.dilations != b.dilations;
     // (Masks of different kernels cannot be compared: shape covers them.)
     const bool masks = shape || a.masks.size() != b.masks.size() ||
                        !std::equal(a.masks.begin(), a.masks.end(), b.masks.begin());
@@ -59,7 +61,8 @@ void RfScene::set_state(const Json& normalized) {
     // The first call (from the constructor) finds everything dirty already.
     if (shape) compare_stacks_dirty_ = true;
     if (shape || pixel) compare_dirty_ = true;
-    if (shape || masks || pixel) paths_dirty_ = true;
+    if (shape || masks || pixel || arch) paths_dirty_ = true;
+    if (shape || pixel || a.masks.size() != b.masks.size()) versus_dirty_ = true;
     params_ = std::move(next);
     playing_ = false;
     clock_ = 0;
@@ -73,6 +76,8 @@ void RfScene::set_state(const Json& normalized) {
 
 void RfScene::changed_stack() {
     paths_dirty_ = true;
+    // Cheap to over-mark: the versus pair is two analyses, recomputed only when shown.
+    versus_dirty_ = true;
     touch();
 }
 
@@ -180,6 +185,7 @@ void RfScene::move_layer(int from, int to) {
     if (from == to) return;
     std::swap(params_.stack.masks[from], params_.stack.masks[to]);
     std::swap(params_.kinds[from], params_.kinds[to]);
+    std::swap(params_.stack.dilations[from], params_.stack.dilations[to]);
     show_whole_field();
     changed_stack();
 }
@@ -191,6 +197,7 @@ void RfScene::remove_layer(int layer) {
     }
     params_.stack.masks.erase(params_.stack.masks.begin() + layer);
     params_.kinds.erase(params_.kinds.begin() + layer);
+    params_.stack.dilations.erase(params_.stack.dilations.begin() + layer);
     show_whole_field();
     changed_stack();
 }
@@ -203,6 +210,38 @@ void RfScene::add_layer() {
     params_.stack.masks.push_back(
         rf::make_mask(rf::MaskKind::B, params_.stack.kernel, params_.stack.order));
     params_.kinds.push_back(rf::MaskKind::B);
+    std::vector<int>& d = params_.stack.dilations;
+    const bool wavenet = architecture() == rf::Architecture::Causal && !d.empty();
+    d.push_back(wavenet ? std::min(2 * d.back(), static_cast<int>(rf_keys::dilation.hi)) : 1);
+    show_whole_field();
+    changed_stack();
+}
+
+void RfScene::set_architecture(rf::Architecture a) {
+    if (a == architecture()) return;
+    params_.stack.architecture = a;
+    show_whole_field();
+    changed_stack();
+}
+
+void RfScene::set_dilation(int layer, int d) {
+    check_layer(layer);
+    if (d < rf_keys::dilation.lo || d > rf_keys::dilation.hi) {
+        throw UserError(rf_keys::dilation.path() + "[" + std::to_string(layer) + "]" +
+                        int_range(rf_keys::dilation.lo, rf_keys::dilation.hi, d));
+    }
+    if (d == params_.stack.dilations[layer]) return;
+    params_.stack.dilations[layer] = d;
+    show_whole_field();
+    changed_stack();
+}
+
+void RfScene::set_taps(int taps) {
+    if (taps < rf_keys::taps.lo || taps > rf_keys::taps.hi) {
+        throw UserError(rf_keys::taps.path() + int_range(rf_keys::taps.lo, rf_keys::taps.hi, taps));
+    }
+    if (taps == params_.stack.taps) return;
+    params_.stack.taps = taps;
     show_whole_field();
     changed_stack();
 }
@@ -213,10 +252,13 @@ void RfScene::add_layer() {
 
 void RfScene::update() {
     if (paths_dirty_) {
-        analysis_ = std::make_shared<const rf::Analysis>(rf::analyze(params_.stack, params_.pixel));
-        auto only =
-            std::make_shared<rf::Counts>(rf::Counts::Zero(params_.stack.size, params_.stack.size));
-        (*only)(params_.pixel.row, params_.pixel.col) = 1;
+        const rf::Cell p = params_.core_pixel();
+        analysis_ = std::make_shared<const rf::Analysis>(rf::analyze(params_.stack, p));
+        growth_ = rf::growth(params_.stack, p);
+        auto only = std::make_shared<rf::Counts>(
+            rf::Counts::Zero(architecture() == rf::Architecture::Causal ? 1 : params_.stack.size,
+                             params_.stack.size));
+        (*only)(p.row, p.col) = 1;
         pixel_only_ = only;
         paths_dirty_ = false;
         ++counts_[static_cast<size_t>(Part::Paths)];
@@ -244,6 +286,30 @@ void RfScene::update() {
     }
 }
 
+std::shared_ptr<const rf::Analysis> RfScene::versus(int i) {
+    update();
+    if (versus_dirty_) {
+        rf::Stack s;
+        s.size = params_.stack.size;
+        s.kernel = params_.stack.kernel;
+        s.order = params_.stack.order;
+        s.masks.assign(params_.stack.masks.size(),
+                       rf::make_mask(rf::MaskKind::B, s.kernel, s.order));
+        s.masks[0] = rf::make_mask(rf::MaskKind::A, s.kernel, s.order);
+        versus_[0] = std::make_shared<const rf::Analysis>(rf::analyze(s, params_.pixel));
+        s.architecture = rf::Architecture::Gated;
+        versus_[1] = std::make_shared<const rf::Analysis>(rf::analyze(s, params_.pixel));
+        versus_dirty_ = false;
+        ++counts_[static_cast<size_t>(Part::Versus)];
+    }
+    return versus_.at(static_cast<size_t>(i));
+}
+
+const std::vector<rf::GrowthPoint>& RfScene::growth() {
+    update();
+    return growth_;
+}
+
 std::shared_ptr<const rf::Analysis> RfScene::analysis() {
     update();
     return analysis_;
@@ -263,18 +329,26 @@ std::vector<double> RfScene::path_terms(rf::Cell c, int layer) {
     update();
     check_layer(layer);
     const rf::Stack& s = params_.stack;
-    const int n = s.size, L = layer_count(), h = s.kernel / 2;
+    const int n = s.size, L = layer_count(), h = s.kernel / 2, d = dilation(layer);
+    const bool causal = architecture() == rf::Architecture::Causal;
+    const int rows = causal ? 1 : n;
+    // The gated stack's sum runs over two stacks and the link: not one kernel's offsets.
+    if (architecture() == rf::Architecture::Gated) return {};
     std::vector<double> terms;
-    for (int i = 0; i < s.kernel; ++i) {
-        for (int j = 0; j < s.kernel; ++j) {
-            if (!s.masks[layer](i, j)) continue;
-            const rf::Cell out{c.row - (i - h), c.col - (j - h)};
-            if (out.row < 0 || out.col < 0 || out.row >= n || out.col >= n) continue;
-            const double next = layer + 1 < L ? analysis_->layer_paths[layer + 1](out.row, out.col)
-                                              : (out == params_.pixel ? 1.0 : 0.0);
-            if (next > 0) terms.push_back(next);
-        }
+    const auto add = [&](int di, int dj) {
+        const rf::Cell out{c.row - di, c.col - dj};
+        if (out.row < 0 || out.col < 0 || out.row >= rows || out.col >= n) return;
+        const double next = layer + 1 < L ? analysis_->layer_paths[layer + 1](out.row, out.col)
+                                          : (out == core_pixel() ? 1.0 : 0.0);
+        if (next > 0) terms.push_back(next);
+    };
+    if (causal) {
+        for (int j = 0; j < s.taps; ++j) add(0, -j * d);
+        return terms;
     }
+    for (int i = 0; i < s.kernel; ++i)
+        for (int j = 0; j < s.kernel; ++j)
+            if (s.masks[layer](i, j)) add((i - h) * d, (j - h) * d);
     return terms;
 }
 
@@ -332,12 +406,26 @@ Json RfScene::report() {
     }
     Json layers = Json::array();
     for (const auto& cells : a.layers) layers.push_back(cells_json(cells));
-    return Json{{"pixel", rf_cell_json(a.pixel)},
+    Json growth = Json::array();
+    for (const rf::GrowthPoint& g : growth_)
+        growth.push_back({{"depth", g.depth}, {"cells", g.cells}, {"span", g.span}});
+    // Plain vs gated at your depth (the compare view of a gated stack).
+    Json versus = Json::object();
+    for (int i = 0; i < 2; ++i) {
+        const rf::Analysis& v = *this->versus(i);
+        versus[i ? "gated" : "plain"] = {{"cells", cells_json(v.cells)},
+                                         {"blind_spot", cells_json(v.blind_spot)},
+                                         {"violations", cells_json(v.violations)}};
+    }
+    return Json{{"architecture", rf::to_string(params_.stack.architecture)},
+                {"pixel", rf_cell_json(a.pixel)},
                 {"cells", cells_json(a.cells)},
                 {"paths", paths},
                 {"blind_spot", cells_json(a.blind_spot)},
                 {"violations", cells_json(a.violations)},
-                {"layers", layers}};
+                {"layers", layers},
+                {"growth", growth},
+                {"plain_vs_gated", versus}};
 }
 
 std::string RfScene::csv() {

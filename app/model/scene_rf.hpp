@@ -11,10 +11,13 @@
 //   scene.tick(dt, speed);                          // a frame: play advances the walk
 //
 // Dirty parts (each recomputed only when what it depends on changed; recomputes() counts):
-//   Paths          the stack's analysis (paths, cells, blind spot, violations, per layer):
-//                  size, kernel, order, masks, pixel
+//   Paths          the stack's analysis (paths, cells, blind spot, violations, per layer)
+//                  and its growth series: size, kernel, order, masks, pixel, architecture,
+//                  dilations, taps
 //   CompareStacks  the four two-layer stacks A/A, A/B, B/A, B/B: size, kernel, order
 //   Compare        their analyses: the compare stacks and the pixel (never your masks)
+//   Versus         plain (A, then B) vs gated at your depth, for the compare view of a gated
+//                  stack: size, kernel, order, pixel, the layer count
 //   Masks          the stack's masks rebuilt for a new kernel or order (a parameter, not
 //                  derived: counted so a test can see that a pixel change rebuilds none)
 #pragma once
@@ -29,7 +32,7 @@ namespace genlab {
 
 class RfScene : public Scene {
   public:
-    enum class Part { Paths, CompareStacks, Compare, Masks };
+    enum class Part { Paths, CompareStacks, Compare, Masks, Versus };
 
     RfScene();
 
@@ -50,6 +53,11 @@ class RfScene : public Scene {
     rf::MaskKind kind(int layer) const { return params_.kinds.at(layer); }
     const rf::Mask& mask(int layer) const { return params_.stack.masks.at(layer); }
     const std::string& view() const { return params_.view; }
+    rf::Architecture architecture() const { return params_.stack.architecture; }
+    int dilation(int layer) const { return params_.stack.dilations.at(layer); }
+    int taps() const { return params_.stack.taps; }
+    // The pixel the analysis is of: causal1d's step t is {0, t} (RfParams::core_pixel).
+    rf::Cell core_pixel() const { return params_.core_pixel(); }
 
     // [Parameters] Set. Each validates (UserError naming the JSON key), marks what depends
     // on it dirty and calls touch() when something changed. Changes to the stack's shape
@@ -66,6 +74,10 @@ class RfScene : public Scene {
     void move_layer(int from, int to);                 // swaps two layers
     void remove_layer(int layer);                      // never the last one
     void add_layer();                                  // a B layer at the end, up to 16
+    // (causal1d: its dilation doubles the last one's, the WaveNet pattern; else 1)
+    void set_architecture(rf::Architecture a);  // plain | gated | causal1d
+    void set_dilation(int layer, int d);        // 1..256
+    void set_taps(int taps);                    // 1..9
 
     // [Derived] Up to date on return (they call update()). Snapshots: a recompute makes new
     // ones and never edits old ones, so an export replaying a frame may keep holding them.
@@ -73,6 +85,11 @@ class RfScene : public Scene {
     // The analysis of two-layer stack i: 0 A/A, 1 A/B, 2 B/A, 3 B/B (first layer, then second).
     std::shared_ptr<const rf::Analysis> compare(int i);
     const rf::Stack& compare_stack(int i);
+    // Plain (A, then B) and gated stacks of your depth, kernel, order and pixel: 0 plain,
+    // 1 gated (the compare view of a gated stack shows them side by side).
+    std::shared_ptr<const rf::Analysis> versus(int i);
+    // Receptive-field size against depth for your stack (rf::growth).
+    const std::vector<rf::GrowthPoint>& growth();
     // The terms of the tooltip's sum: paths into layer `layer`'s input cell c are the sum,
     // over the kernel offsets its mask keeps, of the paths at the next layer (the pixel
     // itself after the last). Only the nonzero terms, in kernel order.
@@ -101,12 +118,15 @@ class RfScene : public Scene {
     void check_layer(int layer) const;  // UserError naming masks[layer]
 
     RfParams params_;
-    bool paths_dirty_ = true, compare_stacks_dirty_ = true, compare_dirty_ = true;
+    bool paths_dirty_ = true, compare_stacks_dirty_ = true, compare_dirty_ = true,
+         versus_dirty_ = true;
+    std::array<std::shared_ptr<const rf::Analysis>, 2> versus_;
+    std::vector<rf::GrowthPoint> growth_;
     std::shared_ptr<const rf::Analysis> analysis_;
     std::shared_ptr<const rf::Counts> pixel_only_;  // revealed_counts() at 0 layers
     std::array<rf::Stack, 4> compare_stacks_;
     std::array<std::shared_ptr<const rf::Analysis>, 4> compare_;
-    std::array<int, 4> counts_{};
+    std::array<int, 5> counts_{};
     int reveal_ = 0;
     double clock_ = 0;
 };

@@ -486,8 +486,11 @@ TEST(RfSceneKeys, SpecsAreTheModelsRanges) {
     st["kernel"] = 4;
     EXPECT_THROW(rf_model().normalize(st), UserError);
     const Json keys = rf_model().keys();
-    ASSERT_EQ(keys.size(), 3u);
+    ASSERT_EQ(keys.size(), 5u);
     EXPECT_EQ(keys[0]["key"], "receptive_field.size");
+    EXPECT_EQ(keys[3]["key"], "receptive_field.dilations");
+    EXPECT_EQ(keys[4]["key"], "receptive_field.taps");
+    EXPECT_EQ(keys[4]["max"], 9);
     EXPECT_EQ(keys[0]["max"], 128);
     EXPECT_EQ(keys[1]["values"], Json::parse("[1,3,5,7,9]"));
 }

@@ -16,7 +16,9 @@ PRESETS = os.path.join(os.path.dirname(__file__), "..", "..", "assets", "presets
 POLLUTION = {
     "receptive_field": ["receptive_field.size=20", "receptive_field.kernel=5",
                         "receptive_field.order=bottom-up", "receptive_field.view=layers",
-                        "receptive_field.masks=none,none,none,none"],
+                        "receptive_field.masks=none,none,none,none",
+                        "receptive_field.architecture=causal1d", "receptive_field.taps=3",
+                        "receptive_field.dilations=[3,3,3,3]"],
     "gan": ["gan.loss=non-saturating", "gan.n_critic=3", "gan.plane=theta-psi1",
             "gan.gamma=0.7", "gan.extra_starts=[[0.5,0,0.5],[1,0,-1]]",
             "gan.grid_system=dirac3", 'gan.grid=[{"method":"heavy_ball","regularizer":"nsgan"}]',
@@ -134,6 +136,40 @@ class PresetClaims(unittest.TestCase):
             for row, col in r["blind_spot"]:  # earlier pixels up and to the right of (8, 6)
                 self.assertLess(row, 8)
                 self.assertGreater(col, 6)
+
+    def test_rf_gated_fixes_blind_spot(self):
+        for masks in ("A,B,B,B,B", "A," + ",".join(["B"] * 11)):  # at any depth
+            s, r = report("rf_gated_fixes_blind_spot", "receptive_field.masks=" + masks)
+            self.assertEqual((s["view"], s["architecture"]), ("compare", "gated"))
+            plain, gated = r["plain_vs_gated"]["plain"], r["plain_vs_gated"]["gated"]
+            self.assertTrue(plain["blind_spot"])  # side by side: the plain stack misses some
+            for row, col in plain["blind_spot"]:  # earlier, up and to the right of (8, 6)
+                self.assertLess(row, 8)
+                self.assertGreater(col, 6)
+                self.assertIn([row, col], gated["cells"])  # the gated stack reaches each
+            self.assertEqual(gated["blind_spot"], [])
+            self.assertEqual(r["blind_spot"], [])
+            self.assertEqual(r["violations"], [])
+
+    def test_rf_wavenet_dilations_1_2_4_8(self):
+        s, r = report("rf_wavenet_dilations_1_2_4_8")
+        self.assertEqual((s["architecture"], s["dilations"], s["taps"]),
+                         ("causal1d", [1, 2, 4, 8], 2))
+        t = s["pixel"][1]
+        self.assertEqual(r["cells"], [[1, u] for u in range(t - 15, t + 1)])  # t − 15 … t
+        self.assertEqual(r["paths"][0][t - 16:t], [1] * 16)  # each by one path
+        self.assertEqual(sum(r["paths"][0]), 16)
+        self.assertEqual([g["cells"] for g in r["growth"]], [2, 4, 8, 16])  # doubles
+        self.assertEqual(r["blind_spot"], [])
+
+    def test_rf_dilated_2d_stack(self):
+        s, r = report("rf_dilated_2d_stack")
+        self.assertEqual((s["architecture"], s["dilations"]), ("plain", [1, 2, 4, 8]))
+        self.assertEqual([g["span"] for g in r["growth"]], [3, 7, 15, 31])  # 2^(L+1) − 1
+        self.assertEqual(r["violations"], [])  # still causal
+        self.assertTrue(r["blind_spot"])  # holes the unmasked dilated stack would reach
+        _, undilated = report("rf_dilated_2d_stack", "receptive_field.dilations=[1,1,1,1]")
+        self.assertEqual([g["span"] for g in undilated["growth"]], [3, 5, 7, 9])  # linear
 
     def test_rf_seed000_q1_pixel34_bottom_up(self):
         s, r = report("rf_seed000_q1_pixel34_bottom_up")
