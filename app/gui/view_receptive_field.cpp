@@ -83,7 +83,8 @@ class RfView : public PanelView {
         ImGui::BeginChild("rf.plot", ImVec2(0, 0), false);
         draw_summary();
         const ImVec2 avail = ImGui::GetContentRegionAvail();
-        const float legend_h = font * (0.9f + 1.3f * legend_rows(avail.x));
+        // marks_: what the last frame's view drew (this frame's is known only once it draws).
+        const float legend_h = font * (0.9f + 1.3f * legend_rows(avail.x, marks_));
         const ImVec2 size(avail.x, std::max(avail.y - legend_h, font * 8));
         if (scene_->architecture() == rf::Architecture::Causal) {
             draw_tree(size);  // every view: the tree is already layer by layer
@@ -94,7 +95,7 @@ class RfView : public PanelView {
         } else {
             draw_field(size);
         }
-        draw_legend();
+        draw_legend(marks_);
         ImGui::EndChild();
     }
 
@@ -428,7 +429,6 @@ class RfView : public PanelView {
         field_canvas_.set_colorbar(paths_colorbar(vmax_log));
         field_canvas_.set_title("Receptive field of pixel " + cell_name(sc.pixel(), n) + ": " +
                                 std::to_string(analysis->cells.size()) + " cells");
-        field_canvas_.set_legend(export_legend());
         GridPicture g;
         g.n = n;
         g.order = sc.order();
@@ -436,6 +436,8 @@ class RfView : public PanelView {
         g.pixel = sc.pixel();
         g.blind_spot = full ? &analysis->blind_spot : nullptr;
         g.violations = full ? &analysis->violations : nullptr;
+        marks_ = marks_of({g});
+        field_canvas_.set_legend(export_legend(marks_));
         g.keep_alive = std::make_shared<std::pair<decltype(analysis), decltype(counts_owner)>>(
             analysis, counts_owner);
         // By value: export_png() replays the content after this function has returned.
@@ -544,7 +546,8 @@ class RfView : public PanelView {
         layers_canvas_.set_colorbar(paths_colorbar(vmax_log));
         layers_canvas_.set_title("Layer by layer: the cells that feed pixel " +
                                  cell_name(sc.pixel(), n));
-        layers_canvas_.set_legend(export_legend());
+        marks_ = marks_of(grids);
+        layers_canvas_.set_legend(export_legend(marks_));
         layers_canvas_.draw(size, [grids, tex, vmax_log](Canvas& c) {
             for (size_t g = 0; g < grids.size(); ++g) draw_grid(c, grids[g], tex[g], vmax_log);
         });
@@ -594,7 +597,8 @@ class RfView : public PanelView {
         compare_canvas_.set_axes({}, {}, false);
         compare_canvas_.set_colorbar(paths_colorbar(vmax_log));
         compare_canvas_.set_title(title);
-        compare_canvas_.set_legend(export_legend());
+        marks_ = marks_of(grids);
+        compare_canvas_.set_legend(export_legend(marks_));
         compare_canvas_.draw(size, [grids, tex, vmax_log](Canvas& c) {
             for (size_t i = 0; i < grids.size(); ++i) draw_grid(c, grids[i], tex[i], vmax_log);
         });
@@ -670,7 +674,8 @@ class RfView : public PanelView {
         tree_canvas_.set_colorbar(paths_colorbar(vmax_log));
         tree_canvas_.set_title("Causal 1-D convolutions (WaveNet): the tree of step " +
                                std::to_string(t.step + 1));
-        tree_canvas_.set_legend(export_legend());
+        marks_ = {!t.blind_spot.empty(), !t.violations.empty()};
+        tree_canvas_.set_legend(export_legend(marks_));
         tree_canvas_.draw(size, [t, vmax_log](Canvas& c) { rf_grid::draw_tree(c, t, vmax_log); });
         mark_rect("rf.tree", tree_canvas_.plot_min(), tree_canvas_.plot_max());
         if (test_dump_enabled() && n <= 64) {
@@ -711,6 +716,7 @@ class RfView : public PanelView {
     // What the heatmaps hold: the view, the analysis (a recompute count) and the depth.
     int uploaded_view_ = -1, uploaded_gen_ = -1, uploaded_reveal_ = -1;
     std::vector<std::unique_ptr<Heatmap>> heats_;
+    rf_grid::LegendMarks marks_;  // the optional marks the drawn view shows, for its legend
     Canvas field_canvas_{"rf.field"}, layers_canvas_{"rf.layers"}, compare_canvas_{"rf.compare"},
         tree_canvas_{"rf.tree"};
 };

@@ -251,13 +251,14 @@ struct LegendItem {
     const char* label;
 };
 
-std::vector<LegendItem> legend_items() {
-    return {{kPixelFill, kPixelBorder, "pixel"},
-            {colormap_color(kPathsColormap, 0.6), IM_COL32(0, 0, 0, 80),
-             "field (colour, number = paths)"},
-            {kBlindFill, kBlindHatch, "blind spot"},
-            {kViolationFill, kViolationBorder, "violation"},
-            {IM_COL32(225, 225, 225, 255), IM_COL32(0, 0, 0, 60), "later in the order"}};
+std::vector<LegendItem> legend_items(LegendMarks marks) {
+    std::vector<LegendItem> items = {{kPixelFill, kPixelBorder, "pixel"},
+                                     {colormap_color(kPathsColormap, 0.6), IM_COL32(0, 0, 0, 80),
+                                      "field (colour, number = paths)"}};
+    if (marks.blind_spot) items.push_back({kBlindFill, kBlindHatch, "blind spot"});
+    if (marks.violations) items.push_back({kViolationFill, kViolationBorder, "violation"});
+    items.push_back({IM_COL32(225, 225, 225, 255), IM_COL32(0, 0, 0, 60), "later in the order"});
+    return items;
 }
 
 // A swatch, its label and the gap after it.
@@ -268,10 +269,19 @@ float legend_item_width(const LegendItem& item) {
 
 }  // namespace
 
-int legend_rows(float width) {
+LegendMarks marks_of(const std::vector<GridPicture>& grids) {
+    LegendMarks m;
+    for (const GridPicture& g : grids) {
+        m.blind_spot = m.blind_spot || (g.blind_spot && !g.blind_spot->empty());
+        m.violations = m.violations || (g.violations && !g.violations->empty());
+    }
+    return m;
+}
+
+int legend_rows(float width, LegendMarks marks) {
     int rows = 1;
     float x = 0;
-    for (const LegendItem& item : legend_items()) {
+    for (const LegendItem& item : legend_items(marks)) {
         const float w = legend_item_width(item);
         if (x > 0 && x + w > width) ++rows, x = 0;
         x += w;
@@ -279,10 +289,10 @@ int legend_rows(float width) {
     return rows;
 }
 
-void draw_legend() {
+void draw_legend(LegendMarks marks) {
     const float width = ImGui::GetContentRegionAvail().x;
     float x = 0;
-    for (const LegendItem& item : legend_items()) {
+    for (const LegendItem& item : legend_items(marks)) {
         const float w = legend_item_width(item);
         if (x > 0 && x + w > width) ImGui::NewLine(), x = 0;  // wrap: at 1024 px it was cut
         legend_swatch(item.fill, item.border, item.label);
@@ -291,9 +301,9 @@ void draw_legend() {
     ImGui::NewLine();
 }
 
-std::vector<LegendEntry> export_legend() {
+std::vector<LegendEntry> export_legend(LegendMarks marks) {
     std::vector<LegendEntry> out;
-    for (const LegendItem& item : legend_items())
+    for (const LegendItem& item : legend_items(marks))
         out.emplace_back(item.fill, item.label, LegendEntry::Mark::Patch);
     return out;
 }

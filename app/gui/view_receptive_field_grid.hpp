@@ -89,10 +89,16 @@ struct TreePicture {
 void draw_tree(Canvas& canvas, const TreePicture& tree, double vmax_log);
 std::optional<int> step_at(const TreePicture& tree, Vec2 w);  // the step under w, any level
 
+// Which of the optional marks a view draws: the legend lists only those (it once listed
+// "violation" beside a causal field, and "blind spot" beside the gated stack's).
+struct LegendMarks {
+    bool blind_spot = false, violations = false;
+};
+LegendMarks marks_of(const std::vector<GridPicture>& grids);
 // The legend row below the canvas (ImGui widgets) and the paths colorbar.
-void draw_legend();
-int legend_rows(float width);              // how many rows draw_legend() takes at `width`
-std::vector<LegendEntry> export_legend();  // the same items, for canvas exports
+void draw_legend(LegendMarks marks);
+int legend_rows(float width, LegendMarks marks);  // the rows draw_legend() takes at `width`
+std::vector<LegendEntry> export_legend(LegendMarks marks);  // the same items, for exports
 ColorbarSpec paths_colorbar(double vmax_log);
 // Test mode: each cell's screen rectangle, as "<prefix>.<row>.<col>" (1-based).
 void mark_cells(const Canvas& canvas, const GridPicture& g, const std::string& prefix);

@@ -277,5 +277,28 @@ class RfGui(unittest.TestCase):
             self.assertEqual(rf(again.ui)["pixel"], [2, 4])
 
 
+
+
+class RfLegendNamesOnlyDrawnMarks(unittest.TestCase):
+    """The legend lists the blind spot and violations only when the view draws them (it once
+    listed "violation" beside every causal field)."""
+
+    def legend(self, args):
+        with XServer() as x, App(x, args=args) as app:
+            ui = app.wait_ui(lambda u: "legend.rf.field" in u["values"])
+            return ui["values"]["legend.rf.field"]
+
+    def test_causal_field_with_a_blind_spot(self):
+        legend = self.legend(["--panel", "receptive_field"])
+        self.assertIn("blind spot", legend)
+        self.assertNotIn("violation", legend)
+
+    def test_a_violation_is_named(self):
+        preset = os.path.join(os.path.dirname(__file__), "..", "..", "assets", "presets",
+                              "rf_causality_violation.json")
+        self.assertIn("violation", self.legend(["--load", preset, "--set",
+                                                "receptive_field.view=field"]))
+
+
 if __name__ == "__main__":
     unittest.main()
