@@ -277,8 +277,6 @@ class RfGui(unittest.TestCase):
             self.assertEqual(rf(again.ui)["pixel"], [2, 4])
 
 
-
-
 class RfLegendNamesOnlyDrawnMarks(unittest.TestCase):
     """The legend lists the blind spot and violations only when the view draws them (it once
     listed "violation" beside every causal field)."""
