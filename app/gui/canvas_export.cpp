@@ -60,8 +60,15 @@ bool Canvas::drawn_last_frame() const {
            drawn_frame_ >= ImGui::GetFrameCount() - 1;
 }
 
+// The title wraps at the tile's width (side-by-side tiles' titles once ran into each other).
 float Canvas::title_height(int scale) const {
-    return title_.empty() ? 0.0f : export_font(scale) * 1.7f;
+    if (title_.empty()) return 0.0f;
+    const float font = export_font(scale);
+    const float wrap =
+        std::max(font, std::floor(size_.x) * static_cast<float>(scale) - font * 0.6f);
+    const float text_h =
+        ImGui::GetFont()->CalcTextSizeA(font * 1.1f, FLT_MAX, wrap, title_.c_str()).y;
+    return text_h + font * 0.6f;
 }
 
 // Entries flow left to right and wrap at `width`: swatch, gap, label, a wider gap.
@@ -152,7 +159,8 @@ void Canvas::draw_export(ImDrawList& list, ImVec2 offset, int scale) {
     if (!title_.empty()) {
         const float font = export_font(scale);
         dl_->AddText(ImGui::GetFont(), font * 1.1f,
-                     ImVec2(offset.x + px(6), offset.y + font * 0.3f), kTitleText, title_.c_str());
+                     ImVec2(offset.x + px(6), offset.y + font * 0.3f), kTitleText, title_.c_str(),
+                     nullptr, std::max(font, tile.x - font * 0.6f));
     }
     const ImVec2 plot_size(std::floor(saved_size.x) * scale_, std::floor(saved_size.y) * scale_);
     layout(ImVec2(offset.x, offset.y + title_h), plot_size);
