@@ -6,6 +6,7 @@
 // [SECTION] Types and validation
 // [SECTION] Densities and quadrature
 // [SECTION] Feature-resolving 1-D grids
+// [SECTION] Feature-resolving 2-D grids
 // [SECTION] Evaluator: the objectives and their θ-gradients on the grids
 // [SECTION] Objectives and gradients
 // [SECTION] Optimization, restarts and landscapes
@@ -558,6 +559,14 @@ constexpr double kTrapezoidRatio = 6.0;  // trapezoid error ~ e^{−2π·scale/�
 constexpr double kPanelPerScale = 1.5;   // GL-16, panel half-width 0.75·scale: error ~ 3^−32
 constexpr double kMaxPanel = 1.0;        // in z: φ(z) and the smooth parts on 16 nodes
 constexpr double kBumpReach = 10.0, kKinkReach = 12.0;
+// The constants above as one set, and the 2-D set (see the 2-D section): 2-D aims at ~1e-10
+// (the issue asks 1e-8) with about a third of the nodes per axis, since its node count is the
+// product of two axes. A bump's scale is kBumpScale·t.
+struct Resolution {
+    double bump_scale, bump_reach, kink_reach, per_scale, max_panel, trapezoid_ratio;
+};
+constexpr Resolution kRes1 = {0.5,       kBumpReach,     kKinkReach, kPanelPerScale,
+                              kMaxPanel, kTrapezoidRatio};
 // objective_estimate(): error = max(kEstimateSafety·|rule − check rule|, kEstimateFloor·(1 +
 // |value|)); the floor covers the sums' rounding (~√n·ε relative to the terms).
 constexpr double kEstimateSafety = 4.0, kEstimateFloor = 1e-14;
@@ -607,12 +616,35 @@ Term term_in_frame(const Chol& g, double m, double s) {
     return {(g.m1 - m) / s, g.l11 / s, g.log_norm};
 }
 
-void add_bump(const Term& a, std::vector<Zone>& zones) {
-    zones.push_back({a.c - kBumpReach * a.t, a.c + kBumpReach * a.t, 0.5 * a.t});
+void add_bump(const Term& a, std::vector<Zone>& zones, const Resolution& res = kRes1) {
+    zones.push_back({a.c - res.bump_reach * a.t, a.c + res.bump_reach * a.t, res.bump_scale * a.t});
+}
+
+// The real roots of A·z² + B·z + C (A may be 0), without cancellation; returns how many.
+// For B = 0 the two roots are ∓√disc/(2|A|), an exactly mirrored pair.
+int quadratic_roots(double A, double B, double C, double roots[2]) {
+    int count = 0;
+    if (A == 0) {
+        if (B != 0) roots[count++] = -C / B;
+        return count;
+    }
+    const double disc = B * B - 4 * A * C;
+    if (!(disc >= 0)) return 0;
+    const double sq = std::sqrt(disc);
+    if (B == 0) {
+        roots[count++] = -sq / (2 * std::abs(A));
+        roots[count++] = sq / (2 * std::abs(A));
+    } else {
+        const double qq = -0.5 * (B + std::copysign(sq, B));
+        roots[count++] = qq / A;
+        if (qq != 0) roots[count++] = C / qq;
+    }
+    return count;
 }
 
 // Crossing zones of every leading pair of `terms` whose second term is at first_new or later.
-void add_crossings(const std::vector<Term>& terms, size_t first_new, std::vector<Zone>& zones) {
+void add_crossings(const std::vector<Term>& terms, size_t first_new, std::vector<Zone>& zones,
+                   const Resolution& res = kRes1) {
     const auto a_at = [](const Term& a, double z) {
         const double u = (z - a.c) / a.t;
         return a.lam - 0.5 * u * u;
@@ -625,23 +657,7 @@ void add_crossings(const std::vector<Term>& terms, size_t first_new, std::vector
             const double A = ub - ua, B = 2 * (ua * a.c - ub * b.c);
             const double C = (a.lam - ua * a.c * a.c) - (b.lam - ub * b.c * b.c);
             double roots[2];
-            int count = 0;
-            if (A == 0) {
-                if (B != 0) roots[count++] = -C / B;
-            } else {
-                const double disc = B * B - 4 * A * C;
-                if (disc >= 0) {
-                    const double sq = std::sqrt(disc);
-                    if (B == 0) {
-                        roots[count++] = -sq / (2 * std::abs(A));
-                        roots[count++] = sq / (2 * std::abs(A));
-                    } else {
-                        const double qq = -0.5 * (B + std::copysign(sq, B));
-                        roots[count++] = qq / A;
-                        if (qq != 0) roots[count++] = C / qq;
-                    }
-                }
-            }
+            const int count = quadratic_roots(A, B, C, roots);
             for (int r = 0; r < count; ++r) {
                 const double z = roots[r];
                 if (!std::isfinite(z)) continue;
@@ -653,7 +669,7 @@ void add_crossings(const std::vector<Term>& terms, size_t first_new, std::vector
                     if (a_at(o, z) > here + kNegligibleNats) leading = false;
                 if (!leading) continue;
                 const double l = kPi / slope;
-                zones.push_back({z - kKinkReach * l, z + kKinkReach * l, l});
+                zones.push_back({z - res.kink_reach * l, z + res.kink_reach * l, l});
             }
         }
     }
@@ -665,17 +681,18 @@ struct Grid1 {
 };
 
 // Whether the trapezoid grid of spacing dz on [−kZMax, kZMax] resolves every zone.
-bool trapezoid_resolves(const std::vector<Zone>& zones, double dz) {
+bool trapezoid_resolves(const std::vector<Zone>& zones, double dz, const Resolution& res = kRes1) {
     for (const Zone& zn : zones)
-        if (zn.hi > -kZMax && zn.lo < kZMax && zn.scale < kTrapezoidRatio * dz) return false;
+        if (zn.hi > -kZMax && zn.lo < kZMax && zn.scale < res.trapezoid_ratio * dz) return false;
     return true;
 }
 
 // The composite Gauss–Legendre grid on [−box, box] (see the section comment); `fine` halves
 // every panel.
-void composite_grid(const std::vector<Zone>& zones, double box, bool fine, Grid1& out) {
-    const double max_panel = fine ? 0.5 * kMaxPanel : kMaxPanel;
-    const double per_scale = fine ? 0.5 * kPanelPerScale : kPanelPerScale;
+void composite_grid(const std::vector<Zone>& zones, double box, bool fine, Grid1& out,
+                    const Resolution& res = kRes1) {
+    const double max_panel = fine ? 0.5 * res.max_panel : res.max_panel;
+    const double per_scale = fine ? 0.5 * res.per_scale : res.per_scale;
     std::vector<double> cuts = {-box, box};
     std::vector<Zone> active;
     for (const Zone& zn : zones) {
@@ -721,6 +738,282 @@ void composite_grid(const std::vector<Zone>& zones, double box, bool fine, Grid1
     out.w /= out.w.sum();
 }
 
+//-----------------------------------------------------------------------------
+// [SECTION] Feature-resolving 2-D grids
+//-----------------------------------------------------------------------------
+
+// In 2-D, per base Gaussian (x = m + L·z) the expectation is nested: an outer 1-D rule in z2
+// and, on each outer line z2 = s, an inner 1-D rule in z1. On a line every term a_j of the
+// log-sum-exp is again a 1-D quadratic in z1 (its centre, width and height depend on s), so
+// the inner rule is the 1-D one above: the base trapezoid where it resolves the line's bumps
+// and crossings, else the composite Gauss–Legendre grid. The outer integrand F(s) (the inner
+// integral) has features of
+//   each term's z2-marginal: a bump at its marginal centre and width;
+//   each leading crossing curve a_i = a_k (a conic): where it passes a point z, F changes on
+//     the z2 scale max(π, |∂z1 D|)/|∂z2 D| (D = a_i − a_k): the kink's width π/|∇D| and φ's
+//     unit width in z1 swept across by the curve's slope. The curve is sampled at z1 nodes
+//     across the box, refined between its z1 turning points (∂z2 D = 0), so a small closed
+//     curve (a narrow component inside a wide one) is found too.
+// Those zones feed the same composite rule. Inner weights sum to 1 per line, outer ones to 1,
+// so E[1] = 1 to rounding. The resolving rule is used by every public value; the optimizer
+// (fit, landscape) runs on the base tensor trapezoid (see Evaluator).
+constexpr int kCurveSamples = 33;   // z1 samples of a crossing curve across the box
+constexpr int kTurningSamples = 8;  // more between consecutive z1 turning points
+// Panels of 2·scale: GL-16 with a pole ℓ off a panel of half-width ℓ errs ~2.4^−32 ≈ 6e-13;
+// reaches of 8 scales leave e^{−8π} of a kink and e^−32 of a bump outside; panels of 2 in z
+// hold φ on 16 nodes to ~1e-16; the trapezoid (h = Δz) where kinks are ≥ 4h off the real
+// axis (e^{−8π}) and bumps ≥ 4h wide.
+constexpr Resolution kRes2 = {1.0, 8.0, 8.0, 2.0, 2.0, 4.0};
+
+// A log-sum-exp term in the base frame z: a(z) = lam − ½|A·z − b|², A = L_j⁻¹·L (lower
+// triangular; times a rotation once the nested rule turns its axes), b = L_j⁻¹(m_j − m).
+// `crossing`: it is a term of log p (or of log(p + q) for JS), so its crossings are features;
+// otherwise (α's (q/p)^(1−α)) only its bump is.
+struct Term2 {
+    double a11, a12, a21, a22, b1, b2, lam;
+    bool crossing;
+    double at(double z1, double z2) const {
+        const double u1 = a11 * z1 + a12 * z2 - b1, u2 = a21 * z1 + a22 * z2 - b2;
+        return lam - 0.5 * (u1 * u1 + u2 * u2);
+    }
+    // The 1-D term in z1 on the line z2 = s.
+    Term on_line(double s) const {
+        const double e1 = b1 - a12 * s, e2 = b2 - a22 * s, n2 = a11 * a11 + a21 * a21;
+        const double r = a11 * e2 - a21 * e1;
+        return {(a11 * e1 + a21 * e2) / n2, 1 / std::sqrt(n2), lam - 0.5 * r * r / n2};
+    }
+    // The z2-marginal bump: lam − ½(det A)²/n2·(s − c2)².
+    Term marginal() const {
+        const double n2 = a11 * a11 + a21 * a21, det = a11 * a22 - a12 * a21;
+        return {(a11 * b2 - a21 * b1) / det, std::sqrt(n2) / std::abs(det), lam};
+    }
+    // The term in the frame w with z = R(θ)·w: A·R.
+    Term2 rotated(double c, double s) const {
+        Term2 t = *this;
+        t.a11 = a11 * c + a12 * s;
+        t.a12 = a12 * c - a11 * s;
+        t.a21 = a21 * c + a22 * s;
+        t.a22 = a22 * c - a21 * s;
+        return t;
+    }
+};
+
+// Component (or q) g in the frame of `base`; `widen` scales its width (α's q bump at
+// σ_q/√(1−α) has widen = 1/√(1−α)). A's entries are those of L_g⁻¹·L_base.
+Term2 term2_in_frame(const Chol& g, const Chol& base, bool crossing, double widen = 1) {
+    const double f = 1 / widen;
+    Term2 t;
+    t.a12 = 0;
+    t.a11 = f * base.l11 / g.l11;
+    t.a21 = (f * base.l21 - g.l21 * t.a11) / g.l22;
+    t.a22 = f * base.l22 / g.l22;
+    t.b1 = f * (g.m1 - base.m1) / g.l11;
+    t.b2 = (f * (g.m2 - base.m2) - g.l21 * t.b1) / g.l22;
+    t.lam = g.log_norm;
+    t.crossing = crossing;
+    return t;
+}
+
+// D = a_i − a_k = ½zᵀMz + gᵀz + c0.
+struct Quadric {
+    double m11, m12, m22, g1, g2, c0;
+    double at(double z1, double z2) const {
+        return 0.5 * (m11 * z1 * z1 + 2 * m12 * z1 * z2 + m22 * z2 * z2) + g1 * z1 + g2 * z2 + c0;
+    }
+};
+
+Quadric difference(const Term2& a, const Term2& b) {
+    const auto hess = [](const Term2& t, double& h11, double& h12, double& h22) {
+        h11 = t.a11 * t.a11 + t.a21 * t.a21;
+        h12 = t.a11 * t.a12 + t.a21 * t.a22;
+        h22 = t.a12 * t.a12 + t.a22 * t.a22;
+    };
+    double a11, a12, a22, b11, b12, b22;
+    hess(a, a11, a12, a22);
+    hess(b, b11, b12, b22);
+    Quadric d;
+    d.m11 = b11 - a11;
+    d.m12 = b12 - a12;
+    d.m22 = b22 - a22;
+    d.g1 = (a.a11 * a.b1 + a.a21 * a.b2) - (b.a11 * b.b1 + b.a21 * b.b2);
+    d.g2 = (a.a12 * a.b1 + a.a22 * a.b2) - (b.a12 * b.b1 + b.a22 * b.b2);
+    d.c0 =
+        (a.lam - 0.5 * (a.b1 * a.b1 + a.b2 * a.b2)) - (b.lam - 0.5 * (b.b1 * b.b1 + b.b2 * b.b2));
+    return d;
+}
+
+// The outer (z2) zones of the crossing curve of terms i and k (see the section comment).
+void curve_zones(const std::vector<Term2>& terms, size_t i, size_t k, double box,
+                 std::vector<Zone>& zones) {
+    const Quadric D = difference(terms[i], terms[k]);
+    std::vector<double> z1s;
+    for (int j = 0; j < kCurveSamples; ++j) z1s.push_back(-box + 2 * box * j / (kCurveSamples - 1));
+    // z1 turning points: D = 0 on the line ∂z2 D = m12·z1 + m22·z2 + g2 = 0.
+    std::vector<double> turns;
+    if (D.m22 != 0) {
+        double roots[2];
+        const int n =
+            quadratic_roots(0.5 * (D.m11 - D.m12 * D.m12 / D.m22), D.g1 - D.m12 * D.g2 / D.m22,
+                            D.c0 - 0.5 * D.g2 * D.g2 / D.m22, roots);
+        for (int r = 0; r < n; ++r) turns.push_back(roots[r]);
+    } else if (D.m12 != 0) {
+        turns.push_back(-D.g2 / D.m12);
+    }
+    std::sort(turns.begin(), turns.end());
+    for (size_t t = 0; t < turns.size(); ++t) {
+        if (!std::isfinite(turns[t])) continue;
+        z1s.push_back(turns[t]);
+        if (t + 1 < turns.size() && std::isfinite(turns[t + 1]))
+            for (int j = 1; j < kTurningSamples; ++j)
+                z1s.push_back(turns[t] + (turns[t + 1] - turns[t]) * j / kTurningSamples);
+    }
+    for (const double z1 : z1s) {
+        if (!(std::abs(z1) <= box)) continue;
+        double roots[2];
+        const int n = quadratic_roots(0.5 * D.m22, D.m12 * z1 + D.g2,
+                                      0.5 * D.m11 * z1 * z1 + D.g1 * z1 + D.c0, roots);
+        for (int r = 0; r < n; ++r) {
+            const double z2 = roots[r];
+            if (!(std::abs(z2) <= box + 1)) continue;
+            const double d2 = std::abs(D.m12 * z1 + D.m22 * z2 + D.g2);
+            const double d1 = std::abs(D.m11 * z1 + D.m12 * z2 + D.g1);
+            if (!(d2 > 0)) continue;
+            const double here = std::max(terms[i].at(z1, z2), terms[k].at(z1, z2));
+            bool leading = true;
+            for (const Term2& o : terms)
+                if (o.crossing && o.at(z1, z2) > here + kNegligibleNats) leading = false;
+            if (!leading) continue;
+            const double l = std::max(kPi, d1) / d2;
+            // Wider than the widest panel (even the check rule's halved ones): nothing to
+            // refine, and merged with the others it would spread their scale over the box.
+            if (!(0.5 * kRes2.per_scale * l < kRes2.max_panel)) continue;
+            zones.push_back({std::max(-box, z2 - kRes2.kink_reach * l),
+                             std::min(box, z2 + kRes2.kink_reach * l), l});
+        }
+    }
+}
+
+// A crossing curve gives dozens of zones: overlapping ones of similar scale (within 4×)
+// become one at the finer scale. Zones that refine nothing (wider than the check rule's
+// panels) or lie outside the box are dropped first: merged, a wide bump's zone would spread
+// a narrow one's scale over the box.
+void merge_zones(std::vector<Zone>& zones, double box) {
+    std::vector<Zone> kept;
+    for (const Zone& z : zones)
+        if (0.5 * kRes2.per_scale * z.scale < kRes2.max_panel && z.hi > -box && z.lo < box)
+            kept.push_back({std::max(z.lo, -box), std::min(z.hi, box), z.scale});
+    std::sort(kept.begin(), kept.end(), [](const Zone& a, const Zone& b) { return a.lo < b.lo; });
+    std::vector<Zone> out;
+    for (const Zone& z : kept) {
+        if (!out.empty() && z.lo <= out.back().hi && z.scale <= 4 * out.back().scale &&
+            out.back().scale <= 4 * z.scale) {
+            out.back().hi = std::max(out.back().hi, z.hi);
+            out.back().scale = std::min(out.back().scale, z.scale);
+        } else {
+            out.push_back(z);
+        }
+    }
+    zones = std::move(out);
+}
+
+// A 2-D grid in z: nodes (z1, z2), weights (φ(z1)·φ(z2) included) summing to 1.
+struct Grid2 {
+    Array z1, z2, w;
+};
+
+// The singular values (largest, smallest) of the lower-triangular [[a, 0], [c, d]].
+std::pair<double, double> singular_values(double a, double c, double d) {
+    const double s2 = a * a + c * c + d * d, det = std::abs(a * d);
+    const double big = std::sqrt(0.5 * (s2 + std::sqrt(std::max(0.0, s2 * s2 - 4 * det * det))));
+    return {big, big > 0 ? det / big : 0.0};
+}
+
+// The outer (z2) rule for `terms` on [−box, box]: the base 1-D trapezoid `trapezoid` when it
+// resolves every zone and the box is kZMax, else the composite rule; `fine` halves every
+// panel and never uses the trapezoid (the check rule of an estimate).
+void outer_grid(const std::vector<Term2>& terms, double box, bool fine, const Grid1& trapezoid,
+                Grid1& outer) {
+    const double dz = trapezoid.z(1) - trapezoid.z(0);
+    std::vector<Zone> zones;
+    for (const Term2& t : terms) add_bump(t.marginal(), zones, kRes2);
+    for (size_t i = 0; i < terms.size(); ++i)
+        for (size_t k = i + 1; k < terms.size(); ++k)
+            if (terms[i].crossing && terms[k].crossing) curve_zones(terms, i, k, box, zones);
+    if (!fine && box == kZMax && trapezoid_resolves(zones, dz, kRes2)) {
+        outer = trapezoid;
+    } else {
+        merge_zones(zones, box);
+        composite_grid(zones, box, fine, outer, kRes2);
+    }
+}
+
+// φ is rotation invariant, so the nested rule may integrate in any rotated frame w, z = R·w:
+// it takes the angle (of kAngles, 0 first) with the fewest outer nodes. A crossing curve
+// across the box then runs along the outer axis, where F is smooth, and its kink is resolved
+// on each line instead.
+constexpr int kAngles = 12;
+
+// The nested rule for `base_terms` on [−box, box]² (in the rotated frame), as outer_grid
+// per line for the inner rule.
+void nested_grid(const std::vector<Term2>& base_terms, double box, bool fine,
+                 const Grid1& trapezoid, Grid2& out) {
+    const double dz = trapezoid.z(1) - trapezoid.z(0);
+    const bool may_trapezoid = !fine && box == kZMax;
+    std::vector<Term2> terms;
+    Grid1 outer, inner, trial;
+    double best_c = 1, best_s = 0;
+    for (int a = 0; a < kAngles; ++a) {
+        const double angle = kPi * a / kAngles, c = std::cos(angle), s = std::sin(angle);
+        terms.clear();
+        for (const Term2& t : base_terms) terms.push_back(t.rotated(c, s));
+        outer_grid(terms, box, fine, trapezoid, trial);
+        if (a == 0 || trial.z.size() < outer.z.size()) {
+            outer = trial;
+            best_c = c;
+            best_s = s;
+        }
+    }
+    terms.clear();
+    for (const Term2& t : base_terms) terms.push_back(t.rotated(best_c, best_s));
+    std::vector<Zone> zones;
+    std::vector<Array> z1s(outer.z.size()), ws(outer.z.size());
+    std::vector<Term> line;
+    Eigen::Index total = 0;
+    for (Eigen::Index j = 0; j < outer.z.size(); ++j) {
+        const double s = outer.z(j);
+        line.clear();
+        zones.clear();
+        // Crossing terms first, so add_crossings sees exactly those; α's bump only adds a zone.
+        for (const Term2& t : terms)
+            if (t.crossing) line.push_back(t.on_line(s));
+        for (const Term2& t : terms) add_bump(t.on_line(s), zones, kRes2);
+        add_crossings(line, 0, zones, kRes2);
+        if (may_trapezoid && trapezoid_resolves(zones, dz, kRes2)) {
+            z1s[j] = trapezoid.z;
+            ws[j] = outer.w(j) * trapezoid.w;
+        } else {
+            composite_grid(zones, box, fine, inner, kRes2);
+            z1s[j] = inner.z;
+            ws[j] = outer.w(j) * inner.w;
+        }
+        total += z1s[j].size();
+    }
+    out.z1.resize(total);
+    out.z2.resize(total);
+    out.w.resize(total);
+    Eigen::Index at = 0;
+    for (Eigen::Index j = 0; j < outer.z.size(); ++j) {
+        // Back to z = R·w: (w1, w2) = (inner node, outer node).
+        const Eigen::Index n = z1s[j].size();
+        const double w2 = outer.z(j);
+        out.z1.segment(at, n) = best_c * z1s[j] - best_s * w2;
+        out.z2.segment(at, n) = best_s * z1s[j] + best_c * w2;
+        out.w.segment(at, n) = ws[j];
+        at += n;
+    }
+    out.w /= out.w.sum();
+}
+
 }  // namespace
 
 //-----------------------------------------------------------------------------
@@ -741,10 +1034,16 @@ Chol view_of(const Gaussian& q) { return chol_of(q.mean, q.chol, 0.0); }
 //           log p on it are computed once, on first use.
 class Evaluator {
   public:
-    // `fine`: the check rule of an error estimate (1-D: composite grids everywhere, panels
-    // halved, the box widened by a quarter; 2-D: the caller passes a finer Quadrature).
-    Evaluator(const Mixture& p, const Quadrature& quad, bool fine = false)
-        : dim_(quad.dim()), fine_(fine), comps_(prepare(p)), w_(quad.weights().array()) {
+    // `fine`: the check rule of an error estimate (composite grids everywhere, panels halved,
+    // the box widened by a quarter; in 2-D on both axes of the nested rule).
+    // `resolve`: in 2-D, the feature-resolving nested grids (every public value); false keeps
+    // the base tensor trapezoid (the optimizer's and the landscapes' cheaper rule).
+    Evaluator(const Mixture& p, const Quadrature& quad, bool fine = false, bool resolve = true)
+        : dim_(quad.dim()),
+          fine_(fine),
+          resolve2_(quad.dim() == 2 && resolve),
+          comps_(prepare(p)),
+          w_(quad.weights().array()) {
         double total = 0;
         for (const Component& c : p) total += c.weight;
         for (const Component& c : p) mix_weights_.push_back(c.weight / total);
@@ -761,6 +1060,12 @@ class Evaluator {
         base_dz_ = z1_(1) - z1_(0);
         sigma_max_ = 0;
         for (const Chol& c : comps_) sigma_max_ = std::max(sigma_max_, c.l11);
+        if (dim_ == 2) {
+            // The base tensor grid's first row is the 1-D trapezoid (weights ∝ φ(t_i)).
+            const Eigen::Index n = std::lround(std::sqrt(static_cast<double>(z1_.size())));
+            trapezoid_.z = z1_.head(n);
+            trapezoid_.w = w_.head(n) / w_.head(n).sum();
+        }
     }
 
     double value(Objective obj, const Gaussian& q, double alpha) {
@@ -957,6 +1262,18 @@ class Evaluator {
     // The q grid for this q: the base grid, or in 1-D a composite one when the base misses a
     // feature (see composite_grid) or α needs a wider box.
     void select_q_grid(Objective obj, const Chol& q, double alpha) {
+        if (resolve2_ && obj != Objective::Forward && !(obj == Objective::Alpha && alpha >= 0.5)) {
+            frame_terms2(obj, q, alpha, q, terms2_);
+            const double box = obj == Objective::Alpha ? q_box2(q, alpha) : kZMax;
+            nested_grid(terms2_, fine_ ? 1.25 * box : box, fine_, trapezoid_, grid2_);
+            z1_ = grid2_.z1;
+            z2_ = grid2_.z2;
+            w_ = grid2_.w;
+            zz_ = z1_.square() + z2_.square();
+            ezz_ = wsum(w_, zz_);
+            q_base_ = false;
+            return;
+        }
         if (dim_ == 1 && obj != Objective::Forward && !(obj == Objective::Alpha && alpha >= 0.5)) {
             frame_zones(obj, q, alpha, q.m1, q.l11, false, zones_);
             double box = kZMax;
@@ -999,7 +1316,8 @@ class Evaluator {
             p_static_ready_ = true;
             p_static_ = true;
         }
-        bool dynamic = false;
+        // 2-D: JS and α ≥ ½ see q's features on the p grid, rebuilt for every q.
+        bool dynamic = resolve2_ && obj != Objective::Forward;
         if (dim_ == 1 && obj != Objective::Forward) {
             for (size_t k = 0; k < comps_.size() && !dynamic; ++k) {
                 const Chol& c = comps_[k];
@@ -1040,9 +1358,9 @@ class Evaluator {
     }
 
     void build_p_grid(Objective obj, const Chol& q, double alpha) {
+        if (resolve2_) return build_p_grid2(obj, q, alpha);
         const size_t K = comps_.size();
-        std::vector<Array> zs(K), ws(K);
-        Eigen::Index total = 0;
+        std::vector<Grid2> grids(K);
         if (obj == Objective::Forward) static_trapezoid_.assign(K, true);
         for (size_t k = 0; k < K; ++k) {
             const Chol& c = comps_[k];
@@ -1053,35 +1371,92 @@ class Evaluator {
                 composite = fine_ || box > kZMax || !trapezoid_resolves(zones_, base_dz_);
                 if (composite) {
                     composite_grid(zones_, fine_ ? 1.25 * box : box, fine_, grid_);
-                    zs[k] = grid_.z;
-                    ws[k] = grid_.w;
+                    grids[k].z1 = grid_.z;
+                    grids[k].w = grid_.w;
                 }
             }
             if (obj == Objective::Forward) static_trapezoid_[k] = !composite;
             if (!composite) {
-                zs[k] = base_z1_;
-                ws[k] = base_w_;
+                grids[k].z1 = base_z1_;
+                grids[k].w = base_w_;
             }
-            total += zs[k].size();
+            grids[k].z2 = dim_ == 2 ? base_z2_ : Array(Array::Zero(grids[k].z1.size()));
         }
+        assemble_p_grid(grids);
+    }
+
+    // x = m_k + L_k·z over every component's grid, weights w̄_k·w, and log p there.
+    void assemble_p_grid(const std::vector<Grid2>& grids) {
+        Eigen::Index total = 0;
+        for (const Grid2& g : grids) total += g.w.size();
         xp1_.resize(total);
         xp2_.setZero(total);
         wp_.resize(total);
         Eigen::Index at = 0;
-        for (size_t k = 0; k < K; ++k) {
+        for (size_t k = 0; k < grids.size(); ++k) {
             const Chol& c = comps_[k];
-            const Eigen::Index n = zs[k].size();
-            xp1_.segment(at, n) = c.m1 + c.l11 * zs[k];
-            if (dim_ == 2) xp2_.segment(at, n) = c.m2 + (c.l21 * base_z1_ + c.l22 * base_z2_);
-            wp_.segment(at, n) = mix_weights_[k] * ws[k];
+            const Grid2& g = grids[k];
+            const Eigen::Index n = g.w.size();
+            xp1_.segment(at, n) = c.m1 + c.l11 * g.z1;
+            if (dim_ == 2) xp2_.segment(at, n) = c.m2 + (c.l21 * g.z1 + c.l22 * g.z2);
+            wp_.segment(at, n) = mix_weights_[k] * g.w;
             at += n;
         }
         mixture_eval(comps_, dim_, xp1_, xp2_, lp_p_, nullptr, nullptr);
         ep_log_p_ = wsum(wp_, lp_p_);
     }
 
+    // 2-D: the terms in the frame `base` (a component of p, or q): p's components, and q's
+    // term for JS (a term of log(p + q)) or its widened bump for α.
+    void frame_terms2(Objective obj, const Chol& q, double alpha, const Chol& base,
+                      std::vector<Term2>& out) const {
+        out.clear();
+        for (const Chol& c : comps_) out.push_back(term2_in_frame(c, base, true));
+        if (obj == Objective::JS) out.push_back(term2_in_frame(q, base, true));
+        if (obj == Objective::Alpha)
+            out.push_back(term2_in_frame(q, base, false, 1 / std::sqrt(1 - alpha)));
+    }
+
+    // 2-D α boxes (cf. alpha_box): on the q grid (p/q)^α·φ(z) decays as e^{−γ|z|²/2} with
+    // γ = 1 − α + α·min_j σ_min(L_j⁻¹L_q)²; on component c's grid (q/p)^(1−α)·φ(z) with
+    // γ = 1 − (1−α)·min_W σ_max(L_W⁻¹L_c)² + (1−α)·σ_min(L_q⁻¹L_c)² (p ≥ w_W·N(x; m_W, S_W)).
+    double q_box2(const Chol& q, double alpha) const {
+        double s = std::numeric_limits<double>::infinity();
+        for (const Chol& c : comps_) {
+            const Term2 t = term2_in_frame(c, q, true);
+            s = std::min(s, singular_values(t.a11, t.a21, t.a22).second);
+        }
+        return alpha_box(1 - alpha + alpha * s * s);
+    }
+    double p_box2(const Chol& q, double alpha, const Chol& c) const {
+        double a = std::numeric_limits<double>::infinity();
+        for (const Chol& w : comps_) {
+            const Term2 t = term2_in_frame(w, c, true);
+            a = std::min(a, singular_values(t.a11, t.a21, t.a22).first);
+        }
+        const Term2 t = term2_in_frame(q, c, true);
+        const double b = singular_values(t.a11, t.a21, t.a22).second;
+        return alpha_box(1 - (1 - alpha) * a * a + (1 - alpha) * b * b);
+    }
+
+    // The 2-D p grid: the nested rule per component (Forward: p's terms only, q-independent).
+    void build_p_grid2(Objective obj, const Chol& q, double alpha) {
+        std::vector<Grid2> grids(comps_.size());
+        for (size_t k = 0; k < comps_.size(); ++k) {
+            const Chol& c = comps_[k];
+            frame_terms2(obj, q, alpha, c, terms2_);
+            const double box = obj == Objective::Alpha ? p_box2(q, alpha, c) : kZMax;
+            nested_grid(terms2_, fine_ ? 1.25 * box : box, fine_, trapezoid_, grids[k]);
+        }
+        assemble_p_grid(grids);
+    }
+
     int dim_;
     bool fine_;
+    bool resolve2_;
+    Grid1 trapezoid_;  // 2-D: the base 1-D trapezoid, per line where it resolves the features
+    std::vector<Term2> terms2_;
+    Grid2 grid2_;
     std::vector<Chol> comps_;
     std::vector<double> mix_weights_;  // w̄_k, summing to 1
     double sigma_max_ = 1;             // 1-D: the widest component's σ
@@ -1147,13 +1522,7 @@ Estimate objective_estimate(Objective obj, const Mixture& p, const Gaussian& q,
     if (obj == Objective::Alpha) require_alpha(alpha);
     Estimate out;
     out.value = Evaluator(p, quad).value(obj, q, alpha);
-    double check;
-    if (quad.dim() == 1) {
-        check = Evaluator(p, quad, true).value(obj, q, alpha);
-    } else {
-        const int n = static_cast<int>(std::lround(std::sqrt(static_cast<double>(quad.size()))));
-        check = Evaluator(p, Quadrature(2, std::min(2 * n - 1, 1024))).value(obj, q, alpha);
-    }
+    const double check = Evaluator(p, quad, true).value(obj, q, alpha);
     out.error = std::isfinite(out.value) && std::isfinite(check)
                     ? std::max(kEstimateSafety * std::abs(out.value - check),
                                kEstimateFloor * (1 + std::abs(out.value)))
@@ -1424,7 +1793,7 @@ void fit_steps(const Mixture& p, Fit& fit, AdamState& state, Objective obj,
     // continue, and validating it would throw at the GUI every frame.
     if (fit.diverged) return;
     validate(fit.q, fit.q.dim());
-    Evaluator ev(p, quad);
+    Evaluator ev(p, quad, false, false);
     const int budget = std::min(steps, std::max(0, options.iterations - fit.iterations));
     run_steps(p, ev, fit, state, obj, options, budget);
 }
@@ -1506,7 +1875,7 @@ Landscape landscape(const Mixture& p, const Gaussian& at, Objective obj, const Q
     out.y_lo = y_lo;
     out.y_hi = y_hi;
     out.values.resize(nx, ny);
-    Evaluator ev(p, quad);
+    Evaluator ev(p, quad, false, false);
     Vec theta = at.params();
     for (int i = 0; i < nx; ++i) {
         theta(param_x) = i == nx - 1 ? x_hi : x_lo + (x_hi - x_lo) * i / (nx - 1);
