@@ -127,7 +127,8 @@ class Canvas {
     // True while some canvas holds a click that is waiting out the double-click time: the
     // frame loop must not sleep then, or the click would wait for the next event.
     static bool click_pending_anywhere();
-    bool view_changed() const { return view_changed_; }  // panned or zoomed this frame
+    bool view_changed() const { return view_changed_; }    // panned or zoomed this frame
+    bool drawn_once() const { return drawn_frame_ >= 0; }  // view() is then the fitted one
     const WorldRect& view() const { return view_; }
     // While set, the wheel is the panel's (e.g. to resize what is under the cursor) and does
     // not zoom. Read the wheel from ImGui::GetIO().MouseWheel.

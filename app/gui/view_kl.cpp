@@ -318,9 +318,11 @@ class KlView : public PanelView {
                     ImGui::SetTooltip("%s", objective_formula(i, p).c_str());
                 ImGui::TableNextColumn();
                 const auto [pq, qp] = scene_->kls(i);
-                ImGui::TextUnformatted(format_g(pq, 4).c_str());
+                // "≈": a moving 2-D fit's values by the optimizer's rule, resolved once it stops.
+                const std::string about = scene_->kls_resolved(i) || p.dim == 1 ? "" : "≈";
+                ImGui::TextUnformatted((about + format_g(pq, 4)).c_str());
                 ImGui::TableNextColumn();
-                ImGui::TextUnformatted(format_g(qp, 4).c_str());
+                ImGui::TextUnformatted((about + format_g(qp, 4)).c_str());
             }
             ImGui::EndTable();
         }
@@ -519,9 +521,14 @@ class KlView : public PanelView {
     }
 
     void draw_main_2d(ImVec2 size) {
+        // The heatmap covers what the canvas showed last frame (its view, aspect-fitted).
+        if (main_canvas_.drawn_once()) {
+            const WorldRect v = main_canvas_.view();
+            scene_->set_density_view({v.x0, v.y0, v.x1, v.y1});
+        }
         const KlDensity& density = scene_->density();
         if (density_uploaded_ != scene_->recomputes(KlScene::Part::Density)) {
-            density_heat_.set_values(density.n, density.n, density.values);
+            density_heat_.set_values(density.nx, density.ny, density.values);
             density_heat_.set_smooth(true);
             density_uploaded_ = scene_->recomputes(KlScene::Part::Density);
         }

@@ -426,12 +426,17 @@ void KlScene::update() {
 std::pair<double, double> KlScene::kls(int i) {
     TableRow& row = table_[i];
     const kl::Vec theta = fits_[i].q.params();
+    // While the fit moves (every frame of Play), the 2-D resolved rule would cost tens of ms
+    // per value; the optimizer's own rule keeps the frame, and the settled fit is resolved.
+    const bool moving = params_.dim == 2 && (playing_ || fits_pending_ || !fit_done(i));
     if (row.theta.size() != theta.size() || row.theta != theta ||
-        row.target_version != target_version_) {
+        row.target_version != target_version_ || (!moving && !row.resolved)) {
+        const kl::Rule rule = moving ? kl::Rule::Base : kl::Rule::Resolved;
         row.theta = theta;
         row.target_version = target_version_;
-        row.pq = kl::kl_pq(params_.target, fits_[i].q, *quad_);
-        row.qp = kl::kl_qp(params_.target, fits_[i].q, *quad_);
+        row.pq = kl::kl_pq(params_.target, fits_[i].q, *quad_, rule);
+        row.qp = kl::kl_qp(params_.target, fits_[i].q, *quad_, rule);
+        row.resolved = !moving;
         count(Part::Table);
     }
     return {row.pq, row.qp};
@@ -471,30 +476,45 @@ const kl::Gaussian& KlScene::closed_form() {
 
 const KlDensity& KlScene::density() {
     if (!density_dirty_) return density_;
-    const KlBox box = support_box();
-    const int n = kDensityGrid;
+    const KlBox box = density_view_ ? *density_view_ : support_box();
+    // Square cells: kDensityGrid along the longer side.
+    const double longer = std::max(box.width(), box.height());
+    const int nx = std::max(8, static_cast<int>(std::lround(kDensityGrid * box.width() / longer)));
+    const int ny = std::max(8, static_cast<int>(std::lround(kDensityGrid * box.height() / longer)));
     // Row 0 of the image is the top (largest x2).
-    kl::Mat xs(2, n * n);
-    for (int r = 0; r < n; ++r) {
-        for (int col = 0; col < n; ++col) {
-            xs.col(r * n + col) << box.x0 + (col + 0.5) * box.width() / n,
-                box.y1 - (r + 0.5) * box.height() / n;
+    kl::Mat xs(2, nx * ny);
+    for (int r = 0; r < ny; ++r) {
+        for (int col = 0; col < nx; ++col) {
+            xs.col(r * nx + col) << box.x0 + (col + 0.5) * box.width() / nx,
+                box.y1 - (r + 0.5) * box.height() / ny;
         }
     }
     const kl::Vec logp = kl::log_density_many(params_.target, xs);
-    density_.values.assign(n * n, 0.f);
+    density_.values.assign(static_cast<size_t>(nx) * ny, 0.f);
     double peak = 0;
     for (int i = 0; i < logp.size(); ++i) {
         const double d = std::exp(logp[i]);
         density_.values[i] = static_cast<float>(d);
         peak = std::max(peak, d);
     }
-    density_.n = n;
+    density_.nx = nx;
+    density_.ny = ny;
     density_.peak = peak;
     density_.box = box;
     density_dirty_ = false;
     count(Part::Density);
     return density_;
+}
+
+void KlScene::set_density_view(const KlBox& view) {
+    if (!(view.width() > 0 && view.height() > 0 && std::isfinite(view.width()) &&
+          std::isfinite(view.height())))
+        return;
+    if (density_view_ && density_view_->x0 == view.x0 && density_view_->x1 == view.x1 &&
+        density_view_->y0 == view.y0 && density_view_->y1 == view.y1)
+        return;
+    density_view_ = view;
+    density_dirty_ = true;
 }
 
 KlBox KlScene::support_box() const {

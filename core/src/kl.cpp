@@ -1488,14 +1488,14 @@ class Evaluator {
 // [SECTION] Objectives and gradients
 //-----------------------------------------------------------------------------
 
-double kl_pq(const Mixture& p, const Gaussian& q, const Quadrature& quad) {
+double kl_pq(const Mixture& p, const Gaussian& q, const Quadrature& quad, Rule rule) {
     check_problem(p, q, quad);
-    return Evaluator(p, quad).value(Objective::Forward, q, 0.5);
+    return Evaluator(p, quad, false, rule == Rule::Resolved).value(Objective::Forward, q, 0.5);
 }
 
-double kl_qp(const Mixture& p, const Gaussian& q, const Quadrature& quad) {
+double kl_qp(const Mixture& p, const Gaussian& q, const Quadrature& quad, Rule rule) {
     check_problem(p, q, quad);
-    return Evaluator(p, quad).value(Objective::Reverse, q, 0.5);
+    return Evaluator(p, quad, false, rule == Rule::Resolved).value(Objective::Reverse, q, 0.5);
 }
 
 double js(const Mixture& p, const Gaussian& q, const Quadrature& quad) {

@@ -423,7 +423,47 @@ TEST(KlScene, DimensionSwitchKeepsThePictureAndRefits) {
     EXPECT_EQ(scene.params().target[1].mean[1], 0.0);
     EXPECT_TRUE(scene.playing());
     const KlDensity& d = scene.density();
-    EXPECT_EQ(d.n, KlScene::kDensityGrid);
+    EXPECT_EQ(std::max(d.nx, d.ny), KlScene::kDensityGrid);
     EXPECT_GT(d.peak, 0);
     EXPECT_EQ(scene.home().x0, scene.support_box().x0);
+    // The plot's view (wide, equal aspect): the heatmap covers it with square cells (it once
+    // covered a square in the middle of it).
+    scene.set_density_view({-12, -4, 12, 4});
+    const KlDensity& wide = scene.density();
+    EXPECT_EQ(wide.box.x0, -12);
+    EXPECT_EQ(wide.box.y1, 4);
+    EXPECT_EQ(wide.nx, KlScene::kDensityGrid);
+    EXPECT_EQ(wide.ny, std::lround(KlScene::kDensityGrid / 3.0));
+    EXPECT_EQ(wide.values.size(), static_cast<size_t>(wide.nx * wide.ny));
+}
+
+// 2-D: a fit that is still moving shows its KLs by the optimizer's rule (the resolved rule
+// costs tens of ms a value, every frame of Play); once it stops they are resolved to ~1e-8.
+TEST(KlScene, MovingTwoDFitsShowTheCheapRuleThenTheResolvedOne) {
+    FakeClock clock;
+    KlScene scene(clock.clock());
+    clock.scene = &scene;
+    Json s = KlModel().defaults();
+    s["dim"] = 2;
+    s["iterations"] = 5000;
+    s["tolerance"] = 0;
+    scene.set_state(KlModel().normalize(s));
+    clock.cost = 1;  // every chunk "takes" a second: the fits stay unfinished
+    scene.tick(1 / 60.0, 1);
+    ASSERT_FALSE(scene.fit_done(0));
+    scene.update();
+    EXPECT_FALSE(scene.kls_resolved(0));
+    const kl::Quadrature quad(2);
+    const kl::Mixture& target = scene.params().target;
+    EXPECT_EQ(scene.kls(0).first, kl::kl_pq(target, scene.fit(0).q, quad, kl::Rule::Base));
+    // Settled (the same settings, fitted to the end): resolved.
+    s["iterations"] = 50;
+    KlScene settled;
+    settled.set_state(KlModel().normalize(s));
+    settled.finish_pending_fits();
+    settled.update();
+    ASSERT_TRUE(settled.fit_done(0));
+    EXPECT_TRUE(settled.kls_resolved(0));
+    EXPECT_EQ(settled.kls(0).first, kl::kl_pq(target, settled.fit(0).q, quad));
+    EXPECT_NE(settled.kls(0).first, kl::kl_pq(target, settled.fit(0).q, quad, kl::Rule::Base));
 }
