@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "genlab/kl.hpp"
+#include "sanitized.hpp"
 
 using namespace genlab::kl;
 
@@ -1208,22 +1209,9 @@ std::vector<HardCase> hard_cases_2d() {
 
 namespace {
 
-// The sanitizer build checks memory, not accuracy: it runs these 2-D numerics on each case's
-// first q only (the whole set took ~5 min serially under ASan; Release runs all of it).
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kSanitized = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr bool kSanitized = true;
-#else
-constexpr bool kSanitized = false;
-#endif
-#else
-constexpr bool kSanitized = false;
-#endif
-
+// Under ASan, each case's first q only (the whole set took ~7 min there).
 std::vector<Gaussian> qs_to_run(const std::vector<Gaussian>& qs) {
-    if (!kSanitized || qs.empty()) return qs;
+    if (!genlab::testing::kSanitized || qs.empty()) return qs;
     return {qs.front()};
 }
 
