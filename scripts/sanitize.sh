@@ -13,4 +13,4 @@ source scripts/sanitizer-env.sh
 # its person-like pauses by this factor (tests/e2e/harness.py, TIME_SCALE).
 export GENLAB_E2E_TIME_SCALE=${GENLAB_E2E_TIME_SCALE:-4}
 cd build-sanitize
-ctest --output-on-failure --timeout 900 "$@"
+../scripts/ctest-phases.sh --output-on-failure --timeout 900 "$@"
