@@ -8,7 +8,7 @@ PACKAGES=(
   build-essential cmake pkg-config git
   # libraries (README.md, "Dependencies")
   libglfw3-dev libimgui-dev libstb-dev python3-glad libeigen3-dev nlohmann-json3-dev
-  libcli11-dev fonts-dejavu-core
+  libcli11-dev fonts-dejavu-core libmuparser-dev
   # tests
   libgtest-dev libgmock-dev libbenchmark-dev python3
   # the sanitizer build and the fuzzer (scripts/sanitize.sh, scripts/fuzz.sh): clang 14 with

@@ -18,6 +18,8 @@
 #include "heatmap.hpp"
 #include "palette.hpp"
 #include "scene_flow.hpp"
+#include "view_flow_common.hpp"
+#include "view_flow_train.hpp"
 #include "test_dump.hpp"
 #include "view.hpp"
 #include "widgets.hpp"
@@ -25,6 +27,8 @@
 namespace genlab {
 
 namespace {
+
+using namespace flow_view;
 
 //-----------------------------------------------------------------------------
 // [SECTION] Helpers
@@ -38,37 +42,6 @@ constexpr ImU32 kHandleTones[2] = {IM_COL32(30, 120, 230, 255),  // a direction 
                                    IM_COL32(230, 60, 30, 255)};  // a point (u, z0)
 constexpr ImU32 kProbe = IM_COL32(255, 255, 255, 255);
 constexpr ImU32 kTarget = IM_COL32(255, 90, 150, 235);  // pink: apart from grid and handles
-// The "invertible" green of this panel's badges (darker than palette::kOkText, which would
-// change the screenshots; the lead may fold it into the palette).
-const ImVec4 kInvertibleText{0.05f, 0.45f, 0.15f, 1};
-
-// ✓ proved, ✗ disproved (with a witness), ? not proved (a sufficient check failed or a search
-// ran out): issue 12's three states.
-const char* badge(const flow::Invertibility& inv) {
-    switch (inv.verdict) {
-        case flow::Verdict::Proved:
-            return "✓";
-        case flow::Verdict::Disproved:
-            return "✗";
-        case flow::Verdict::NotProved:
-            return "?";
-    }
-    return "?";
-}
-
-ImVec4 verdict_colour(flow::Verdict v) {
-    return v == flow::Verdict::Proved      ? kInvertibleText
-           : v == flow::Verdict::Disproved ? palette::kErrorText
-                                           : palette::kWarnText;
-}
-
-// text_wrapped() (breaks only between numbers) in a colour.
-void coloured_wrapped(const std::string& text, const ImVec4& colour) {
-    ImGui::PushStyleColor(ImGuiCol_Text, colour);
-    text_wrapped(text);
-    ImGui::PopStyleColor();
-}
-
 std::string verdict_text(const flow::Invertibility& inv) {
     switch (inv.verdict) {
         case flow::Verdict::Proved:
@@ -88,8 +61,6 @@ std::string log_p_text(double v) {
     return format_g(v, 5);
 }
 
-Vec2 to_vec2(const flow::Vec2& v) { return {v[0], v[1]}; }
-flow::Vec2 to_flow(Vec2 v) { return {v.x, v.y}; }
 
 using Handles = std::vector<std::tuple<Vec2, ImU32, std::string>>;
 
@@ -128,30 +99,123 @@ class FlowView : public PanelView {
             "Red and blue handles: u and w of the selected planar layer (or z0 of a radial one)",
             "Black dot: the probe x; its log p(x), F⁻¹(x) and |F(F⁻¹(x)) − x| are read out",
             "✓ / ✗ / ? beside a layer: invertible (proved) / not invertible (proved, with a "
-            "witness) / not proved, so no density (hover: why)"};
+            "witness) / not proved, so no density (hover: why)",
+            "Train tab: left the target p (its density, or a histogram of its samples), right "
+            "the model q, on one colour scale; below, the loss per step and its running mean"};
     }
 
     std::vector<std::string> help_lines() const override {
         return {"Click the plot: move the probe (its density, log|det| and inverse are read out)",
                 "Drag the handles of the selected layer: u, w (planar) or z0 (radial)",
-                "Play: animate layer by layer; the scrubber picks the layer"};
+                "Play: animate layer by layer; the scrubber picks the layer",
+                "Train tab: Play trains (Step: one frame's steps, Reset: the untrained stack); "
+                "with the points target, click the target plot to add points"};
     }
 
     void draw() override {
         const float font = ImGui::GetFontSize();
+        const bool training = scene_->params().training();
         ImGui::BeginChild("flow.controls", ImVec2(font * 22, 0), true);
-        draw_controls();
+        if (training) {
+            train_.draw_controls(*scene_);
+            ImGui::Separator();
+            draw_view_controls();
+        } else {
+            draw_controls();
+        }
         ImGui::EndChild();
         ImGui::SameLine();
         ImGui::BeginChild("flow.plot", ImVec2(0, 0), false);
-        draw_summary();
-        draw_kl_summary();
-        draw_canvas(ImGui::GetContentRegionAvail());
+        draw_mode_tabs();
+        if (training) {
+            draw_training_plots();
+        } else {
+            draw_summary();
+            draw_kl_summary();
+            draw_canvas(ImGui::GetContentRegionAvail());
+        }
         ImGui::EndChild();
     }
 
   private:
     int layer_count() const { return scene_->layer_count(); }
+
+    //-------------------------------------------------------------------------
+    // [SECTION] Modes: edit the stack, or train it
+    //-------------------------------------------------------------------------
+
+    // The panel's modes as a row of toggle buttons (the test dump needs their rectangles,
+    // which ImGui's tab items do not report as the last item), driven by flow.mode.
+    void draw_mode_tabs() {
+        static const struct {
+            const char* mode;
+            const char* label;
+        } tabs[] = {{"stack", "Stack (edit by hand)"}, {"train", "Train to a target"}};
+        for (size_t i = 0; i < std::size(tabs); ++i) {
+            const bool on = scene_->params().mode == tabs[i].mode;
+            if (i) ImGui::SameLine(0, 2);
+            ImGui::PushStyleColor(ImGuiCol_Button,
+                                  ImGui::GetStyleColorVec4(on ? ImGuiCol_TabActive : ImGuiCol_Tab));
+            const bool pressed = ImGui::Button(tabs[i].label);
+            ImGui::PopStyleColor();
+            mark_item(std::string("flow.tab.") + tabs[i].mode);
+            if (pressed && !on) scene_->set_mode(tabs[i].mode);
+        }
+    }
+
+    // Train mode: the target and the model side by side on one colour scale, the loss below.
+    void draw_training_plots() {
+        train_.draw_summary(*scene_);
+        const ImVec2 avail = ImGui::GetContentRegionAvail();
+        const float gap = ImGui::GetStyle().ItemSpacing.x;
+        const float loss_h = std::max(ImGui::GetFontSize() * 8, avail.y * 0.28f);
+        const ImVec2 half((avail.x - gap) / 2, std::max(50.0f, avail.y - loss_h - gap));
+        update_density();  // the model's density first: the shared scale needs its peak
+        const FlowScene::Density& d = scene_->last_density();
+        shared_peak_ = std::max(d.peak, train_.target_peak(*scene_, d));
+        update_density();  // re-coloured when the target raised the top
+        // One title height for both, so the two plot areas match and compare cell by cell.
+        const std::string titles[2] = {train_.target_title(*scene_),
+                                       canvas_title(p_showing("density"), p_showing("logdet"))};
+        float title_h = 0;
+        for (const std::string& t : titles)
+            title_h = std::max(title_h, ImGui::CalcTextSize(t.c_str(), nullptr, false, half.x).y);
+        title_h += ImGui::GetStyle().ItemSpacing.y;
+        const ImVec2 plot(half.x, std::max(50.0f, half.y - title_h));
+        for (int i = 0; i < 2; ++i) {
+            if (i) ImGui::SameLine();
+            ImGui::BeginGroup();
+            const float h = plot_title(titles[i].c_str(), half.x);
+            if (title_h > h) ImGui::Dummy(ImVec2(1, title_h - h - ImGui::GetStyle().ItemSpacing.y));
+            if (i == 0)
+                train_.draw_target(*scene_, plot,
+                                   canvas_.drawn_once() ? canvas_.view() : home_view(),
+                                   colour_scale());
+            else
+                draw_canvas(plot);
+            ImGui::EndGroup();
+        }
+        train_.draw_loss(*scene_, ImVec2(avail.x, std::max(50.0f, loss_h - gap)));
+    }
+
+    bool p_showing(const char* what) const { return scene_->params().showing(what); }
+
+    WorldRect home_view() const {
+        const FlowParams& p = scene_->params();
+        return {p.view_center[0] - p.view_extent, p.view_center[1] - p.view_extent,
+                p.view_center[0] + p.view_extent, p.view_center[1] + p.view_extent};
+    }
+
+    // The density's colour scale: its own peak, or in train mode the larger of the model's
+    // and the target's, so equal colours mean equal p on both plots.
+    FlowColourScale colour_scale() const {
+        const FlowScene::Density& d = scene_->last_density();
+        FlowColourScale c;
+        c.vmax = scene_->params().training() ? std::max(d.peak, shared_peak_) : d.peak;
+        c.log_scale = scene_->params().showing("logscale");
+        std::tie(c.log_lo, c.log_hi) = log_range(c.vmax);
+        return c;
+    }
 
     //-------------------------------------------------------------------------
     // [SECTION] Controls: layers and their badges
@@ -497,9 +561,12 @@ class FlowView : public PanelView {
         const FlowScene::Density& d = scene_->density();
         const int version = scene_->recomputes(FlowScene::Part::Density);
         const bool log_scale = scene_->params().showing("logscale");
-        if (version != uploaded_density_ || log_scale != uploaded_log_scale_) {
+        const FlowColourScale colour = colour_scale();
+        if (version != uploaded_density_ || log_scale != uploaded_log_scale_ ||
+            colour.vmax != uploaded_vmax_) {
+            uploaded_vmax_ = colour.vmax;
             if (log_scale) {
-                const auto [lo, hi] = log_range(d.peak);
+                const double lo = colour.log_lo, hi = colour.log_hi;
                 std::vector<float> logs(d.image.size());
                 // p = 0 (underflow) is below the range, dark; NaN (undefined) stays NaN.
                 for (size_t i = 0; i < logs.size(); ++i)
@@ -510,7 +577,7 @@ class FlowView : public PanelView {
                 density_.set_range(lo, hi, Colormap::Viridis);
             } else {
                 density_.set_values(d.n, d.n, d.image);
-                density_.set_range(0, d.peak, Colormap::Viridis);
+                density_.set_range(0, colour.vmax, Colormap::Viridis);
             }
             density_.set_smooth(true);
             uploaded_density_ = version;
@@ -541,12 +608,14 @@ class FlowView : public PanelView {
             canvas_.set_colorbar(ColorbarSpec(Colormap::Magma, mesh->lo, mesh->hi, "log|det J|",
                                               [](double v) { return format_g(v, 3); }));
         } else if (show_density && p.showing("logscale")) {
-            const auto [lo, hi] = log_range(d.peak);
+            const FlowColourScale colour = colour_scale();
             canvas_.set_colorbar(
-                ColorbarSpec(Colormap::Viridis, lo, hi, "p(x), log scale",
+                ColorbarSpec(Colormap::Viridis, colour.log_lo, colour.log_hi,
+                             p.training() ? "p(x), both plots, log scale" : "p(x), log scale",
                              [](double v) { return format_g(std::pow(10, v), 2); }));
         } else if (show_density) {
-            canvas_.set_colorbar(ColorbarSpec(Colormap::Viridis, 0, d.peak, "p(x)"));
+            canvas_.set_colorbar(ColorbarSpec(Colormap::Viridis, 0, colour_scale().vmax,
+                                              p.training() ? "p(x), both plots" : "p(x)"));
         } else {
             canvas_.set_colorbar(std::nullopt);
         }
@@ -605,6 +674,12 @@ class FlowView : public PanelView {
     }
 
     std::string canvas_title(bool density, bool logdet) const {
+        if (scene_->params().training()) {
+            const std::string steps = std::to_string(scene_->training().steps());
+            return (logdet ? "log|det J| of the model after " : "model q(x) = F(U) after ") +
+                   steps + " training steps (" +
+                   std::to_string(scene_->stack().layers.size()) + " layers)";
+        }
         const int k = scene_->params().layers_shown();
         std::string what = logdet    ? "log|det J| of the flow"
                            : density ? "density p(x) of F(U)"
@@ -660,6 +735,7 @@ class FlowView : public PanelView {
 
     // The selected layer's drag handles, as its descriptor lists them.
     Handles handle_points() const {
+        if (scene_->params().training()) return {};  // training moves the layers, not you
         if (selected_ < 0 || selected_ >= layer_count()) return {};
         const flow::Layer& l = scene_->layer(selected_);
         Handles out;
@@ -715,6 +791,9 @@ class FlowView : public PanelView {
     std::unique_ptr<FlowScene> scene_ = std::make_unique<FlowScene>();
     int selected_ = 0;
     bool uploaded_log_scale_ = false;
+    double uploaded_vmax_ = -1;
+    double shared_peak_ = 0;  // train mode: max of the model's and the target's peak
+    FlowTrainView train_;
     int uploaded_density_ = -1;  // the scene's density recompute count last uploaded
     int dragging_handle_ = -1;
     Heatmap density_;

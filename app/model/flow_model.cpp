@@ -83,6 +83,11 @@ const std::vector<std::string>& flow_show_names() {
     return names;
 }
 
+const std::vector<std::string>& flow_modes() {
+    static const std::vector<std::string> names = {"stack", "train"};
+    return names;
+}
+
 bool FlowParams::showing(const std::string& what) const {
     return std::find(show.begin(), show.end(), what) != show.end();
 }
@@ -107,7 +112,9 @@ Json FlowModel::defaults() const {
                 {"upto", flow_keys::upto.def},
                 {"show", {"density", "grid"}},
                 {"samples", flow_keys::samples.def},
-                {"resolution", flow_keys::resolution.def}};
+                {"resolution", flow_keys::resolution.def},
+                {"mode", "stack"},
+                {"train", flow_train_defaults()}};
 }
 
 FlowParams flow_params_from_json(const Json& state) {
@@ -150,6 +157,9 @@ FlowParams flow_params_from_json(const Json& state) {
     }
     p.samples = static_cast<int>(f.integer(flow_keys::samples));
     p.resolution = static_cast<int>(f.integer(flow_keys::resolution));
+    p.mode = f.word("mode", flow_modes());
+    p.train = flow_train_from_json(f.at("train"));
+    if (p.training()) flow_train_check(p.train, p.stack, p.target);
     flow_check_work(p);
     return p;
 }
@@ -172,11 +182,15 @@ Json flow_params_to_json(const FlowParams& p) {
         {"upto", p.upto},
         {"show", p.show},
         {"samples", p.samples},
-        {"resolution", p.resolution}};
+        {"resolution", p.resolution},
+        {"mode", p.mode},
+        {"train", flow_train_to_json(p.train)}};
 }
 
 double flow_work_units(const FlowParams& p) {
     const double cells = static_cast<double>(p.resolution) * p.resolution + 256.0 * 256.0;
+    // Training from random layers: K of a type that weighs 1.
+    if (p.training() && p.train.init != "layers") return p.train.K * cells;
     double units = 0;
     for (const flow::Layer& l : p.stack.layers) {
         units +=
@@ -209,6 +223,7 @@ Json FlowModel::key_specs() const {
                             key_json(flow_keys::view_extent), key_json(flow_keys::probe),
                             key_json(flow_keys::upto), key_json(flow_keys::samples),
                             key_json(flow_keys::resolution)});
+    for (const Json& k : flow_train_key_specs()) out.push_back(k);
     // The layers' numeric keys, from their descriptors (each number of a vector, matrix or
     // list obeys the range).
     for (const FlowLayerType& t : flow_layer_types()) {

@@ -10,10 +10,13 @@
 //   upto (-1 or 0..K: show the density after the first `upto` layers; -1 = all);
 //   show (a list of: density, logscale (colour by log p), grid, logdet, samples);
 //   samples (0..20000);
-//   resolution (16..256: the density grid's cells per side).
+//   resolution (16..256: the density grid's cells per side);
+//   mode ("stack": edit the layers by hand | "train": train a stack to a target);
+//   train (flow_train_model.hpp: target, objective, initial stack, Adam's settings).
 #pragma once
 
 #include "flow_layers.hpp"
+#include "flow_train_model.hpp"
 #include "genlab/flow.hpp"
 #include "keys.hpp"
 #include "panel_model.hpp"
@@ -44,8 +47,9 @@ inline constexpr IntKey samples{"flow", "samples", 0, 20000, 500, Scale::Log};
 inline constexpr IntKey resolution{"flow", "resolution", 16, 256, 96};
 }  // namespace flow_keys
 
-// The names `show` may list.
+// The names `show` may list, and the values of `mode`.
 const std::vector<std::string>& flow_show_names();
+const std::vector<std::string>& flow_modes();
 
 struct FlowParams;
 double flow_work_units(const FlowParams& p);
@@ -62,6 +66,10 @@ struct FlowParams {
     std::vector<std::string> show = {"density", "grid"};
     int samples = 500;
     int resolution = 96;
+    std::string mode = "stack";  // flow_modes()
+    FlowTrainParams train;
+
+    bool training() const { return mode == "train"; }
 
     bool showing(const std::string& what) const;
     int layers_shown() const {  // upto, resolved

@@ -75,7 +75,9 @@ FlowScene::FlowScene() { set_state(flow_model().defaults()); }
 const PanelModel& FlowScene::model() const { return flow_model(); }
 
 void FlowScene::set_state(const Json& normalized) {
-    p_ = flow_params_from_json(normalized);  // throws before anything changes
+    FlowParams next = flow_params_from_json(normalized);  // throws before anything changes
+    if (next.training()) training_.configure(next.train, next.stack, next.target);
+    p_ = std::move(next);
     playing_ = false;
     scrub_ = p_.layers_shown();
     region_center_ = p_.view_center;
@@ -104,8 +106,65 @@ void FlowScene::stack_changed() {
 void FlowScene::set_base(const flow::Vec2& mean, const flow::Vec2& std) {
     check_vec2(mean, flow_keys::base_mean);
     check_vec2(std, flow_keys::base_std);
-    p_.stack.base_mean = mean;
-    p_.stack.base_std = std;
+    FlowParams next = p_;
+    next.stack.base_mean = mean;
+    next.stack.base_std = std;
+    replace_and_retrain(std::move(next));
+    stack_changed();
+    touch();
+}
+
+void FlowScene::replace_and_retrain(FlowParams next) {
+    if (next.training()) {
+        flow_train_check(next.train, next.stack, next.target);
+        flow_check_work(next);
+        training_.configure(next.train, next.stack, next.target);  // a new run: step 0
+        playing_ = false;
+    }
+    p_ = std::move(next);
+    inv_dirty_ = true;
+}
+
+void FlowScene::set_mode(const std::string& mode) {
+    const auto& modes = flow_modes();
+    if (std::find(modes.begin(), modes.end(), mode) == modes.end())
+        throw UserError("flow.mode must be one of: " + join(modes, ", ") + " (got \"" + mode +
+                        "\")");
+    if (mode == p_.mode) return;
+    FlowParams next = p_;
+    next.mode = mode;
+    replace_and_retrain(std::move(next));
+    playing_ = false;
+    scrub_ = shown();
+    stack_changed();
+    mass_known_ = kl_known_ = false;
+    touch();
+}
+
+void FlowScene::set_train(const FlowTrainParams& t) {
+    // Validated as a state would be (the expression compiles, the ranges hold).
+    FlowParams next = p_;
+    next.train = flow_train_from_json(flow_train_to_json(t));
+    replace_and_retrain(std::move(next));
+    stack_changed();
+    touch();
+}
+
+bool FlowScene::add_train_point(const flow::Vec2& x) {
+    if (static_cast<int>(p_.train.points.size()) >= kFlowMaxTrainPoints) return false;
+    FlowTrainParams t = p_.train;
+    t.points.push_back(x);
+    set_train(t);
+    return true;
+}
+
+void FlowScene::keep_trained_layers() {
+    if (!p_.training() || !training_.configured()) return;
+    FlowParams next = p_;
+    next.stack = training_.stack();
+    next.train.init = "layers";
+    next.upto = -1;
+    replace_and_retrain(std::move(next));
     stack_changed();
     touch();
 }
@@ -113,7 +172,7 @@ void FlowScene::set_base(const flow::Vec2& mean, const flow::Vec2& std) {
 // A change that adds work: checked against the budget before anything changes.
 void FlowScene::replace_within_budget(FlowParams next) {
     flow_check_work(next);
-    p_ = std::move(next);
+    replace_and_retrain(std::move(next));
 }
 
 void FlowScene::set_layer(int k, const flow::Layer& l) {
@@ -143,8 +202,10 @@ void FlowScene::add_layer(const std::string& type) {
 
 void FlowScene::remove_layer(int k) {
     layer(k);
-    p_.stack.layers.erase(p_.stack.layers.begin() + k);
-    p_.upto = -1;
+    FlowParams next = p_;
+    next.stack.layers.erase(next.stack.layers.begin() + k);
+    next.upto = -1;
+    replace_within_budget(std::move(next));
     stack_changed();
     inv_dirty_ = true;
     touch();
@@ -153,7 +214,10 @@ void FlowScene::remove_layer(int k) {
 void FlowScene::move_layer(int from, int to) {
     layer(from);
     layer(to);
-    std::swap(p_.stack.layers[static_cast<size_t>(from)], p_.stack.layers[static_cast<size_t>(to)]);
+    FlowParams next = p_;
+    std::swap(next.stack.layers[static_cast<size_t>(from)],
+              next.stack.layers[static_cast<size_t>(to)]);
+    replace_within_budget(std::move(next));
     stack_changed();
     inv_dirty_ = true;
     touch();
@@ -240,17 +304,38 @@ void FlowScene::set_interactive(bool dragging) { interactive_ = dragging; }
 //-----------------------------------------------------------------------------
 
 void FlowScene::set_playing(bool playing) {
+    if (p_.training()) {
+        playing_ = playing && !training_.finished();
+        if (!playing_) training_changed();  // the settled density, mass and KL
+        return;
+    }
     if (playing && scrub_ >= layer_count()) scrub_ = 0;
     playing_ = playing;
 }
 
+void FlowScene::training_changed() {
+    stack_changed();
+    inv_dirty_ = true;
+}
+
 void FlowScene::step() {
+    if (p_.training()) {  // one frame's steps at speed 1
+        playing_ = false;
+        if (training_.run(p_.train.steps_per_frame) > 0) training_changed();
+        return;
+    }
     playing_ = false;
     scrub_ = std::floor(scrub_) >= layer_count() ? 0 : std::floor(scrub_) + 1;
     set_upto_quiet(static_cast<int>(scrub_));
 }
 
 void FlowScene::reset() {
+    if (p_.training()) {
+        playing_ = false;
+        training_.reset();
+        training_changed();
+        return;
+    }
     playing_ = false;
     scrub_ = layer_count();
     set_upto_quiet(-1);
@@ -258,6 +343,12 @@ void FlowScene::reset() {
 
 bool FlowScene::tick(double dt, double speed) {
     if (!playing_) return false;
+    if (p_.training()) {
+        const int ran = training_.run_frame(speed, kTrainFrameBudgetMs);
+        if (training_.finished()) playing_ = false;
+        if (ran > 0 || !playing_) training_changed();
+        return ran > 0;
+    }
     scrub_ = std::min<double>(layer_count(), scrub_ + dt * speed * kPlayRate);
     if (static_cast<int>(scrub_) != p_.layers_shown()) set_upto_quiet(static_cast<int>(scrub_));
     if (scrub_ >= layer_count()) {
@@ -268,16 +359,24 @@ bool FlowScene::tick(double dt, double speed) {
 }
 
 std::uint64_t FlowScene::warp_version() const {
-    return warp_rev_ * 4096u + static_cast<std::uint64_t>(p_.layers_shown());
+    return warp_rev_ * 4096u + static_cast<std::uint64_t>(shown());
 }
 
 //-----------------------------------------------------------------------------
 // [SECTION] Derived data
 //-----------------------------------------------------------------------------
 
+const flow::Stack& FlowScene::stack() const {
+    return p_.training() && training_.configured() ? training_.stack() : p_.stack;
+}
+
+int FlowScene::shown() const {
+    return p_.training() ? static_cast<int>(stack().layers.size()) : p_.layers_shown();
+}
+
 flow::Stack FlowScene::shown_stack() const {
-    flow::Stack s = p_.stack;
-    s.layers.resize(p_.layers_shown());
+    flow::Stack s = stack();
+    s.layers.resize(shown());
     return s;
 }
 
@@ -292,7 +391,7 @@ void FlowScene::update() {
 void FlowScene::compute_density() {
     const auto started = std::chrono::steady_clock::now();
     const flow::Stack s = shown_stack();
-    const int n = interactive_ ? std::max(16, p_.resolution / 2) : p_.resolution;
+    const int n = live() ? std::max(16, p_.resolution / 2) : p_.resolution;
     Density d;
     d.n = n;
     d.center = region_center_;
@@ -319,15 +418,15 @@ void FlowScene::compute_density() {
 }
 
 const FlowScene::Density& FlowScene::density() {
-    if (density_dirty_ || (density_.coarse && !interactive_)) compute_density();
+    if (density_dirty_ || (density_.coarse && !live())) compute_density();
     return density_;
 }
 
 const flow::MassEstimate& FlowScene::mass_estimate() {
     // ~500–6000 inverses along the view's boundary (a few ms to ~50 ms): once per change, and
     // not during a drag (the last value stays until it ends), like the KL identity.
-    if (mass_dirty_ && (!interactive_ || !mass_known_)) {
-        mass_ = flow::mass(p_.stack, p_.view_center, p_.view_extent, p_.layers_shown());
+    if (mass_dirty_ && (!live() || !mass_known_)) {
+        mass_ = flow::mass(stack(), p_.view_center, p_.view_extent, shown());
         mass_dirty_ = false;
         mass_known_ = true;
         ++counts_[static_cast<int>(Part::Mass)];
@@ -338,7 +437,7 @@ const flow::MassEstimate& FlowScene::mass_estimate() {
 const std::vector<flow::Invertibility>& FlowScene::invertibility() {
     if (inv_dirty_) {
         inv_.clear();
-        for (const flow::Layer& l : p_.stack.layers) inv_.push_back(flow::invertibility(l));
+        for (const flow::Layer& l : stack().layers) inv_.push_back(flow::invertibility(l));
         inv_dirty_ = false;
         ++counts_[static_cast<int>(Part::Invertibility)];
     }
@@ -350,7 +449,7 @@ bool FlowScene::invertible() { return verdict() == flow::Verdict::Proved; }
 flow::Verdict FlowScene::verdict() {
     const auto& inv = invertibility();
     flow::Verdict v = flow::Verdict::Proved;
-    for (int k = 0; k < p_.layers_shown(); ++k) {
+    for (int k = 0; k < shown(); ++k) {
         const flow::Verdict layer = inv[static_cast<size_t>(k)].verdict;
         if (layer == flow::Verdict::Disproved) return layer;
         if (layer == flow::Verdict::NotProved) v = layer;
@@ -362,11 +461,11 @@ std::string FlowScene::verdict_reason() {
     const flow::Verdict v = verdict();
     if (v == flow::Verdict::Proved) return "";
     const auto& inv = invertibility();
-    for (int k = 0; k < p_.layers_shown(); ++k) {
+    for (int k = 0; k < shown(); ++k) {
         const flow::Invertibility& i = inv[static_cast<size_t>(k)];
         if (i.verdict != v) continue;
         const std::string layer = "layer " + std::to_string(k + 1) + " (" +
-                                  flow::to_string(p_.stack.layers[static_cast<size_t>(k)].type) +
+                                  flow::to_string(stack().layers[static_cast<size_t>(k)].type) +
                                   "): " + i.reason;
         return (v == flow::Verdict::NotProved ? "invertibility not proved: " : "not invertible: ") +
                layer;
@@ -376,11 +475,11 @@ std::string FlowScene::verdict_reason() {
 
 const std::optional<flow::DensityPoint>& FlowScene::probe_readout() {
     if (probe_dirty_) {
-        probe_ = flow::log_density(p_.stack, p_.probe, p_.layers_shown());
+        probe_ = flow::log_density(stack(), p_.probe, shown());
         // How exact the inverse is: the base point pushed forward again.
         probe_round_trip_ =
             probe_
-                ? (flow::push(p_.stack, probe_->base, nullptr, p_.layers_shown()) - p_.probe).norm()
+                ? (flow::push(stack(), probe_->base, nullptr, shown()) - p_.probe).norm()
                 : NAN;
         probe_dirty_ = false;
         ++counts_[static_cast<int>(Part::Probe)];
@@ -389,14 +488,14 @@ const std::optional<flow::DensityPoint>& FlowScene::probe_readout() {
 }
 
 std::optional<flow::DensityPoint> FlowScene::density_at(const flow::Vec2& x) const {
-    return flow::log_density(p_.stack, x, p_.layers_shown());
+    return flow::log_density(stack(), x, shown());
 }
 
 const flow::KlIdentity& FlowScene::kl() {
     if (p_.target.empty()) {
         kl_ = {NAN, NAN};
         kl_dirty_ = false;
-    } else if (kl_dirty_ && (!interactive_ || !kl_known_)) {
+    } else if (kl_dirty_ && (!live() || !kl_known_)) {
         // The identity's two sides on 200² grids (equal to ~1e-7).
         kl_ = flow::kl_identity(shown_stack(), p_.target);
         kl_dirty_ = false;
@@ -410,9 +509,9 @@ std::shared_ptr<const FlowScene::Lines> FlowScene::grid() {
     // The base grid's lines pushed through the shown layers: during Play the same layers as
     // the density, the label and the readouts (issue 12: an interpolated grid ran ahead of
     // "After 0 of 3").
-    if (!grid_dirty_ && grid_ && grid_upto_ == p_.layers_shown()) return grid_;
-    const flow::Stack& s = p_.stack;
-    const int upto = p_.layers_shown();
+    if (!grid_dirty_ && grid_ && grid_upto_ == shown()) return grid_;
+    const flow::Stack& s = stack();
+    const int upto = shown();
     const auto base = [&](double a, double b) {
         return flow::Vec2(s.base_mean + flow::Vec2(a * s.base_std[0], b * s.base_std[1]));
     };
@@ -519,12 +618,14 @@ std::shared_ptr<const std::vector<flow::Vec2>> FlowScene::samples() {
 //-----------------------------------------------------------------------------
 
 Json FlowScene::report() {
-    const bool was = interactive_;
-    interactive_ = false;  // a report holds the settled numbers
+    // A report holds the settled numbers, and of the trained stack: it trains to the budget.
+    if (p_.training() && training_.run(p_.train.steps) > 0) training_changed();
+    const bool was = interactive_, was_playing = playing_;
+    interactive_ = playing_ = false;
     Json layers = Json::array();
     const auto& inv = invertibility();
-    for (size_t k = 0; k < p_.stack.layers.size(); ++k) {
-        const flow::Layer& l = p_.stack.layers[k];
+    for (size_t k = 0; k < stack().layers.size(); ++k) {
+        const flow::Layer& l = stack().layers[k];
         layers.push_back({{"type", flow::to_string(l.type)},
                           {"invertible", flow::to_string(inv[k].verdict)},
                           {"reason", inv[k].reason}});
@@ -543,7 +644,7 @@ Json FlowScene::report() {
     Json r{{"layers", layers},
            {"invertible", flow::to_string(verdict())},
            {"invertible_reason", verdict_reason()},
-           {"layers_shown", p_.layers_shown()},
+           {"layers_shown", shown()},
            {"mass", finite_or_null(mass())},
            {"mass_error", finite_or_null(mass_error())},
            {"probe", vec_json(p_.probe)}};
@@ -562,11 +663,18 @@ Json FlowScene::report() {
         r["kl_forward"] = finite_or_null(k.kl_forward);
         r["kl_base"] = finite_or_null(k.kl_base);
     }
+    r["mode"] = p_.mode;
+    if (p_.training()) r["train"] = training_.report();
     interactive_ = was;
+    playing_ = was_playing && !training_.finished();
     return r;
 }
 
 std::string FlowScene::csv() {
+    if (p_.training()) {  // the loss curve of the run trained to its budget
+        if (training_.run(p_.train.steps) > 0) training_changed();
+        return training_.csv();
+    }
     // The density over the view at the resolution: the scene's grid when it covers the view
     // (always so for a scene loaded from a state), else the same computation there.
     const int n = p_.resolution;
@@ -577,7 +685,7 @@ std::string FlowScene::csv() {
         std::abs(region_extent_ - p_.view_extent) <= 1e-9) {
         grid = density().log_p;
     } else {
-        grid = flow::density_grid(p_.stack, p_.view_center, p_.view_extent, n, p_.layers_shown());
+        grid = flow::density_grid(stack(), p_.view_center, p_.view_extent, n, shown());
     }
     interactive_ = was;
     std::ostringstream out;

@@ -28,6 +28,7 @@
 #include <optional>
 
 #include "flow_model.hpp"
+#include "flow_training.hpp"
 #include "scene.hpp"
 
 namespace genlab {
@@ -69,6 +70,8 @@ class FlowScene : public Scene {
     static constexpr int kDetCells = 48;      // log|det| mesh cells per side
     static constexpr double kGridSpan = 3.5;  // base grid: mean ± 3.5 std
     static constexpr double kPlayRate = 0.8;  // layers per second at speed 1
+    // Of a frame while training plays: the rest draws the density, grid and samples.
+    static constexpr double kTrainFrameBudgetMs = 6;
 
     FlowScene();
 
@@ -79,8 +82,10 @@ class FlowScene : public Scene {
     Json report() override;
     std::string csv() override;
 
-    // Transport: Play runs the scrubber from layer 0 to K; step shows one more layer (K wraps
-    // to 0); reset shows them all.
+    // Transport. Stack mode: Play runs the scrubber from layer 0 to K; step shows one more
+    // layer (K wraps to 0); reset shows them all. Train mode: Play trains
+    // flow.train.steps_per_frame × speed steps a frame up to flow.train.steps; step runs one
+    // frame's steps; reset goes back to the untrained stack.
     void set_playing(bool playing) override;
     void step() override;
     void reset() override;
@@ -97,6 +102,16 @@ class FlowScene : public Scene {
     void remove_layer(int k);
     void move_layer(int from, int to);
     void set_upto(int upto);  // -1: all; the scrubber follows
+    // Training (flow.mode = train). Each change of the target, objective, initial stack or
+    // Adam's settings (and of the base, the layers or flow.target it reads) starts a new run.
+    void set_mode(const std::string& mode);  // "stack" | "train"
+    void set_train(const FlowTrainParams& t);
+    bool add_train_point(const flow::Vec2& x);  // false when the points target is full
+    // The trained stack becomes flow.layers (init = layers), so it is saved with the state.
+    void keep_trained_layers();
+    FlowTraining& training() { return training_; }
+    // The stack the panel shows: flow.layers, or the one being trained.
+    const flow::Stack& stack() const;
     void set_show(const std::string& what, bool on);
     void set_samples(int n);
     void set_resolution(int n);
@@ -142,12 +157,18 @@ class FlowScene : public Scene {
 
   private:
     void replace_within_budget(FlowParams next);  // flow_check_work, then p_ = next
+    void replace_and_retrain(FlowParams next);    // a new training run when training
+    void training_changed();                      // the trained stack moved
+    int shown() const;                            // layers shown of stack()
+    // A drag, or training playing: the coarse density, and mass and KL wait.
+    bool live() const { return interactive_ || (p_.training() && playing_); }
     flow::Stack shown_stack() const;
     void stack_changed();  // everything derived
     void set_upto_quiet(int upto);
     void compute_density();
 
     FlowParams p_;
+    FlowTraining training_;
     double scrub_ = 0;
     bool interactive_ = false;
     flow::Vec2 region_center_{0, 0};

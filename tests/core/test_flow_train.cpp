@@ -199,6 +199,21 @@ TEST(FlowTrain, PackUnpackAndTheReparameterizationKeepsInvertibility) {
     }
 }
 
+TEST(FlowTrain, UntrainedPlanarStacksStayCloseToTheIdentity) {
+    // 32 layers of the û fix at wᵀu ≈ 0 would each contract by 0.69 along w (det J = 1 +
+    // m(0)): the base squeezed to a point, nothing for a student to see before training.
+    const Stack s = planar_stack(32, 1);
+    for (const Layer& l : s.layers) EXPECT_NEAR(l.w.dot(planar_u(l)), 0.0, 0.5);
+    for (double a : {-2.0, 0.0, 1.5})
+        for (double b : {-1.0, 0.5, 2.0}) {
+            Vec2 z(a, b);
+            double log_det = 0;
+            const Vec2 x = genlab::flow::push(s, z, &log_det);
+            EXPECT_LT((x - z).norm(), 1.0) << a << ", " << b;
+            EXPECT_LT(std::abs(log_det), std::log(2.0)) << a << ", " << b;
+        }
+}
+
 TEST(FlowTrain, ReverseGradientMatchesFiniteDifferencesForEveryLayerType) {
     const Target targets[] = {Target::energy(2), Target::energy(1),
                               Target::from_mixture({component(0.3, -1, 0.5, 0.6, 0.2, 0.9),

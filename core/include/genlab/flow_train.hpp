@@ -129,7 +129,7 @@ Eigen::VectorXd pack(const Stack& s);
 void unpack(const Eigen::VectorXd& theta, Stack& s);
 
 // K layers of one trainable type with small random parameters (planar: w, u ~ N(0, scale²),
-// b = 0; radial: z0 ~ N(0, 1), α ≈ 1, β ≈ scale·N(0,1); affine: identity + scale·noise), so the
+// b = 0, then u moved along w so that wᵀû = t ~ N(0, scale²): det J ≈ 1 + t; radial: z0 ~ N(0, 1), α ≈ 1, β ≈ scale·N(0,1); affine: identity + scale·noise), so the
 // untrained stack is close to the identity. Deterministic in seed.
 Stack planar_stack(int K, std::uint64_t seed, double scale = 0.1);
 Stack random_stack(const std::vector<Type>& types, std::uint64_t seed, double scale = 0.1);
