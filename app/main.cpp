@@ -77,6 +77,11 @@ int main(int argc, char** argv) {
             add_note(config.startup_note, problem);
         }
         if (!choice.empty()) std::cerr << "genlab: " << choice << "\n";
+        if (!options.state.empty()) {
+            write_state(config.state, options.state);
+            if (options.report.empty() && options.screenshot.empty() && options.figure.empty())
+                return 0;
+        }
         if (!options.report.empty()) {
             write_report(config.state, options.report);
             if (options.screenshot.empty() && options.figure.empty()) return 0;

@@ -1,14 +1,18 @@
-// genlab_bench: the four core kernels the panels run, at fixed sizes (issue 6, BENCHMARKS.md).
+// genlab_bench: the core kernels the panels run, at fixed sizes (issue 6, BENCHMARKS.md).
 //   flow_push       512² base grid through 16 layers (planar/radial): positions + log|det J|
 //   gan_rk4         1000 dirac trajectories (γ = 0.3) × 1000 RK4 steps (lr = 0.05)
 //   kl_reverse_fit  1-D reverse-KL fit, 2048-point quadrature, 2000 Adam steps
 //   rf_paths        path counts for one pixel, 128×128 grid, 16 layers, 5×5 masks (A then B)
+//   flow_train_step one Adam step of 16 planar layers on U1 by reverse KL, batch 2048 (issue 13:
+//                   ≤ 3 ms); flow_train_step_forward the same by forward KL on mixture samples
 // Each has a scaling series: the argument is the size multiplier (1, 4, 16) and the complexity
 // fit is over the work size N (points, trajectories, quadrature nodes, grid cells).
 // smoke_* runs the same code at tiny sizes: ctest runs it so the bench never rots.
 #include "workloads.hpp"
 
 #include <benchmark/benchmark.h>
+
+#include "genlab/flow_train.hpp"
 
 #include <cmath>
 #include <stdexcept>
@@ -66,6 +70,24 @@ void run_rf_paths(benchmark::State& state, int n, int layers) {
     state.SetComplexityN(static_cast<int64_t>(n) * n);
 }
 
+// Adam steps of a 16-layer planar stack (the trainer is built once: a frame of Play only steps).
+void run_flow_train(benchmark::State& state, int batch, flow::train::Objective objective) {
+    namespace ft = flow::train;
+    ft::Options o;
+    o.batch = batch;
+    o.objective = objective;
+    const ft::Target target = objective == ft::Objective::Reverse
+                                  ? ft::Target::energy(1)
+                                  : ft::Target::from_mixture(gb::flow_train_mixture());
+    ft::Trainer trainer(ft::planar_stack(16, 3), target, o);
+    for (auto _ : state) {
+        if (trainer.step(1) != 1) state.SkipWithError(trainer.stop_reason().c_str());
+    }
+    state.SetComplexityN(batch);
+    state.counters["steps/s"] =
+        benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+}
+
 // Size multipliers 1, 4, 16 (work N ×1, ×4, ×16).
 void flow_push(benchmark::State& st) {
     run_flow_push(st, 512 * static_cast<int>(std::lround(std::sqrt(st.range(0)))));
@@ -78,7 +100,17 @@ void rf_paths(benchmark::State& st) {
     run_rf_paths(st, 128 * static_cast<int>(std::lround(std::sqrt(st.range(0)))), 16);
 }
 
+void flow_train_step(benchmark::State& st) {
+    run_flow_train(st, 2048 * static_cast<int>(st.range(0)), flow::train::Objective::Reverse);
+}
+void flow_train_step_forward(benchmark::State& st) {
+    run_flow_train(st, 2048 * static_cast<int>(st.range(0)), flow::train::Objective::Forward);
+}
+
 void smoke_flow_push(benchmark::State& st) { run_flow_push(st, 16); }
+void smoke_flow_train_step(benchmark::State& st) {
+    run_flow_train(st, 32, flow::train::Objective::Reverse);
+}
 void smoke_gan_rk4(benchmark::State& st) { run_gan_rk4(st, 8, 50); }
 void smoke_kl_reverse_fit(benchmark::State& st) { run_kl_fit(st, 64, 20); }
 void smoke_rf_paths(benchmark::State& st) { run_rf_paths(st, 16, 4); }
@@ -96,10 +128,13 @@ BENCHMARK(flow_push)->Apply(series);
 BENCHMARK(gan_rk4)->Apply(series);
 BENCHMARK(kl_reverse_fit)->Apply(series);
 BENCHMARK(rf_paths)->Apply(series);
+BENCHMARK(flow_train_step)->Apply(series);
+BENCHMARK(flow_train_step_forward)->Apply(series);
 
 BENCHMARK(smoke_flow_push)->Unit(benchmark::kMicrosecond);
 BENCHMARK(smoke_gan_rk4)->Unit(benchmark::kMicrosecond);
 BENCHMARK(smoke_kl_reverse_fit)->Unit(benchmark::kMicrosecond);
 BENCHMARK(smoke_rf_paths)->Unit(benchmark::kMicrosecond);
+BENCHMARK(smoke_flow_train_step)->Unit(benchmark::kMicrosecond);
 
 BENCHMARK_MAIN();

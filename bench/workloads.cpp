@@ -83,4 +83,14 @@ rf::Stack rf_stack(int n, int layers) {
 
 rf::Cell rf_pixel(int n) { return {n / 2, n / 2}; }
 
+kl::Mixture flow_train_mixture() {
+    kl::Mixture m(2);
+    for (int k = 0; k < 2; ++k) {
+        m[k].weight = 0.5;
+        m[k].mean = Eigen::Vector2d(k ? 2.5 : -2.5, 0);
+        m[k].cov = Eigen::Matrix2d::Identity() * 0.09;
+    }
+    return m;
+}
+
 }  // namespace genlab::bench

@@ -14,6 +14,8 @@ namespace genlab::bench {
 // 16 invertible layers, planar and radial alternating, and an n×n base grid over ±3σ.
 flow::Stack flow_stack(int layers = 16);
 Eigen::Matrix2Xd flow_grid(int n);
+// The two-mode mixture forward-KL training fits (seeds Q3.2's shape).
+kl::Mixture flow_train_mixture();
 
 // `count` dirac starts spread over a box around the equilibrium; flow method (RK4), lr 0.05,
 // γ = 0.3.

@@ -18,10 +18,10 @@
 #include "heatmap.hpp"
 #include "palette.hpp"
 #include "scene_flow.hpp"
-#include "view_flow_common.hpp"
-#include "view_flow_train.hpp"
 #include "test_dump.hpp"
 #include "view.hpp"
+#include "view_flow_common.hpp"
+#include "view_flow_train.hpp"
 #include "widgets.hpp"
 
 namespace genlab {
@@ -60,7 +60,6 @@ std::string log_p_text(double v) {
     if (std::isinf(v)) return v > 0 ? "+∞" : "−∞";
     return format_g(v, 5);
 }
-
 
 using Handles = std::vector<std::tuple<Vec2, ImU32, std::string>>;
 
@@ -677,8 +676,8 @@ class FlowView : public PanelView {
         if (scene_->params().training()) {
             const std::string steps = std::to_string(scene_->training().steps());
             return (logdet ? "log|det J| of the model after " : "model q(x) = F(U) after ") +
-                   steps + " training steps (" +
-                   std::to_string(scene_->stack().layers.size()) + " layers)";
+                   steps + " training steps (" + std::to_string(scene_->stack().layers.size()) +
+                   " layers)";
         }
         const int k = scene_->params().layers_shown();
         std::string what = logdet    ? "log|det J| of the flow"

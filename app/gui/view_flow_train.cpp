@@ -106,8 +106,8 @@ void FlowTrainView::draw_target_choice(FlowScene& scene) {
                 t.target = info.name;
                 // The objective the new target offers, when it lacks the current one.
                 if (!ft::unavailable(ft::Target{info.kind}, t.objective_kind()).empty())
-                    t.objective = t.objective_kind() == ft::Objective::Reverse ? "forward"
-                                                                              : "reverse";
+                    t.objective =
+                        t.objective_kind() == ft::Objective::Reverse ? "forward" : "reverse";
                 apply(scene, t);
             }
         }
@@ -202,6 +202,11 @@ void FlowTrainView::draw_init_and_adam(FlowScene& scene) {
     if (key_slider("lr (Adam)", t.lr, flow_train_keys::lr, "%.4g")) apply(scene, t);
     mark_item("flow.train.lr");
     ImGui::SetNextItemWidth(w);
+    if (key_slider("lr half-life", t.lr_half_life, flow_train_keys::lr_half_life)) apply(scene, t);
+    if (ImGui::IsItemHovered())
+        ImGui::SetTooltip(
+            "0: a constant lr; else lr·2^(−step/half-life), so the noisy steps settle");
+    ImGui::SetNextItemWidth(w);
     if (key_slider("batch", t.batch, flow_train_keys::batch)) apply(scene, t);
     ImGui::SetNextItemWidth(w);
     if (key_slider("steps", t.steps, flow_train_keys::steps)) apply(scene, t);
@@ -264,8 +269,9 @@ void FlowTrainView::draw_readouts(FlowScene& scene) {
     if (ImGui::Button("Keep the trained layers")) scene.keep_trained_layers();
     mark_item("flow.train.keep");
     if (ImGui::IsItemHovered())
-        ImGui::SetTooltip("the trained stack becomes flow.layers (saved with the state and in "
-                          "presets); training restarts from it");
+        ImGui::SetTooltip(
+            "the trained stack becomes flow.layers (saved with the state and in "
+            "presets); training restarts from it");
 }
 
 void FlowTrainView::draw_summary(FlowScene& scene) {
@@ -389,9 +395,8 @@ void FlowTrainView::draw_loss(FlowScene& scene, ImVec2 size) {
     const std::string title =
         std::string("the ") + ft::to_string(scene.params().train.objective_kind()) +
         " KL objective per Adam step" +
-        (scene.params().train.objective_kind() == ft::Objective::Reverse
-             ? " (= KL(q‖p) − log Z)"
-             : " (= KL(p‖q) + H(p))");
+        (scene.params().train.objective_kind() == ft::Objective::Reverse ? " (= KL(q‖p) − log Z)"
+                                                                         : " (= KL(p‖q) + H(p))");
     ImGui::BeginGroup();
     const float title_h = plot_title(title.c_str(), size.x);
     loss_canvas.set_title(title);

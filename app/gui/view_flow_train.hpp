@@ -49,7 +49,7 @@ struct FlowTrainView {
     Heatmap target_heatmap_;
     std::uint64_t uploaded_version_ = ~0ull;
     FlowColourScale uploaded_colour_;
-    std::string error_;       // the last refused edit, shown until the next accepted one
+    std::string error_;  // the last refused edit, shown until the next accepted one
     char expression_[1024] = "";
     std::string expression_seen_;
 };

@@ -96,11 +96,15 @@ int parse_cli(int argc, char** argv, Options& out) {
             ->check(CLI::Range(1, kMaxFrames));
     auto* report_opt =
         app.add_option("--report", out.report, "Write the panel's results as JSON ('-': stdout)");
+    auto* state_opt = app.add_option(
+        "--state", out.state,
+        "Write the state the --load and --set options give, as a document --load reads, and "
+        "exit without running the panel ('-': stdout)");
     auto* bench_opt = app.add_flag(
         "--bench", out.bench,
         "Time the real render loop on every panel's default and heavy preset (or --panel's) and "
         "print JSON");
-    for (const char* other : {"--screenshot", "--figure", "--report", "--load", "--set"})
+    for (const char* other : {"--screenshot", "--figure", "--report", "--load", "--set", "--state"})
         bench_opt->excludes(app.get_option(other));
     bool keys = false;
     app.add_flag("--keys", keys,
@@ -128,6 +132,8 @@ int parse_cli(int argc, char** argv, Options& out) {
             out.panel = panel;
         }
         if (*size_opt) parse_size(size, out);
+        if (state_opt->count() > 0 && out.state.empty())
+            throw UserError("--state needs a file path, or '-' for standard output");
         check_output_paths(out, report_opt->count() > 0, screenshot_opt->count() > 0,
                            figure_opt->count() > 0);
         // CLI11 keeps each option's values apart; parse_order() tells how they interleave.
@@ -183,6 +189,15 @@ std::string apply_cli_ops(Json& state, const Options& options) {
     for (const std::string& id : edited) all += (all.empty() ? "" : ", ") + id;
     return "the command line edits " + all + "; showing " + edited.front() +
            " (--panel picks another)";
+}
+
+void write_state(const Json& state, const std::string& path) {
+    const std::string text = dump_document(state);
+    if (path == "-") {
+        std::cout << text << std::flush;
+    } else {
+        write_output(path, text);
+    }
 }
 
 void write_report(const Json& state, const std::string& path) {

@@ -30,12 +30,13 @@ struct Options {
     int height = 1000;
     int frames = 0;      // 0: the mode's default (kScreenshotFrames, kBenchFrames)
     std::string report;  // "-" is stdout
+    std::string state;   // --state: the normalized state document ("-" is stdout)
     bool bench = false;
 
     // --report, --screenshot, --figure and --bench start from the defaults and never touch
     // the session.
     bool reproducible() const {
-        return !screenshot.empty() || !figure.empty() || !report.empty() || bench;
+        return !screenshot.empty() || !figure.empty() || !report.empty() || !state.empty() || bench;
     }
 };
 
@@ -58,6 +59,8 @@ Json keys_document();
 std::string apply_cli_ops(Json& state, const Options& options);
 
 // Writes the report of `state` to `path` ("-" for stdout). Throws UserError.
+// The state document (what sessions and presets hold) to path, or stdout for "-".
+void write_state(const Json& state, const std::string& path);
 void write_report(const Json& state, const std::string& path);
 
 }  // namespace genlab

@@ -37,8 +37,7 @@ UserExpression::UserExpression(const std::string& text, const std::string& key)
         (void)parser_->Eval();  // parses now, so a typo is reported when it is typed
         if (parser_->GetNumResults() != 1)
             throw UserError(key + " must be one formula (got " +
-                            std::to_string(parser_->GetNumResults()) +
-                            " comma-separated values)");
+                            std::to_string(parser_->GetNumResults()) + " comma-separated values)");
     } catch (const mu::Parser::exception_type& e) {
         throw UserError(explain(e, key));
     }

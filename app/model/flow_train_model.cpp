@@ -66,11 +66,14 @@ FlowTrainParams flow_train_from_json(const Json& value) {
         throw UserError(std::string(kWhere) + " must be an object, e.g. {\"target\": \"u1\", " +
                         "\"objective\": \"reverse\", \"steps\": 2000} (got " + value.dump() + ")");
     Json full = flow_train_defaults();
-    require_known_keys(value, [&] {
-        std::vector<std::string> keys;
-        for (auto it = full.begin(); it != full.end(); ++it) keys.push_back(it.key());
-        return keys;
-    }(), kWhere);
+    require_known_keys(
+        value,
+        [&] {
+            std::vector<std::string> keys;
+            for (auto it = full.begin(); it != full.end(); ++it) keys.push_back(it.key());
+            return keys;
+        }(),
+        kWhere);
     for (auto it = value.begin(); it != value.end(); ++it) full[it.key()] = it.value();
     Fields f(full, kWhere);
     FlowTrainParams t;
@@ -95,18 +98,21 @@ FlowTrainParams flow_train_from_json(const Json& value) {
         t.points.push_back(x);
     }
     const auto key = [](const IntKey& k) { return std::string(k.key).substr(6); };  // "train."
-    t.K = static_cast<int>(f.integer(key(flow_train_keys::K), flow_train_keys::K.lo,
-                                     flow_train_keys::K.hi));
+    t.K = static_cast<int>(
+        f.integer(key(flow_train_keys::K), flow_train_keys::K.lo, flow_train_keys::K.hi));
     t.steps = static_cast<int>(f.integer(key(flow_train_keys::steps), flow_train_keys::steps.lo,
                                          flow_train_keys::steps.hi));
     t.lr = f.number("lr", flow_train_keys::lr.lo, flow_train_keys::lr.hi);
+    t.lr_half_life = static_cast<int>(f.integer(key(flow_train_keys::lr_half_life),
+                                                flow_train_keys::lr_half_life.lo,
+                                                flow_train_keys::lr_half_life.hi));
     t.batch = static_cast<int>(f.integer(key(flow_train_keys::batch), flow_train_keys::batch.lo,
                                          flow_train_keys::batch.hi));
     t.seed = static_cast<int>(
         f.integer(key(flow_train_keys::seed), flow_train_keys::seed.lo, flow_train_keys::seed.hi));
-    t.steps_per_frame = static_cast<int>(
-        f.integer(key(flow_train_keys::steps_per_frame), flow_train_keys::steps_per_frame.lo,
-                  flow_train_keys::steps_per_frame.hi));
+    t.steps_per_frame = static_cast<int>(f.integer(key(flow_train_keys::steps_per_frame),
+                                                   flow_train_keys::steps_per_frame.lo,
+                                                   flow_train_keys::steps_per_frame.hi));
     // A typo in the formula is reported when it is set, whichever target is chosen.
     UserExpression check(t.expression, f.name("expression"));
     return t;
@@ -123,6 +129,7 @@ Json flow_train_to_json(const FlowTrainParams& t) {
                 {"K", t.K},
                 {"steps", t.steps},
                 {"lr", t.lr},
+                {"lr_half_life", t.lr_half_life},
                 {"batch", t.batch},
                 {"seed", t.seed},
                 {"steps_per_frame", t.steps_per_frame}};
@@ -133,7 +140,9 @@ Json flow_train_key_specs() {
     return Json::array(
         {spec(K, "layers of the init type (init = planar | radial | affine)"),
          spec(steps, "the training budget: Play stops there; --report trains all of it"),
-         spec(lr, "Adam's learning rate"), spec(batch, "points per Adam step"),
+         spec(lr, "Adam's learning rate"),
+         spec(lr_half_life, "0: a constant lr; else it halves every that many steps"),
+         spec(batch, "points per Adam step"),
          spec(seed, "the random initial layers and every batch"),
          spec(steps_per_frame, "Adam steps per frame at speed 1 (the toolbar's speed scales it)")});
 }
@@ -162,9 +171,10 @@ ft::Target flow_train_target(const FlowTrainParams& t, const kl::Mixture& mixtur
         }
         case ft::TargetKind::Points: {
             if (t.points.size() < 2)
-                throw UserError("flow.train.target points needs at least 2 points in "
-                                "flow.train.points (draw them on the target plot; got " +
-                                std::to_string(t.points.size()) + ")");
+                throw UserError(
+                    "flow.train.target points needs at least 2 points in "
+                    "flow.train.points (draw them on the target plot; got " +
+                    std::to_string(t.points.size()) + ")");
             Eigen::Matrix2Xd x(2, static_cast<Eigen::Index>(t.points.size()));
             for (size_t i = 0; i < t.points.size(); ++i)
                 x.col(static_cast<Eigen::Index>(i)) = t.points[i];
@@ -176,9 +186,9 @@ ft::Target flow_train_target(const FlowTrainParams& t, const kl::Mixture& mixtur
 
 flow::Stack flow_train_initial_stack(const FlowTrainParams& t, const flow::Stack& panel) {
     if (t.init == "layers") return panel;
-    flow::Stack s = ft::random_stack(
-        std::vector<flow::Type>(static_cast<size_t>(t.K), type_of_init(t.init)),
-        static_cast<std::uint64_t>(t.seed));
+    flow::Stack s =
+        ft::random_stack(std::vector<flow::Type>(static_cast<size_t>(t.K), type_of_init(t.init)),
+                         static_cast<std::uint64_t>(t.seed));
     s.base_mean = panel.base_mean;
     s.base_std = panel.base_std;
     return s;
@@ -195,8 +205,9 @@ void flow_train_check(const FlowTrainParams& t, const flow::Stack& panel,
     if (!why.empty()) throw UserError(why);
     if (t.init == "layers") {
         if (panel.layers.empty())
-            throw UserError("flow.train.init = layers trains flow.layers, which is empty: add "
-                            "layers, or use flow.train.init = planar");
+            throw UserError(
+                "flow.train.init = layers trains flow.layers, which is empty: add "
+                "layers, or use flow.train.init = planar");
         as_user_error([&] { return ft::pack(panel); });
     }
 }

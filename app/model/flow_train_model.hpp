@@ -10,6 +10,7 @@
 //   init       layers (train flow.layers as they are) | planar | radial | affine: K small
 //              random layers of that type (flow::train::random_stack, seeded)
 //   K, steps (the training budget: Play stops there, --report trains it all), lr (Adam),
+//   lr_half_life (0: a constant lr; else lr halves every that many steps),
 //   batch, seed, steps_per_frame (at speed 1)
 // Which target offers which objective is read from flow::train::target_table().
 //
@@ -41,6 +42,7 @@ inline constexpr IntKey batch{"flow", "train.batch", 16, 8192, 256, Scale::Log};
 inline constexpr IntKey seed{"flow", "train.seed", 0, 1000000000, 1};
 inline constexpr IntKey steps_per_frame{"flow", "train.steps_per_frame", 1, 200, 5, Scale::Log};
 inline constexpr NumberKey point{"flow", "train.points", -1e3, 1e3, 0};
+inline constexpr IntKey lr_half_life{"flow", "train.lr_half_life", 0, 100000, 0};
 }  // namespace flow_train_keys
 
 struct FlowTrainParams {
@@ -53,6 +55,7 @@ struct FlowTrainParams {
     int K = static_cast<int>(flow_train_keys::K.def);
     int steps = static_cast<int>(flow_train_keys::steps.def);
     double lr = flow_train_keys::lr.def;
+    int lr_half_life = 0;  // > 0: lr·2^(−step/half_life), so the noisy steps settle
     int batch = static_cast<int>(flow_train_keys::batch.def);
     int seed = static_cast<int>(flow_train_keys::seed.def);
     int steps_per_frame = static_cast<int>(flow_train_keys::steps_per_frame.def);

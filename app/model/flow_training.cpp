@@ -62,11 +62,12 @@ void FlowTraining::configure(const FlowTrainParams& t, const flow::Stack& panel,
     ft::Options o;
     o.objective = t.objective_kind();
     o.lr = t.lr;
+    o.lr_half_life = t.lr_half_life;
     o.batch = t.batch;
     o.seed = static_cast<std::uint64_t>(t.seed);
     flow::Stack initial = flow_train_initial_stack(t, panel);
-    auto trainer = as_user_error(
-        [&] { return std::make_unique<ft::Trainer>(initial, std::move(target), o); });
+    auto trainer =
+        as_user_error([&] { return std::make_unique<ft::Trainer>(initial, std::move(target), o); });
     initial_stack_ = std::move(initial);
     not_ready_.clear();
     configured_ = true;
@@ -90,14 +91,17 @@ int FlowTraining::run(int n) {
 int FlowTraining::run_frame(double speed, double ms_budget) {
     const int want = std::max(1, static_cast<int>(std::lround(params_.steps_per_frame * speed)));
     const auto started = std::chrono::steady_clock::now();
+    // At least one step a frame; then more while the slowest step so far still fits the
+    // budget (a reverse-KL step of a small stack takes microseconds, a forward-KL step of a
+    // deep one, through 1-D root solves, can take ten milliseconds).
     int ran = 0;
-    // A step of a small stack takes microseconds: take them in chunks so the clock is read
-    // rarely, and stop when the frame's share is spent (big batches, forward KL).
+    double slowest = 0;
     while (ran < want && !finished()) {
-        const int got = run(std::max(1, std::min(want - ran, 8)));
-        if (got == 0) break;
-        ran += got;
-        if (elapsed_ms(started) > ms_budget) break;
+        const auto t0 = std::chrono::steady_clock::now();
+        if (run(1) == 0) break;
+        ++ran;
+        slowest = std::max(slowest, elapsed_ms(t0));
+        if (elapsed_ms(started) + slowest > ms_budget) break;
     }
     return ran;
 }
@@ -180,8 +184,8 @@ const FlowTraining::Image& FlowTraining::target_image(const flow::Vec2& center, 
                                              : static_cast<float>(std::exp(lp(row, col) - log_z));
     } else {
         const ft::Target& t = trainer_->target();
-        const int count = t.kind == ft::TargetKind::Points ? static_cast<int>(t.points.cols())
-                                                           : kHistogramData;
+        const int count =
+            t.kind == ft::TargetKind::Points ? static_cast<int>(t.points.cols()) : kHistogramData;
         const Eigen::Matrix2Xd x = t.sample(count, static_cast<std::uint64_t>(params_.seed));
         const double w = 1.0 / (count * cell * cell);
         for (Eigen::Index i = 0; i < x.cols(); ++i) {

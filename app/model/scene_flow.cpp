@@ -478,9 +478,7 @@ const std::optional<flow::DensityPoint>& FlowScene::probe_readout() {
         probe_ = flow::log_density(stack(), p_.probe, shown());
         // How exact the inverse is: the base point pushed forward again.
         probe_round_trip_ =
-            probe_
-                ? (flow::push(stack(), probe_->base, nullptr, shown()) - p_.probe).norm()
-                : NAN;
+            probe_ ? (flow::push(stack(), probe_->base, nullptr, shown()) - p_.probe).norm() : NAN;
         probe_dirty_ = false;
         ++counts_[static_cast<int>(Part::Probe)];
     }

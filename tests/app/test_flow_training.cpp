@@ -93,9 +93,8 @@ Json report_of(const std::vector<std::string>& sets) {
     return Json{{"flow", scene.report()}};
 }
 
-const char* kTwoModes =
-    R"(flow.target=[{"weight":0.5,"mean":[-2.5,0],"std":[0.3,0.3]},)"
-    R"({"weight":0.5,"mean":[2.5,0],"std":[0.3,0.3]}])";
+const char* kTwoModes = R"(flow.target=[{"weight":0.5,"mean":[-2.5,0],"std":[0.3,0.3]},)"
+                        R"({"weight":0.5,"mean":[2.5,0],"std":[0.3,0.3]}])";
 
 }  // namespace
 
@@ -130,8 +129,7 @@ TEST(FlowTrainKeys, UntrainableLayersAndBadExpressionsAreNamed) {
                   R"(flow.layers=[{"type":"relu","a":1,"b":1,"c":0}])"});
     });
     EXPECT_TRUE(contains(e, "flow.layers[0]")) << e;
-    const std::string x =
-        error_of([] { scene_of({R"(flow.train={"expression":"x1 + * 2"})"}); });
+    const std::string x = error_of([] { scene_of({R"(flow.train={"expression":"x1 + * 2"})"}); });
     EXPECT_TRUE(contains(x, "flow.train.expression")) << x;
     EXPECT_TRUE(contains(x, "position 5")) << x;
     const std::string y = error_of([] { scene_of({R"(flow.train={"expression":"y^2"})"}); });
@@ -172,9 +170,9 @@ TEST(FlowTrainKeys, ABadEditKeepsTheRunningState) {
 TEST(FlowTrainReport, K32PlanarOnU1LowersTheKlFiveFold) {
     // Rezende & Mohamed's Figure 3, U1 with K = 32, reverse KL, a fixed seed.
     const int steps = genlab::testing::kSanitized ? 600 : 3000;
-    const Json r = report_of({"flow.mode=train",
-                              R"(flow.train={"target":"u1","init":"planar","K":32,"steps":)" +
-                                  std::to_string(steps) + R"(,"lr":0.01,"batch":256,"seed":1})"});
+    const Json r = report_of(
+        {"flow.mode=train", R"(flow.train={"target":"u1","init":"planar","K":32,"steps":)" +
+                                std::to_string(steps) + R"(,"lr":0.01,"batch":256,"seed":1})"});
     const Json& t = r["flow"]["train"];
     ASSERT_EQ(t["steps_run"], steps) << t["stop_reason"];
     const double log_z = log_z_u1();
@@ -319,4 +317,17 @@ TEST(FlowTrainTargets, DrawnPointsAreFitByForwardKl) {
     for (float v : img.image) mass += v * (0.1 * 0.1);
     EXPECT_NEAR(mass, 1.0, 1e-6);
     EXPECT_TRUE(contains(img.normalization, "histogram of 42"));
+}
+
+TEST(FlowTrainTransport, AFrameRunsItsStepsWithinTheBudgetAndAtLeastOne) {
+    // Slow steps: forward KL through 16 planar inverses at batch 2048 (tens of ms each here).
+    FlowScene slow = scene_of({"flow.mode=train", kTwoModes,
+                               R"(flow.train={"target":"mixture","objective":"forward","K":16,)"
+                               R"("batch":2048,"steps_per_frame":50})"});
+    EXPECT_EQ(slow.training().run_frame(1.0, 1.0), 1);
+    // Fast steps: a small reverse-KL stack runs all steps_per_frame × speed.
+    FlowScene fast =
+        scene_of({"flow.mode=train", R"(flow.train={"K":2,"batch":16,"steps_per_frame":20})"});
+    EXPECT_EQ(fast.training().run_frame(2.0, 1000.0), 40);
+    EXPECT_EQ(fast.training().run_frame(0.01, 1000.0), 1);  // slow motion: one a frame
 }

@@ -1,6 +1,7 @@
 """The command line of the real binary: help, version, reports without a display, errors
 with exit status 2 that write nothing, no-display failures, and screenshots under Xvfb."""
 import json
+import time
 import stat
 import subprocess
 import threading
@@ -92,6 +93,28 @@ class Reports(unittest.TestCase):
         self.assertEqual(json.loads(out)["state"]["kernel"], 3)  # the preset came later
         rc, out, err = run_cli(["--load", preset, "--set", "receptive_field.kernel=5", "--report", "-"])
         self.assertEqual(json.loads(out)["state"]["kernel"], 5)
+
+    def test_state_writes_what_load_reads_without_running_the_panel(self):
+        # A training state would train 20,000 steps in a report; --state only normalizes it.
+        args = ["--set", "flow.mode=train", "--set", 'flow.train={"K":32,"steps":20000}']
+        t0 = time.monotonic()
+        rc, out, err = run_cli(args + ["--state", "-"])
+        self.assertEqual(rc, 0, err)
+        self.assertLess(time.monotonic() - t0, 5)
+        doc = json.loads(out)
+        self.assertEqual(doc["panel"], "flow")
+        self.assertEqual(doc["flow"]["train"]["steps"], 20000)
+        self.assertEqual(doc["flow"]["train"]["lr"], 0.01)  # the members not given: defaults
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "state.json")
+            rc, _, err = run_cli(["--panel", "gan", "--set", "gan.gamma=0.7", "--state", path])
+            self.assertEqual(rc, 0, err)
+            rc, out, err = run_cli(["--load", path, "--report", "-"])
+            self.assertEqual(rc, 0, err)
+            self.assertEqual(json.loads(out)["state"]["gamma"], 0.7)
+        rc, _, err = run_cli(["--state", ""])
+        self.assertEqual(rc, 2)
+        self.assertIn("--state needs a file path", err)
 
     def test_report_to_file_is_written_whole(self):
         with tempfile.TemporaryDirectory() as d:

@@ -24,7 +24,8 @@ POLLUTION = {
             "gan.grid_system=dirac3", 'gan.grid=[{"method":"heavy_ball","regularizer":"nsgan"}]',
             "gan.sigma=0.4", "gan.beta=-0.3", "gan.lr_d=0.3"],
     "flow": ["flow.samples=100", "flow.resolution=48", "flow.probe=1,1",
-             'flow.target=[{"weight":1,"mean":[1,1],"std":[1,1]}]'],
+             'flow.target=[{"weight":1,"mean":[1,1],"std":[1,1]}]', "flow.mode=train",
+             'flow.train={"K":3,"lr":0.02,"seed":9,"target":"u3","points":[[1,1],[2,2]]}'],
     "kl": ["kl.family=js", "kl.optimizer=gd", "kl.lr=0.2", "kl.iterations=50",
            "kl.shade=forward", "kl.mc_samples=10"],
     "dropout": ["dropout.scales=[2,2,2]", "dropout.w_true=[1,2,3]", "dropout.p=0.9",
@@ -99,14 +100,21 @@ class PresetsAreComplete(unittest.TestCase):
         self.assertEqual(names, tested)
 
     def test_no_polluted_key_survives_a_preset(self):
-        """Loaded over the polluted state, a preset gives the same state as over the defaults."""
+        """Loaded over the polluted state, a preset gives the same state as over the defaults
+        (--state: the state without running the panel, so training presets do not train)."""
         for path in sorted(glob.glob(os.path.join(PRESETS, "*.json"))):
-            name = os.path.basename(path)[:-5]
-            rc, out, err = run_cli(["--load", path, "--report", "-"], timeout=120)
+            with open(path, encoding="utf-8") as f:
+                panel = json.load(f)["panel"]
+            rc, out, err = run_cli(["--load", path, "--state", "-"], timeout=120)
             self.assertEqual(rc, 0, err)
-            clean = json.loads(out)["state"]
-            polluted, _ = report(name)
-            with self.subTest(preset=name):
+            clean = json.loads(out)[panel]
+            args = []
+            for s in POLLUTION[panel]:
+                args += ["--set", s]
+            rc, out, err = run_cli(args + ["--load", path, "--state", "-"], timeout=120)
+            self.assertEqual(rc, 0, err)
+            polluted = json.loads(out)[panel]
+            with self.subTest(preset=os.path.basename(path)):
                 self.assertEqual(polluted, clean)
 
 
@@ -299,6 +307,134 @@ class PresetClaims(unittest.TestCase):
         self.assertTrue(close(cells[1]["spectral_radius"], cells[2]["spectral_radius"], 1e-6))
 
     # -- flow warping ----------------------------------------------------------
+    # -- flow training (issue 13) ------------------------------------------------
+    # Under the sanitizers (GENLAB_E2E_TIME_SCALE > 1) each run trains 100 steps and only the
+    # fall of the loss is checked: the measured claims need the whole budget, which Release
+    # trains.
+    SANITIZED = float(os.environ.get("GENLAB_E2E_TIME_SCALE", "1")) > 1
+
+    def trained(self, name):
+        if not self.SANITIZED:
+            return report(name)
+        with open(preset_path(name), encoding="utf-8") as f:
+            train = json.load(f)["flow"]["train"]
+        train["steps"] = 100
+        return report(name, "flow.train=" + json.dumps(train))
+
+    def check_trained(self, name, at_most=None):
+        s, r = self.trained(name)
+        t = r["train"]
+        self.assertEqual(t["steps_run"], s["train"]["steps"] if not self.SANITIZED else 100)
+        self.assertFalse(t["stopped"], t["stop_reason"])
+        self.assertEqual(r["invertible"], "proved")  # training keeps every layer invertible
+        key = "reverse_objective" if s["train"]["objective"] == "reverse" else "forward_objective"
+        before, after = t["initial"][key], t["final"][key]
+        self.assertLess(after, before - 0.1, (before, after))
+        if at_most is not None and not self.SANITIZED:
+            self.assertLess(after, at_most, (name, after))
+        return s, r, after
+
+    _rm_results = {}
+
+    def rm(self, u, k):
+        # "falls ... to about <measured> here": within 0.25 of the measured value.
+        if (u, k) in self._rm_results:
+            return self._rm_results[(u, k)]
+        measured = {("u1", 2): -0.946, ("u1", 8): -1.564, ("u1", 32): -1.81,
+                    ("u2", 2): -2.204, ("u2", 8): -1.134, ("u2", 32): -3.437,
+                    ("u3", 2): -1.375, ("u3", 8): -1.68, ("u3", 32): -3.611,
+                    ("u4", 2): -2.481, ("u4", 8): -3.197, ("u4", 32): -3.128}[(u, k)]
+        s, r, after = self.check_trained(f"flow_train_rm_{u}_k{k}", measured + 0.25)
+        self.assertEqual(s["train"]["target"], u)
+        self.assertEqual(s["train"]["K"], k)
+        self.assertEqual(len(r["train"]["trained_layers"]), k)
+        self.assertTrue(all(l["type"] == "planar" for l in r["train"]["trained_layers"]))
+        if not self.SANITIZED:
+            self.assertGreater(after, measured - 0.25)
+        self._rm_results[(u, k)] = after
+        return after
+
+    # One claim test per preset (test_every_preset_has_a_claim_test_here lists them by name);
+    # the K = 2 runs are cached for the two comparisons the texts make.
+    for _u in ("u1", "u2", "u3", "u4"):
+        for _k in (2, 8, 32):
+            locals()[f"test_flow_train_rm_{_u}_k{_k}"] = (lambda u, k: lambda self: self.rm(u, k))(_u, _k)
+    del _u, _k
+
+    def test_flow_train_rm_u1_k32(self):
+        # "in the paper, more layers fit better": so here, K = 32 ends below K = 2.
+        k32 = self.rm("u1", 32)
+        if not self.SANITIZED:
+            self.assertLess(k32, self.rm("u1", 2))
+
+    def test_flow_train_rm_u2_k8(self):
+        # "K = 8 settles in a local optimum (about −1.13) that K = 2 beats"
+        k8 = self.rm("u2", 8)
+        if not self.SANITIZED:
+            self.assertGreater(k8, self.rm("u2", 2))
+
+    def mass_near(self, layers, c, radius=1.5, n=4000):
+        """The fraction of n base samples the trained stack pushes within `radius` of c, by
+        this file's own planar, radial and affine maps."""
+        import random
+        rng = random.Random(3)
+        near = 0
+        for _ in range(n):
+            z = [rng.gauss(0, 1), rng.gauss(0, 1)]
+            for l in layers:
+                if l["type"] == "affine":
+                    L = l["L"]
+                    z = [l["mu"][0] + L[0][0] * z[0] + L[0][1] * z[1],
+                         l["mu"][1] + L[1][0] * z[0] + L[1][1] * z[1]]
+                elif l["type"] == "planar":
+                    w, u, b = l["w"], l["u"], l["b"]
+                    wu = w[0] * u[0] + w[1] * u[1]
+                    if l["enforce"]:  # the û fix
+                        m = -1 + math.log1p(math.exp(wu))
+                        ww = w[0] ** 2 + w[1] ** 2
+                        u = [u[0] + (m - wu) * w[0] / ww, u[1] + (m - wu) * w[1] / ww]
+                    t = math.tanh(w[0] * z[0] + w[1] * z[1] + b)
+                    z = [z[0] + u[0] * t, z[1] + u[1] * t]
+                elif l["type"] == "radial":
+                    d = [z[0] - l["z0"][0], z[1] - l["z0"][1]]
+                    h = l["beta"] / (l["alpha"] + math.hypot(*d))
+                    z = [z[0] + h * d[0], z[1] + h * d[1]]
+            near += math.hypot(z[0] - c[0], z[1] - c[1]) < radius
+        return near / n
+
+    def test_flow_train_q32_forward_covers(self):
+        _, r, _ = self.check_trained("flow_train_q32_forward_covers")
+        if self.SANITIZED:
+            return
+        layers = r["train"]["trained_layers"]
+        self.assertGreater(self.mass_near(layers, (-2.5, 0)), 0.2)
+        self.assertGreater(self.mass_near(layers, (2.5, 0)), 0.2)
+
+    def test_flow_train_q32_reverse_seeks(self):
+        _, r, _ = self.check_trained("flow_train_q32_reverse_seeks")
+        if self.SANITIZED:
+            return
+        layers = r["train"]["trained_layers"]
+        self.assertGreater(self.mass_near(layers, (2.5, 0)), 0.8)
+        self.assertLess(self.mass_near(layers, (-2.5, 0)), 0.05)
+
+    def test_flow_train_two_moons_forward(self):
+        s, r, _ = self.check_trained("flow_train_two_moons_forward")
+        self.assertEqual(s["train"]["objective"], "forward")
+        # "the reverse-KL button is disabled with the reason": the state refuses it, so.
+        train = dict(s["train"], objective="reverse")
+        rc, _, err = run_cli(["--load", preset_path("flow_train_two_moons_forward"), "--set",
+                              "flow.train=" + json.dumps(train), "--report", "-"])
+        self.assertEqual(rc, 2)
+        self.assertIn("reverse KL needs a density", err)
+
+    def test_flow_train_your_formula(self):
+        s, r, _ = self.check_trained("flow_train_your_formula")
+        self.assertEqual(s["train"]["target"], "function")
+        t = r["train"]
+        if not self.SANITIZED:  # "falls by more than 2 in 2000 steps"
+            self.assertLess(t["final"]["reverse_objective"], t["initial"]["reverse_objective"] - 2)
+
     def test_flow_broken_planar(self):
         s, r = report("flow_broken_planar")
         self.assertEqual(r["invertible"], "disproved")
