@@ -82,6 +82,18 @@ Json cheap_copy(const Json& state) {
     };
     first("gan", "extra_starts", 2);
     first("flow", "layers", 4);  // the report's mass: up to 20000 inverses through each
+    // A training state's report trains flow.train.steps (a preset: 3000 steps of 32 layers).
+    Json train = state.at("flow").at("train");
+    bool cut = false;
+    const std::array<std::pair<const char*, int>, 3> train_caps = {
+        {{"steps", 20}, {"batch", 32}, {"K", 4}}};
+    for (const auto& [key, most] : train_caps) {
+        if (train.contains(key) && train[key].is_number() && train[key].get<double>() > most) {
+            train[key] = most;
+            cut = true;
+        }
+    }
+    if (cut) patch["flow"]["train"] = train;
     Json cheap = state;
     merge_document(cheap, patch, "the fuzzer's cost cap");
     return cheap;
