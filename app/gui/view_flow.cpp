@@ -409,13 +409,15 @@ class FlowView : public PanelView {
 
     void draw_view_controls() {
         const FlowParams& p = scene_->params();
-        int upto = p.layers_shown();
-        ImGui::SetNextItemWidth(ImGui::GetFontSize() * 10);
-        if (ImGui::SliderInt("after layer", &upto, 0, layer_count(),
-                             upto == layer_count() ? "%d (all)" : "%d",
-                             ImGuiSliderFlags_AlwaysClamp))
-            scene_->set_upto(upto == layer_count() ? -1 : upto);
-        mark_item("flow.upto");
+        if (!p.training()) {  // training shows the whole stack it trains
+            int upto = p.layers_shown();
+            ImGui::SetNextItemWidth(ImGui::GetFontSize() * 10);
+            if (ImGui::SliderInt("after layer", &upto, 0, layer_count(),
+                                 upto == layer_count() ? "%d (all)" : "%d",
+                                 ImGuiSliderFlags_AlwaysClamp))
+                scene_->set_upto(upto == layer_count() ? -1 : upto);
+            mark_item("flow.upto");
+        }
         for (const std::string& what : flow_show_names()) {
             bool on = p.showing(what);
             if (ImGui::Checkbox(show_label(what), &on)) scene_->set_show(what, on);

@@ -61,19 +61,12 @@ T lse(const T& a, const T& b) {
     return m + log(1.0 + exp(o - m));
 }
 
+// Rezende & Mohamed's Table 1, U2–U4 as printed (w1 = sin(2πz1/4)).
 template <typename T>
-T energy(int which, const T& z1, const T& z2) {
+T energy_unwalled(int which, const T& z1, const T& z2, const T& w1) {
     using std::exp;
-    using std::sin;
-    using std::sqrt;
     auto sq = [](const T& v) { return v * v; };
-    const T w1 = sin(2 * kPi * z1 / 4.0);
     switch (which) {
-        case 1: {
-            const T r = sqrt(z1 * z1 + z2 * z2);
-            return 0.5 * sq((r - 2.0) / 0.4) -
-                   lse<T>(-0.5 * sq((z1 - 2.0) / 0.6), -0.5 * sq((z1 + 2.0) / 0.6));
-        }
         case 2:
             return 0.5 * sq((z2 - w1) / 0.4);
         case 3: {
@@ -84,6 +77,35 @@ T energy(int which, const T& z1, const T& z2) {
             const T w3 = 3.0 / (1.0 + exp(-(z1 - 1.0) / 0.3));
             return -lse<T>(-0.5 * sq((z2 - w1) / 0.4), -0.5 * sq((z2 - w1 + w3) / 0.35));
         }
+    }
+}
+
+// U2–U4 do not grow in z1, so e^{−U} has infinite mass: reverse KL would spread q along z1
+// forever (the loss → −∞). The paper shows them on [−4, 4]²; a soft wall there makes them
+// densities: ½((|z1| − 4)₊/0.2)², below e^{−12} of the mass beyond |z1| = 5.
+template <typename T>
+T wall(const T& z1) {
+    using std::abs;
+    const T out = abs(z1) - kEnergyWall;
+    return val(out) > 0 ? 0.5 * (out / kEnergyWallWidth) * (out / kEnergyWallWidth) : T(0.0 * z1);
+}
+
+template <typename T>
+T energy(int which, const T& z1, const T& z2) {
+    using std::exp;
+    using std::sin;
+    using std::sqrt;
+    auto sq = [](const T& v) { return v * v; };
+    const T w1 = sin(2 * kPi * z1 / 4.0);
+    if (which != 1) return energy_unwalled(which, z1, z2, w1) + wall(z1);
+    switch (which) {
+        case 1: {
+            const T r = sqrt(z1 * z1 + z2 * z2);
+            return 0.5 * sq((r - 2.0) / 0.4) -
+                   lse<T>(-0.5 * sq((z1 - 2.0) / 0.6), -0.5 * sq((z1 + 2.0) / 0.6));
+        }
+        default:
+            return T(0.0 * z1);
     }
 }
 
@@ -383,13 +405,14 @@ const std::vector<TargetInfo>& target_table() {
         {TargetKind::U1, "u1",
          "U1 = ½((‖z‖ − 2)/0.4)² − log(e^{−½((z1 − 2)/0.6)²} + e^{−½((z1 + 2)/0.6)²})", true, false,
          false},
-        {TargetKind::U2, "u2", "U2 = ½((z2 − w1(z))/0.4)², w1 = sin(2πz1/4)", true, false, false},
+        {TargetKind::U2, "u2", "U2 = ½((z2 − w1(z))/0.4)², w1 = sin(2πz1/4); a soft wall at |z1| = 4", true, false, false},
         {TargetKind::U3, "u3",
          "U3 = −log(e^{−½((z2 − w1)/0.35)²} + e^{−½((z2 − w1 + w2)/0.35)²}), w2 = 3e^{−½((z1 − "
-         "1)/0.6)²}",
+         "1)/0.6)²}; a soft wall at |z1| = 4",
          true, false, false},
         {TargetKind::U4, "u4",
-         "U4 = −log(e^{−½((z2 − w1)/0.4)²} + e^{−½((z2 − w1 + w3)/0.35)²}), w3 = 3σ((z1 − 1)/0.3)",
+         "U4 = −log(e^{−½((z2 − w1)/0.4)²} + e^{−½((z2 − w1 + w3)/0.35)²}), w3 = 3σ((z1 − 1)/0.3); a "
+         "soft wall at |z1| = 4",
          true, false, false},
         {TargetKind::Mixture, "mixture", "p = Σ_k π_k N(μ_k, Σ_k)", true, true, true},
         {TargetKind::TwoMoons, "two_moons",

@@ -137,6 +137,30 @@ TEST(FlowTrain, EnergiesMatchThePaperAndAutoDiffGradients) {
                 -(0.5 * std::pow(38 / 0.4, 2) - (-0.5 * std::pow(38 / 0.6, 2))), 1e-9);
 }
 
+TEST(FlowTrain, U2ToU4HaveFiniteMassAndThePrintedFormInsideTheWall) {
+    // Inside |z1| ≤ 4 the printed U2; beyond, the wall: e^{−U} integrates to a finite number,
+    // almost all of it inside |z1| ≤ 4.5 (midpoint rule on [−8, 8] × [−6, 6]).
+    const Target u2 = Target::energy(2);
+    for (double z1 : {-3.9, -1.0, 0.3, 2.5, 4.0}) {
+        const double w1 = std::sin(2 * M_PI * z1 / 4);
+        EXPECT_NEAR(-u2.log_density({z1, 0.7}), 0.5 * std::pow((0.7 - w1) / 0.4, 2), 1e-12);
+    }
+    for (int which : {2, 3, 4}) {
+        const Target t = Target::energy(which);
+        double inside = 0, all = 0;
+        const double h = 0.02;
+        for (double a = -8 + h / 2; a < 8; a += h)
+            for (double b = -6 + h / 2; b < 6; b += h) {
+                const double p = std::exp(t.log_density({a, b})) * h * h;
+                all += p;
+                if (std::abs(a) <= 4.5) inside += p;
+            }
+        EXPECT_GT(all, 1.0) << which;
+        EXPECT_LT(all, 20.0) << which;
+        EXPECT_GT(inside / all, 0.98) << which;
+    }
+}
+
 TEST(FlowTrain, TargetTableAndAvailability) {
     ASSERT_EQ(target_table().size(), 8u);
     for (size_t i = 0; i < target_table().size(); ++i)

@@ -64,6 +64,12 @@ namespace genlab::flow::train {
 
 enum class TargetKind { U1, U2, U3, U4, Mixture, TwoMoons, Function, Points };
 
+// U2–U4 as printed do not grow in z1 (infinite mass: reverse KL would spread q along z1 without
+// end). The paper draws them on [−4, 4]²; here they get a soft wall there, U += ½((|z1| −
+// kEnergyWall)₊ / kEnergyWallWidth)², which leaves [−4, 4] × R exactly as printed.
+constexpr double kEnergyWall = 4.0;
+constexpr double kEnergyWallWidth = 0.2;
+
 // One row per TargetKind, in enum order: what the panel lists and what each target offers.
 struct TargetInfo {
     TargetKind kind;
