@@ -1,4 +1,4 @@
-// The six layer descriptors, and the JSON read/write and validation built from them.
+// The seven layer descriptors, and the JSON read/write and validation built from them.
 //
 // [SECTION] Key builders
 // [SECTION] The descriptors
@@ -76,6 +76,12 @@ std::string planar_enforce_tooltip(const Layer& l) {
     return "û = u + (m(wᵀu) − wᵀu)·w/‖w‖²,  m(x) = −1 + log(1 + eˣ)\n"
            "guarantees wᵀû ≥ −1; now wᵀu = " +
            format_g(l.w.dot(l.u)) + ", wᵀû = " + format_g(l.w.dot(flow::planar_u(l)));
+}
+
+std::string coupling_keep_tooltip(const Layer& l) {
+    return std::string("kept coordinate: ") + (l.keep_z2 ? "z2" : "z1") +
+           " (y = z there); the other is scaled and shifted by a network of it.\n"
+           "Alternate keep_z2 across a stack so both coordinates are transformed.";
 }
 
 //-----------------------------------------------------------------------------
@@ -160,6 +166,36 @@ std::vector<FlowLayerType> make_types() {
         return std::string("a·max(0, b·t + c): folds a half-plane onto a line");
     };
     types.push_back(relu);
+
+    // RealNVP affine coupling: a 1→H→2 tanh network of the kept coordinate scales and shifts
+    // the other. a, c: the hidden units' input weights and biases; vs, vt: their weights into s
+    // and t; bs, bt: the output biases; scale bounds |s|. H = the lists' length.
+    FlowLayerType coupling{};
+    coupling.type = flow::Type::Coupling;
+    coupling.name = "coupling";
+    LayerKey scale = number("scale", &Layer::cp_scale, "scale (|s| ≤ scale)", 0, 5);
+    scale.lo = 0;  // flow::validate's range: exp(±20) keeps densities finite
+    scale.hi = 20;
+    coupling.keys = {flag("keep_z2", &Layer::keep_z2, "keep z2 (else z1)", coupling_keep_tooltip),
+                     list("a", &Layer::cp_a, "a c vs"),
+                     list("c", &Layer::cp_c, "a c vs"),
+                     list("vs", &Layer::cp_vs, "a c vs"),
+                     list("vt", &Layer::cp_vt, "a c vs"),
+                     number("bs", &Layer::cp_bs, "bs", -3, 3),
+                     number("bt", &Layer::cp_bt, "bt", -3, 3),
+                     scale};
+    coupling.make_default = [] {
+        return Layer::coupling(false, {1.5, -1, 0.8, 2}, {0, 0.5, -0.5, 1}, {0.6, -0.4, 0.3, 0},
+                               {0.8, 0.5, -0.7, 0.3}, 0, 0, 2);
+    };
+    coupling.formula = [](const Layer& l) {
+        const std::string k = l.keep_z2 ? "z2" : "z1", o = l.keep_z2 ? "z1" : "z2";
+        return "y_" + o + " = " + o + "·exp(s(" + k + ")) + t(" + k +
+               "), s = " + format_g(l.cp_scale) + "·tanh(vs·h + bs), t = vt·h + bt, h = tanh(a·" +
+               k + " + c);  log|det| = s";
+    };
+    coupling.lists_same_size = true;
+    types.push_back(coupling);
 
     return types;
 }

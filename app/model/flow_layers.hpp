@@ -1,6 +1,6 @@
 // Flow layer descriptors: one per layer type (planar, radial, affine, sigmoidal, residual,
-// relu), the only place a type's name, JSON keys (with ranges and defaults), default layer,
-// JSON read/write and editor hints are written. The model validates with it, the view builds
+// relu, coupling), the only place a type's name, JSON keys (with ranges and defaults), default
+// layer, JSON read/write and editor hints are written. The model validates with it, the view builds
 // its editor from it, and its tests check the README against it. Adding a layer type touches
 // core/{include/genlab/flow.hpp, src/flow.cpp} (the math), one entry in flow_layers.cpp, and
 // tests/app/test_scene_flow.cpp.

@@ -12,6 +12,7 @@
 #include "genlab/flow.hpp"
 
 #include "check.hpp"
+#include "flow_unchecked.hpp"
 #include "flow_verdict.hpp"
 #include "parallel.hpp"
 #include "vecmath.hpp"
@@ -311,6 +312,39 @@ SolveStatus sigmoidal_solve(const Sigmoids& s, double y, double& t) {
 }
 
 //-----------------------------------------------------------------------------
+// Coupling: y_k = z_k, y_o = z_o·exp(s(z_k)) + t(z_k)
+//-----------------------------------------------------------------------------
+
+constexpr double kCouplingMaxScale = 20;  // |s| ≤ 20: exp(s) ∈ [2e-9, 5e8], finite densities
+
+// The network at the kept coordinate u: s, t and (with `slopes`) ds/du, dt/du.
+struct CouplingNet {
+    double s = 0, t = 0, ds = 0, dt = 0;
+};
+
+CouplingNet coupling_net(const Layer& l, double u, bool slopes) {
+    CouplingNet out;
+    double r = l.cp_bs, dr = 0;
+    out.t = l.cp_bt;
+    for (size_t j = 0; j < l.cp_a.size(); ++j) {
+        const double h = std::tanh(l.cp_a[j] * u + l.cp_c[j]);
+        r += l.cp_vs[j] * h;
+        out.t += l.cp_vt[j] * h;
+        if (!slopes) continue;
+        const double dh = one_minus_sq(h) * l.cp_a[j];
+        dr += l.cp_vs[j] * dh;
+        out.dt += l.cp_vt[j] * dh;
+    }
+    const double th = std::tanh(r);
+    out.s = l.cp_scale * th;
+    out.ds = l.cp_scale * one_minus_sq(th) * dr;
+    return out;
+}
+
+// Index of the kept and of the transformed coordinate.
+int coupling_keep(const Layer& l) { return l.keep_z2 ? 1 : 0; }
+
+//-----------------------------------------------------------------------------
 // Layer maps without checks
 //-----------------------------------------------------------------------------
 
@@ -333,6 +367,14 @@ Vec2 forward_unchecked(const Layer& l, const Vec2& z) {
         case Type::Relu:
             return Vec2(l.relu_a * std::max(0.0, l.relu_b * z(0) + l.relu_c),
                         l.relu_a * std::max(0.0, l.relu_b * z(1) + l.relu_c));
+        case Type::Coupling: {
+            const int k = coupling_keep(l), o = 1 - k;
+            const CouplingNet n = coupling_net(l, z(k), false);
+            Vec2 y;
+            y(k) = z(k);
+            y(o) = z(o) * std::exp(n.s) + n.t;
+            return y;
+        }
     }
     return Vec2::Constant(kNaN);
 }
@@ -377,6 +419,17 @@ Mat2 jacobian_unchecked(const Layer& l, const Vec2& z) {
                 j(i, i) = l.relu_b * z(i) + l.relu_c > 0 ? l.relu_a * l.relu_b : 0.0;
             return j;
         }
+        case Type::Coupling: {
+            // ∂y_k = (1, 0) in (k, o); ∂y_o/∂z_o = e^s, ∂y_o/∂z_k = z_o·e^s·s' + t'.
+            const int k = coupling_keep(l), o = 1 - k;
+            const CouplingNet n = coupling_net(l, z(k), true);
+            const double e = std::exp(n.s);
+            Mat2 j = Mat2::Zero();
+            j(k, k) = 1;
+            j(o, o) = e;
+            j(o, k) = z(o) * e * n.ds + n.dt;
+            return j;
+        }
     }
     return Mat2::Constant(kNaN);
 }
@@ -410,6 +463,8 @@ double log_abs_det_unchecked(const Layer& l, const Vec2& z) {
                 sum += l.relu_b * z(i) + l.relu_c > 0 ? log_abs(l.relu_a * l.relu_b) : -kInf;
             return sum;
         }
+        case Type::Coupling:
+            return coupling_net(l, z(coupling_keep(l)), false).s;
     }
     return kNaN;
 }
@@ -426,6 +481,14 @@ Vec2 step_unchecked(const Layer& l, const Vec2& z, double* log_det) {
         const double t = std::tanh(l.w.dot(z) + l.b);
         *log_det += log_abs(1 + one_minus_sq(t) * p.c);
         return z + p.u * t;
+    }
+    if (l.type == Type::Coupling) {  // one network evaluation for the map and its log-det
+        const int k = coupling_keep(l), o = 1 - k;
+        const CouplingNet n = coupling_net(l, z(k), false);
+        *log_det += n.s;
+        Vec2 y = z;
+        y(o) = z(o) * std::exp(n.s) + n.t;
+        return y;
     }
     *log_det += log_abs_det_unchecked(l, z);
     return forward_unchecked(l, z);
@@ -545,9 +608,19 @@ Solved inverse_unchecked(const Layer& l, const Vec2& x, bool want_log_det = fals
         }
         case Type::Relu:
             return out;
+        case Type::Coupling: {
+            // y_k = z_k, so the network is evaluated at x_k itself: z_o = (x_o − t)·e^−s.
+            const int k = coupling_keep(l), o = 1 - k;
+            const CouplingNet n = coupling_net(l, x(k), false);
+            out.z(k) = x(k);
+            out.z(o) = (x(o) - n.t) * std::exp(-n.s);
+            out.ok = true;
+            if (want_log_det) out.log_det = n.s;
+            break;
+        }
     }
     out.ok = out.ok && out.z.allFinite();
-    if (want_log_det && out.ok && l.type != Type::Planar)
+    if (want_log_det && out.ok && l.type != Type::Planar && l.type != Type::Coupling)
         out.log_det = log_abs_det_unchecked(l, out.z);
     return out;
 }
@@ -825,6 +898,8 @@ const char* to_string(Type t) {
             return "residual";
         case Type::Relu:
             return "relu";
+        case Type::Coupling:
+            return "coupling";
     }
     return "unknown";
 }
@@ -882,6 +957,22 @@ Layer Layer::relu(double a, double b, double c) {
     return l;
 }
 
+Layer Layer::coupling(bool keep_z2, std::vector<double> a, std::vector<double> c,
+                      std::vector<double> vs, std::vector<double> vt, double bs, double bt,
+                      double scale) {
+    Layer l;
+    l.type = Type::Coupling;
+    l.keep_z2 = keep_z2;
+    l.cp_a = std::move(a);
+    l.cp_c = std::move(c);
+    l.cp_vs = std::move(vs);
+    l.cp_vt = std::move(vt);
+    l.cp_bs = bs;
+    l.cp_bt = bt;
+    l.cp_scale = scale;
+    return l;
+}
+
 void validate(const Layer& l, int index) {
     switch (l.type) {
         case Type::Planar:
@@ -932,6 +1023,35 @@ void validate(const Layer& l, int index) {
             check_finite(l.relu_b, index, "relu_b");
             check_finite(l.relu_c, index, "relu_c");
             return;
+        case Type::Coupling: {
+            // The JSON keys (app/model/flow_layers.cpp): a, c, vs, vt, bs, bt, scale.
+            const size_t k = l.cp_a.size();
+            if (l.cp_c.size() != k || l.cp_vs.size() != k || l.cp_vt.size() != k)
+                require(false, field(index, "a") +
+                                   ", c, vs and vt must have the same size, one per hidden unit "
+                                   "(got " +
+                                   std::to_string(k) + ", " + std::to_string(l.cp_c.size()) + ", " +
+                                   std::to_string(l.cp_vs.size()) + ", " +
+                                   std::to_string(l.cp_vt.size()) + ")");
+            if (k < 1 || k > static_cast<size_t>(kCouplingMaxHidden))
+                require(false, field(index, "a") + " must have 1 to " +
+                                   std::to_string(kCouplingMaxHidden) + " hidden units (got " +
+                                   std::to_string(k) + ")");
+            const std::vector<double>* lists[] = {&l.cp_a, &l.cp_c, &l.cp_vs, &l.cp_vt};
+            const char* names[] = {"a", "c", "vs", "vt"};
+            for (int f = 0; f < 4; ++f)
+                for (size_t i = 0; i < k; ++i)
+                    if (!std::isfinite((*lists[f])[i]))
+                        require(false, field(index, names[f]) + "[" + std::to_string(i) +
+                                           "] must be finite (got " + show((*lists[f])[i]) + ")");
+            check_finite(l.cp_bs, index, "bs");
+            check_finite(l.cp_bt, index, "bt");
+            if (!(l.cp_scale >= 0 && l.cp_scale <= kCouplingMaxScale))
+                require(false, field(index, "scale") + " must be in [0, " +
+                                   show(kCouplingMaxScale) + "] (got " + show(l.cp_scale) +
+                                   "): |s| ≤ scale keeps exp(s) finite");
+            return;
+        }
     }
     require(false, field(index, "type") + " is not a known layer type (got " +
                        std::to_string(static_cast<int>(l.type)) + ")");
@@ -968,16 +1088,28 @@ Invertibility invertibility(const Layer& layer) {
 
 Inverse inverse(const Layer& layer, const Vec2& x) {
     validate(layer, -1);
-    Inverse out;
-    out.z = Vec2::Constant(kNaN);
-    out.residual = kNaN;
-    if (!invertibility_unchecked(layer).invertible) return out;
+    if (!invertibility_unchecked(layer).invertible) {
+        Inverse out;
+        out.z = Vec2::Constant(kNaN);
+        out.residual = kNaN;
+        return out;
+    }
+    return unchecked::inverse(layer, x, /*want_residual=*/true);
+}
+
+Inverse unchecked::inverse(const Layer& layer, const Vec2& x, bool want_residual) {
     const Solved s = inverse_unchecked(layer, x);
+    Inverse out;
     out.z = s.z;
-    out.residual =
-        layer.type == Type::Residual ? s.residual : (forward_unchecked(layer, s.z) - x).norm();
+    out.residual = layer.type == Type::Residual ? s.residual
+                   : want_residual              ? (forward_unchecked(layer, s.z) - x).norm()
+                                                : kNaN;
     out.ok = s.ok;
     return out;
+}
+
+bool unchecked::pull_back(const Stack& s, const Vec2& x, int upto, DensityPoint& out) {
+    return walk_back(s, x, upto, out);
 }
 
 //-----------------------------------------------------------------------------

@@ -29,6 +29,7 @@
 #include "genlab/flow.hpp"
 
 #include "check.hpp"
+#include "flow_unchecked.hpp"
 #include "parallel.hpp"
 
 #include <algorithm>
@@ -128,9 +129,10 @@ class Boundary {
         const int side = std::min(kSides - 1, static_cast<int>(std::floor(t)));
         const double f = t - side;
         const Vec2 x = corner_[side] + f * (corner_[side + 1] - corner_[side]);
-        const std::optional<DensityPoint> p = log_density(s_, x, upto_);
-        if (!p || !p->base.allFinite()) return false;
-        const Vec2 a = (p->base - s_.base_mean).cwiseQuotient(s_.base_std);
+        // mass() proved the stack invertible once: no verdicts per point.
+        DensityPoint p;
+        if (!unchecked::pull_back(s_, x, upto_, p) || !p.base.allFinite()) return false;
+        const Vec2 a = (p.base - s_.base_mean).cwiseQuotient(s_.base_std);
         out.A = 0.5 * std::erf(a(0) * M_SQRT1_2);
         out.B = 0.5 * std::erf(a(1) * M_SQRT1_2);
         return true;
@@ -144,7 +146,8 @@ class Boundary {
 
 // +1 when F preserves orientation, −1 when it reverses it: only an affine layer with
 // det L < 0 reverses it (planar and radial layers have det J ≥ 0 when invertible, sigmoidal
-// slopes are positive, and I + s·diag(tanh′)·W with |s|·‖W‖₂ < 1 has det > 0).
+// slopes are positive, I + s·diag(tanh′)·W with |s|·‖W‖₂ < 1 has det > 0, and a coupling
+// layer's det J = exp(s) > 0).
 double orientation(const Stack& s, int upto) {
     double sign = 1;
     for (int k = 0; k < upto; ++k) {

@@ -664,6 +664,16 @@ Invertibility residual(const Layer& l, bool want_witness) {
                      w);
 }
 
+// y_k = z_k, and for each z_k the other coordinate is z_o ↦ z_o·exp(s) + t, slope exp(s) > 0:
+// a bijection of R² whatever the network's weights (the inverse is in closed form).
+Invertibility coupling(const Layer& l) {
+    const char* k = l.keep_z2 ? "z2" : "z1";
+    const char* o = l.keep_z2 ? "z1" : "z2";
+    return proved(std::string("coupling keeps ") + k + " and maps " + o + " ↦ " + o + "·exp(s(" +
+                  k + ")) + t(" + k + ") with exp(s) > 0 (|s| ≤ scale = " + num(l.cp_scale) +
+                  "): a bijection, inverse " + o + " = (y − t)·exp(−s)");
+}
+
 }  // namespace
 
 Invertibility verdict(const Layer& l, bool want_witness) {
@@ -680,6 +690,8 @@ Invertibility verdict(const Layer& l, bool want_witness) {
             return residual(l, want_witness);
         case Type::Relu:
             return relu(l, want_witness);
+        case Type::Coupling:
+            return coupling(l);
     }
     return not_proved("unknown layer type");
 }

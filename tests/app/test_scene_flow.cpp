@@ -63,8 +63,8 @@ FlowScene planar_scene(flow::Vec2 w, flow::Vec2 u, double b) {
 
 TEST(FlowLayers, EveryCoreTypeHasOneDescriptor) {
     const auto& types = flow_layer_types();
-    ASSERT_EQ(types.size(), 6u);
-    for (int t = 0; t <= static_cast<int>(flow::Type::Relu); ++t) {
+    ASSERT_EQ(types.size(), 7u);
+    for (int t = 0; t <= static_cast<int>(flow::Type::Coupling); ++t) {
         const auto type = static_cast<flow::Type>(t);
         int found = 0;
         for (const FlowLayerType& d : types) found += d.type == type;
@@ -155,6 +155,45 @@ TEST(FlowLayers, EditorSpansLieInsideTheValidationRange) {
             EXPECT_EQ(t.key(h.key)->kind, LayerKeyKind::Vec2);
         }
     }
+}
+
+TEST(FlowLayers, CouplingFromSetIsProvedAndWrittenBack) {
+    const std::string layer =
+        R"({"type":"coupling","keep_z2":true,"a":[1,-0.5],"c":[0,0.3],"vs":[0.4,0.3],)"
+        R"("vt":[0.5,-0.4],"bs":0.1,"bt":0.2,"scale":1.5})";
+    const Json state = flow_state({"flow.layers=[" + layer + "]"});
+    const Json report = make_report(state)["flow"];
+    ASSERT_EQ(report["layers"].size(), 1u);
+    EXPECT_EQ(report["layers"][0]["type"], "coupling");
+    EXPECT_EQ(report["layers"][0]["invertible"], "proved");
+    EXPECT_TRUE(contains(report["layers"][0]["reason"].get<std::string>(), "keeps z2"));
+    // The normalized state holds the layer as written (H = 2 from the lists).
+    EXPECT_EQ(FlowModel().normalize(state["flow"])["layers"][0], Json::parse(layer));
+    const flow::Layer l = flow_layer_from_json(Json::parse(layer), 0);
+    EXPECT_TRUE(l.keep_z2);
+    EXPECT_EQ(l.cp_vt, (std::vector<double>{0.5, -0.4}));
+    EXPECT_EQ(l.cp_scale, 1.5);
+    // Errors name the key.
+    EXPECT_TRUE(contains(
+        error_of([] { flow_layer_from_json(Json::parse(R"({"type":"coupling","scale":30})"), 2); }),
+        "(got 30"))
+        << "scale";
+    EXPECT_TRUE(contains(
+        error_of([] { flow_layer_from_json(Json::parse(R"({"type":"coupling","scale":30})"), 2); }),
+        "flow.layers[2].scale must be a finite number in [0"));
+    EXPECT_TRUE(contains(error_of([] {
+                             flow_layer_from_json(Json::parse(R"({"type":"coupling","a":[1,2,3]})"),
+                                                  1);
+                         }),
+                         "flow.layers[1]: a, c, vs and vt must have the same size"));
+    const std::string nine = "[1,1,1,1,1,1,1,1,1]";
+    EXPECT_TRUE(contains(error_of([&] {
+                             flow_layer_from_json(
+                                 Json::parse(R"({"type":"coupling","a":)" + nine + R"(,"c":)" +
+                                             nine + R"(,"vs":)" + nine + R"(,"vt":)" + nine + "}"),
+                                 0);
+                         }),
+                         "flow.layers[0].a must have 1 to 8 hidden units (got 9)"));
 }
 
 TEST(FlowLayers, ReadmeListsEveryTypeAndKey) {

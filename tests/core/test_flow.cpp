@@ -61,6 +61,16 @@ std::vector<Vec2> random_points(int count, double r, unsigned seed) {
     return out;
 }
 
+// Coupling layers keeping z1 (H = 4, s near its bound 1.8) and z2 (H = 3).
+Layer coupling_z1() {
+    return Layer::coupling(false, {1.5, -1, 0.8, 2}, {0, 0.5, -0.5, 1}, {0.9, -0.7, 0.5, 0.4},
+                           {0.8, 0.5, -0.7, 0.3}, 0.2, -0.3, 1.8);
+}
+Layer coupling_z2() {
+    return Layer::coupling(true, {-0.7, 1.2, 0.4}, {0.3, -0.2, 0.1}, {0.5, 0.6, -0.8},
+                           {1.1, -0.4, 0.9}, -0.1, 0.4, 2.5);
+}
+
 // Layers of every type that are invertible, with enforce on and off.
 std::vector<Layer> invertible_layers() {
     return {
@@ -80,6 +90,8 @@ std::vector<Layer> invertible_layers() {
         Layer::sigmoidal({1.7}, {0.4}, {1}),
         Layer::residual(mat2(0.5, 0.2, -0.1, 0.4), {0.3, -0.2}, 0.9),
         Layer::residual(rotation(0.7) * mat2(1.2, 0, 0, 0.1) * rotation(-0.7), {0, 0.5}, -0.8),
+        coupling_z1(),
+        coupling_z2(),
     };
 }
 
@@ -141,6 +153,90 @@ TEST(FlowLayer, NamesTheTypes) {
     EXPECT_STREQ(to_string(Type::Sigmoidal), "sigmoidal");
     EXPECT_STREQ(to_string(Type::Residual), "residual");
     EXPECT_STREQ(to_string(Type::Relu), "relu");
+    EXPECT_STREQ(to_string(Type::Coupling), "coupling");
+}
+
+TEST(FlowCoupling, IsTheRealNvpMapWithItsClosedFormInverseAndLogDet) {
+    // The map written out by hand: h_j = tanh(a_j z_k + c_j), s = scale·tanh(vs·h + bs),
+    // t = vt·h + bt, y_k = z_k, y_o = z_o·e^s + t.
+    for (const Layer& l : {coupling_z1(), coupling_z2()}) {
+        const int k = l.keep_z2 ? 1 : 0, o = 1 - k;
+        for (const Vec2& z : random_points(50, 4.0, 21)) {
+            double r = l.cp_bs, t = l.cp_bt;
+            for (size_t j = 0; j < l.cp_a.size(); ++j) {
+                const double h = std::tanh(l.cp_a[j] * z(k) + l.cp_c[j]);
+                r += l.cp_vs[j] * h;
+                t += l.cp_vt[j] * h;
+            }
+            const double sv = l.cp_scale * std::tanh(r);
+            const Vec2 y = forward(l, z);
+            EXPECT_EQ(y(k), z(k));
+            EXPECT_NEAR(y(o), z(o) * std::exp(sv) + t, 1e-12 * (1 + std::abs(y(o))));
+            EXPECT_NEAR(log_abs_det(l, z), sv, 1e-14);
+            EXPECT_LE(std::abs(sv), l.cp_scale);
+            const Inverse inv = inverse(l, y);
+            ASSERT_TRUE(inv.ok);
+            EXPECT_LT((inv.z - z).norm(), 1e-12 * (1 + z.norm()));
+            EXPECT_LT(inv.residual, 1e-12 * (1 + y.norm()));
+        }
+        // Always proved, with the reason; never a witness.
+        const Invertibility v = invertibility(l);
+        EXPECT_EQ(v.verdict, Verdict::Proved);
+        EXPECT_TRUE(contains(v.reason, l.keep_z2 ? "keeps z2" : "keeps z1")) << v.reason;
+        EXPECT_TRUE(contains(v.reason, "exp(s) > 0")) << v.reason;
+    }
+    // Even weights that saturate every tanh: scale bounds s, the layer stays a bijection.
+    Layer wild = Layer::coupling(false, {50, -80}, {3, -4}, {100, 90}, {-200, 60}, 5, 7, 20);
+    EXPECT_TRUE(invertibility(wild).invertible);
+    for (const Vec2& z : random_points(20, 3.0, 5)) {
+        const double sv = log_abs_det(wild, z);
+        EXPECT_LE(std::abs(sv), 20.0);
+        const Vec2 y = forward(wild, z);
+        ASSERT_TRUE(y.allFinite());
+        // z2 = (y2 − t)·e^−s: the rounding of y2 (|t| ≤ 267 here) grows by e^−s, up to e^20,
+        // which is the map's own conditioning, not the inverse's.
+        EXPECT_LT((inverse(wild, y).z - z).norm(),
+                  1e-15 * (1 + std::abs(y(1)) + 267) * std::exp(-sv));
+    }
+}
+
+TEST(FlowCoupling, AlternatingStackHasUnitMassAndItsChangeOfVariables) {
+    const Stack s = stack_of({coupling_z2(), coupling_z1()});
+    ASSERT_TRUE(invertible(s));
+    // ∫ p = 1 by a grid in x and by the boundary pull-back (the stack's tails are wide: e^s up
+    // to e^2.5 times shifts; 6% of the mass is outside [−8, 8]², 1e-7 outside [−30, 30]²).
+    EXPECT_NEAR(mass_midpoint(s, Vec2(0, 0), 30.0, 1024), 1.0, 1e-4);
+    EXPECT_NEAR(mass(s, Vec2(0, 0), 30.0).value, 1.0, 1e-6);
+    // Both measure the same thing in a narrower view too, where the mass is well below 1.
+    const double m8 = mass(s, Vec2(0, 0), 8.0).value;
+    EXPECT_LT(m8, 0.97);
+    EXPECT_NEAR(mass_midpoint(s, Vec2(0, 0), 8.0, 1024), m8, 1e-4);
+    // log p(F(z)) = log p_U(z) − Σ s_k along the forward path.
+    for (const Vec2& z : random_points(30, 2.5, 9)) {
+        double ld = 0;
+        const Vec2 x = push(s, z, &ld);
+        double sum = 0;
+        Vec2 w = z;
+        for (const Layer& l : s.layers) {
+            sum += log_abs_det(l, w);
+            w = forward(l, w);
+        }
+        EXPECT_NEAR(ld, sum, 1e-12);
+        const std::optional<DensityPoint> p = log_density(s, x);
+        ASSERT_TRUE(p);
+        EXPECT_NEAR(p->log_density, base_log_density(s, z) - sum, 1e-9);
+        EXPECT_LT((p->base - z).norm(), 1e-10);
+    }
+    // push_batch takes the point-by-point path for coupling and agrees with push.
+    Eigen::Matrix2Xd zs(2, 300);
+    for (int i = 0; i < 300; ++i) zs.col(i) = Vec2(std::sin(0.1 * i) * 2, std::cos(0.37 * i));
+    Eigen::VectorXd lds;
+    const Eigen::Matrix2Xd xs = push_batch(s, zs, &lds);
+    for (int i = 0; i < 300; ++i) {
+        double ld = 0;
+        EXPECT_LT((xs.col(i) - push(s, zs.col(i), &ld)).norm(), 1e-12);
+        EXPECT_NEAR(lds(i), ld, 1e-12);
+    }
 }
 
 TEST(FlowLayer, JacobianAndLogDetMatchFiniteDifferences) {
@@ -745,6 +841,11 @@ TEST(FlowStack, MassIsOneForInvertibleStacks) {
                                            Layer::sigmoidal({1, 2}, {-1, 1}, {0.6, 0.4}),
                                            Layer::residual(mat2(0.3, 0.1, 0, 0.4), {0.1, 0.2}, 0.8),
                                            Layer::affine({0.3, -0.2}, mat2(1.2, 0, 0.4, 0.7))}));
+    stacks.emplace_back(
+        "coupling",
+        stack_of({Layer::coupling(false, {1, -0.5}, {0, 0.3}, {0.4, 0.3}, {0.5, -0.4}, 0, 0.2, 0.8),
+                  Layer::coupling(true, {0.7, 1.2}, {0.1, -0.2}, {-0.3, 0.5}, {0.6, 0.2}, 0.1, -0.3,
+                                  0.8)}));
     for (const auto& [name, s] : stacks) {
         ASSERT_TRUE(invertible(s)) << name;
         const double m = mass_midpoint(s, Vec2(0, 0), 8.0, 300);
@@ -939,6 +1040,32 @@ TEST(FlowValidate, ErrorsNameTheField) {
                          "flow.layers[2].s"));
     EXPECT_TRUE(
         contains(error_of([&] { validate(Layer::relu(nan, 1, 0), 6); }), "flow.layers[6].relu_a"));
+    const auto cp = [](std::vector<double> a, std::vector<double> c, double bs, double scale) {
+        const std::vector<double> v(a.size(), 0.1);
+        return Layer::coupling(false, a, c, v, v, bs, 0, scale);
+    };
+    EXPECT_TRUE(contains(error_of([&] {
+                             validate(cp({1, 2}, {0}, 0, 1), 3);
+                         }),
+                         "flow.layers[3].a, c, vs and vt must have the same size"));
+    EXPECT_TRUE(contains(error_of([&] { validate(cp({}, {}, 0, 1), 3); }),
+                         "flow.layers[3].a must have 1 to 8 hidden units (got 0)"));
+    EXPECT_TRUE(contains(error_of([&] {
+                             validate(
+                                 cp(std::vector<double>(9, 1), std::vector<double>(9, 0), 0, 1), 0);
+                         }),
+                         "(got 9)"));
+    EXPECT_TRUE(contains(error_of([&] {
+                             validate(cp({1, 2}, {0, nan}, 0, 1), 2);
+                         }),
+                         "flow.layers[2].c[1] must be finite"));
+    EXPECT_TRUE(contains(error_of([&] { validate(cp({1}, {0}, inf, 1), 2); }),
+                         "flow.layers[2].bs must be finite"));
+    EXPECT_TRUE(contains(error_of([&] { validate(cp({1}, {0}, 0, 21), 1); }),
+                         "flow.layers[1].scale must be in [0, 20] (got 21)"));
+    EXPECT_TRUE(
+        contains(error_of([&] { validate(cp({1}, {0}, 0, -1), 1); }), "flow.layers[1].scale"));
+    EXPECT_NO_THROW(validate(cp({1}, {0}, 0, 0), 1));  // scale 0: a pure shift
     // Values that only break invertibility are not errors.
     EXPECT_NO_THROW(validate(Layer::radial({0, 0}, 1, -5), 0));
     EXPECT_NO_THROW(validate(Layer::sigmoidal({-1, 1}, {0, 0}, {0.9, 0.9}), 0));
@@ -953,7 +1080,8 @@ TEST(FlowValidate, ErrorsNameTheField) {
     s.base_std = Vec2(1, 0);
     EXPECT_TRUE(contains(error_of([&] { base_log_density(s, Vec2(0, 0)); }),
                          "flow.base_std[1] must be > 0 (got 0)"));
-    EXPECT_TRUE(contains(error_of([&] { mass_midpoint(s, Vec2(0, 0), 3, 8); }), "flow.base_std[1]"));
+    EXPECT_TRUE(
+        contains(error_of([&] { mass_midpoint(s, Vec2(0, 0), 3, 8); }), "flow.base_std[1]"));
     // A lone layer passed to forward() is checked too.
     EXPECT_TRUE(contains(error_of([&] { forward(Layer::sigmoidal({1}, {}, {1}), Vec2(0, 0)); }),
                          "flow.layer.sig_a"));

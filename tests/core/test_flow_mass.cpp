@@ -7,7 +7,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -224,6 +226,19 @@ TEST(FlowMass, PlanarK10PresetIsRightForEveryView) {
     }
     // The whole mass is inside a wide view.
     EXPECT_NEAR(mass(s, Vec2(0, 0), 30.0).value, 1.0, 1e-6);
+}
+
+TEST(FlowMass, PlanarK10MassTime) {
+    // Issue 13 part 3: the boundary walk pulls back ~20000 points; printed (the machine is
+    // shared, so only loosely bounded). The value must not depend on how the points are walked.
+    const Stack s = planar_k10();
+    const auto t0 = std::chrono::steady_clock::now();
+    const MassEstimate m = mass(s, Vec2(0, 0), 5.0);
+    const double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    std::printf("K = 10 planar mass at extent 5: %.9f ± %.1e, %d pull-backs, %.1f ms\n", m.value,
+                m.error, m.evaluations, ms);
+    EXPECT_LT(ms, 20000.0);
 }
 
 TEST(FlowMass, SingularJacobianBoundaries) {

@@ -23,6 +23,16 @@
 //              Invertibility; |s|·‖W‖₂ < 1 is only sufficient); inverse by damped Newton.
 //   relu:      elementwise a·max(0, b·t + c): not invertible, it folds a half-plane onto a
 //              line (det J = 0 there).
+//   coupling:  RealNVP affine coupling (Dinh et al. 2017). One coordinate z_k is kept (k = 1,
+//              or 2 with `keep_z2`), the other scaled and shifted by a network of it:
+//                y_k = z_k,  y_o = z_o·exp(s(z_k)) + t(z_k),
+//                h_j = tanh(a_j z_k + c_j) (j = 1..H), s = scale·tanh(Σ_j vs_j h_j + bs),
+//                t = Σ_j vt_j h_j + bt.
+//              A 1→H→2 tanh MLP, H = the length of a, c, vs, vt (1 to 8; 4 by default); s is
+//              bounded by |s| ≤ scale (≤ 20) so exp(s) stays in [e^−scale, e^scale] whatever the
+//              network's weights do in training. log|det J| = s(z_k); always invertible
+//              (exp > 0), inverse z_o = (y_o − t(y_k))·exp(−s(y_k)) in closed form. Stack
+//              coupling layers with alternating keep_z2 so both coordinates are transformed.
 //
 // [SECTION] Layers
 // [SECTION] One layer: forward, Jacobian, invertibility, inverse
@@ -45,7 +55,7 @@ namespace genlab::flow {
 using Vec2 = Eigen::Vector2d;
 using Mat2 = Eigen::Matrix2d;
 
-enum class Type { Planar, Radial, Affine, Sigmoidal, Residual, Relu };
+enum class Type { Planar, Radial, Affine, Sigmoidal, Residual, Relu, Coupling };
 const char* to_string(Type t);  // "planar" | "radial" | "affine" | "sigmoidal" | ...
 
 // One layer; only the fields of its type are used.
@@ -69,6 +79,12 @@ struct Layer {
     double s = 0.9;
     // relu: a·max(0, b·t + c) on each coordinate
     double relu_a = 1, relu_b = 1, relu_c = 0;
+    // coupling (see the header comment): the kept coordinate, the hidden layer's input weights
+    // and biases, the output weights and biases of s and t, and the bound on |s|.
+    bool keep_z2 = false;
+    std::vector<double> cp_a{1.5, -1, 0.8, 2}, cp_c{0, 0.5, -0.5, 1}, cp_vs{0.6, -0.4, 0.3, 0},
+        cp_vt{0.8, 0.5, -0.7, 0.3};
+    double cp_bs = 0, cp_bt = 0, cp_scale = 2;
 
     static Layer planar(Vec2 w, Vec2 u, double b);
     static Layer radial(Vec2 z0, double alpha, double beta);
@@ -76,11 +92,17 @@ struct Layer {
     static Layer sigmoidal(std::vector<double> a, std::vector<double> b, std::vector<double> w);
     static Layer residual(Mat2 W, Vec2 c, double s);
     static Layer relu(double a, double b, double c);
+    static Layer coupling(bool keep_z2, std::vector<double> a, std::vector<double> c,
+                          std::vector<double> vs, std::vector<double> vt, double bs, double bt,
+                          double scale);
 };
+
+constexpr int kCouplingMaxHidden = 8;  // H: coupling a, c, vs, vt hold 1 to 8 numbers
 
 // Throws std::invalid_argument naming the field ("flow.layers[2].alpha must be > 0") for
 // values no layer can use at all: non-finite numbers, sizes that differ, α ≤ 0, more than 16
-// sigmoids. Values that only break invertibility are NOT errors: invertibility() reports them.
+// sigmoids, a coupling scale outside [0, 20] or more than 8 hidden units. Values that only break
+// invertibility are NOT errors: invertibility() reports them.
 void validate(const Layer& layer, int index);
 
 //-----------------------------------------------------------------------------
@@ -112,6 +134,8 @@ double log_abs_det(const Layer& layer, const Vec2& z);  // −inf where det J = 
 //              suffices to look at D's vertices; det J < 0 somewhere forces a fold (degree 1).
 //              Rank-one W: a 1-D branch and bound along the line t = c + τp.
 //   relu:      always Disproved (it folds).
+//   coupling:  always Proved: z_k ↦ z_k and, for each z_k, z_o ↦ z_o·exp(s) + t is affine
+//              with slope exp(s) > 0.
 enum class Verdict { Proved, Disproved, NotProved };
 const char* to_string(Verdict v);  // "proved" | "disproved" | "not_proved"
 
@@ -147,8 +171,8 @@ struct Inverse {
 // Planar: a 1-D root solve along w; radial: the closed form of seed 000 Q5.4; affine:
 // a triangular solve; sigmoidal: bisection per coordinate (not ok outside g's image);
 // residual: damped Newton from x (global for a proved layer: ‖f(z) − x‖ has no other
-// stationary points), with fixed-point steps as a fallback; relu: never ok. Only for Proved
-// layers.
+// stationary points), with fixed-point steps as a fallback; relu: never ok; coupling: the
+// closed form z_k = x_k, z_o = (x_o − t(x_k))·exp(−s(x_k)). Only for Proved layers.
 Inverse inverse(const Layer& layer, const Vec2& x);
 
 //-----------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-// genlab/flow_train.hpp: training a 2-D normalizing-flow Stack (planar, radial, affine layers)
+// genlab/flow_train.hpp: training a 2-D normalizing-flow Stack (planar, radial, affine and
+// coupling layers)
 // by reverse KL from an unnormalized density or by forward KL from samples (seeds 002/003
 // Q3.2: with samples but no density minimize the forward KL; with a density but no samples,
 // the reverse KL), with exact analytic gradients and Adam.
@@ -26,6 +27,8 @@
 //           û = u + (m(wᵀu) − wᵀu)·w/‖w‖², so wᵀû > −1 and it stays invertible at every step.
 //   radial: (z0₁, z0₂, a, c) with α = softplus(a) > 0 and β = −α + softplus(c) > −α.
 //   affine: (μ1, μ2, log L11, L21, log L22): a positive diagonal, so det L > 0.
+//   coupling: (a_1..a_H, c_1..c_H, vs_1..vs_H, vt_1..vt_H, bs, bt), 4H + 2 numbers; keep_z2,
+//           scale and H are fixed. Invertible for every θ (exp(s) > 0, |s| ≤ scale).
 // Sigmoidal, residual and relu layers are not trainable here (pack() refuses them by name).
 // The gradient is backpropagated by hand through each layer (reverse mode; the target's ∇
 // log p̃ of U1–U4 uses Eigen's AutoDiff with 2 fixed derivatives); tests check it against
@@ -34,11 +37,15 @@
 //
 // Cost: a reverse-KL step of K = 16 planar layers on U1 at batch 2048 is ~2.5 ms of CPU on one
 // thread (test StepTimeOf16PlanarAtBatch2048 prints it with the wall time); forward KL costs
-// ~8× more (~20 ms: each planar inverse is a root solve through flow::inverse).
-// U1–U4 have no closed-form log Z: their KL is the reverse objective + a log Z by quadrature
-// (log ∫e^{−U1} ≈ 1.8775 on [−6, 6]², 1200² cells).
-//
-// Not here: a RealNVP affine coupling layer (it needs a new flow::Layer type, see issue 13).
+// ~7× more (~17 ms: each planar inverse is a root solve; the stack's verdicts run once per
+// batch, not per point and layer as flow::inverse would, which made it ~60 ms).
+// U1–U4 have no closed-form log Z: Target::log_z_estimate() integrates e^{−U} by composite
+// 8-point Gauss–Legendre (panels 0.125 wide), with an error bound from the rule at twice the
+// panel width (and, for U1, the mass outside the box), computed once per kind. U1 is a proper
+// density on R² (log Z ≈ 1.8775). U2–U4 are not: e^{−U} does not decay along z1 (U2 depends
+// on z1 only through sin), so ∫_{R²} = ∞; their log Z is over the paper's window
+// W = [−4, 4]² (Rezende & Mohamed's Figure 3), and their KL is between q and p both
+// restricted to W (see Estimates).
 //
 // [SECTION] Targets
 // [SECTION] Parameters
@@ -78,6 +85,13 @@ struct TargetInfo {
     bool has_density;     // reverse KL possible
     bool has_samples;     // forward KL possible
     bool log_z_known;     // closed-form normaliser (mixtures: log Z = 0)
+    bool log_z_quadrature;  // log Z by quadrature with an error bound (U1–U4), see LogZ
+};
+
+// A normaliser log ∫ p̃ over R², with a bound on its error.
+struct LogZ {
+    double value = 0;
+    double error = 0;  // bound on |value − exact| (0 for a closed form); ≤ 1e-4 for U1–U4
 };
 const std::vector<TargetInfo>& target_table();
 const TargetInfo& info(TargetKind kind);
@@ -107,7 +121,11 @@ struct Target {
     // plus N(0, noise²); Points: the points themselves when n equals their count, else drawn
     // with replacement. Throws std::logic_error for density-only targets.
     Eigen::Matrix2Xd sample(int n, std::uint64_t seed) const;
-    std::optional<double> log_z() const;  // 0 for a mixture; nullopt otherwise
+    // 0 (exact) for a mixture; U1–U4 by quadrature over R² (U2–U4 with their wall);
+    // nullopt for the other targets.
+    std::optional<LogZ> log_z_estimate() const;
+    std::optional<double> log_z() const;        // log_z_estimate()'s value
+    std::optional<double> log_z_error() const;  // and its error bound
 };
 
 enum class Objective { Reverse, Forward };
@@ -122,7 +140,7 @@ std::string unavailable(const Target& t, Objective o);
 // [SECTION] Parameters
 //-----------------------------------------------------------------------------
 
-// 5 (planar), 4 (radial), 5 (affine); throws std::invalid_argument naming
+// 5 (planar), 4 (radial), 5 (affine), 4H + 2 (coupling); throws std::invalid_argument naming
 // flow.layers[k].type for other types.
 int param_count(const Layer& l, int index = -1);
 int param_count(const Stack& s);
@@ -135,8 +153,11 @@ Eigen::VectorXd pack(const Stack& s);
 void unpack(const Eigen::VectorXd& theta, Stack& s);
 
 // K layers of one trainable type with small random parameters (planar: w, u ~ N(0, scale²),
-// b = 0, then u moved along w so that wᵀû = t ~ N(0, scale²): det J ≈ 1 + t; radial: z0 ~ N(0, 1), α ≈ 1, β ≈ scale·N(0,1); affine: identity + scale·noise), so the
-// untrained stack is close to the identity. Deterministic in seed.
+// b = 0, then u moved along w so that wᵀû = t ~ N(0, scale²): det J ≈ 1 + t; radial: z0 ~
+// N(0, 1), α ≈ 1, β ≈ scale·N(0,1); affine: identity + scale·noise; coupling: H = 4, a ~
+// N(0, 1), c ~ N(0, ¼), vs, vt ~ N(0, scale²), bs = bt = 0, |s| ≤ 2, and keep_z2 alternating
+// over the coupling layers, z1 kept first), so the untrained stack is close to the identity.
+// Deterministic in seed.
 Stack planar_stack(int K, std::uint64_t seed, double scale = 0.1);
 Stack random_stack(const std::vector<Type>& types, std::uint64_t seed, double scale = 0.1);
 
@@ -188,8 +209,9 @@ struct Options {
 };
 
 struct Estimates {
-    // reverse: E_q[log q − log p̃] = KL(q‖p) − log Z; kl_reverse adds log Z when known.
-    std::optional<double> reverse_objective, reverse_se, kl_reverse;
+    // reverse: E_q[log q − log p̃] = KL(q‖p) − log Z; kl_reverse adds log Z when known
+    // (mixtures, U1–U4), kl_reverse_se its standard error (log Z's own error is ≤ 1e-4).
+    std::optional<double> reverse_objective, reverse_se, kl_reverse, kl_reverse_se;
     // forward: −E_p[log q] on fresh target samples (cross-entropy); kl_forward =
     // E_p[log p̃ − log Z − log q] when the target has density, samples and a known log Z.
     // Every *_se is the Monte-Carlo standard error (sample std / √n) of the value before it.
