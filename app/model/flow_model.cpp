@@ -107,7 +107,9 @@ Json FlowModel::defaults() const {
                 {"upto", flow_keys::upto.def},
                 {"show", {"density", "grid"}},
                 {"samples", flow_keys::samples.def},
-                {"resolution", flow_keys::resolution.def}};
+                {"resolution", flow_keys::resolution.def},
+                {"mode", "stack"},
+                {"map1d", map1d_defaults()}};
 }
 
 FlowParams flow_params_from_json(const Json& state) {
@@ -150,6 +152,8 @@ FlowParams flow_params_from_json(const Json& state) {
     }
     p.samples = static_cast<int>(f.integer(flow_keys::samples));
     p.resolution = static_cast<int>(f.integer(flow_keys::resolution));
+    p.mode = f.word("mode", {"stack", "map1d"});
+    p.map1d = map1d_params_from_json(f.at("map1d"));
     flow_check_work(p);
     return p;
 }
@@ -172,7 +176,9 @@ Json flow_params_to_json(const FlowParams& p) {
         {"upto", p.upto},
         {"show", p.show},
         {"samples", p.samples},
-        {"resolution", p.resolution}};
+        {"resolution", p.resolution},
+        {"mode", p.mode},
+        {"map1d", map1d_params_to_json(p.map1d)}};
 }
 
 double flow_work_units(const FlowParams& p) {

@@ -10,10 +10,13 @@
 //   upto (-1 or 0..K: show the density after the first `upto` layers; -1 = all);
 //   show (a list of: density, logscale (colour by log p), grid, logdet, samples);
 //   samples (0..20000);
-//   resolution (16..256: the density grid's cells per side).
+//   resolution (16..256: the density grid's cells per side);
+//   mode ("stack": the 2-D stack above | "map1d": the 1-D map of seed 000 Q5);
+//   map1d (the 1-D map: flow_map1d.hpp).
 #pragma once
 
 #include "flow_layers.hpp"
+#include "flow_map1d.hpp"
 #include "genlab/flow.hpp"
 #include "keys.hpp"
 #include "panel_model.hpp"
@@ -62,6 +65,8 @@ struct FlowParams {
     std::vector<std::string> show = {"density", "grid"};
     int samples = 500;
     int resolution = 96;
+    std::string mode = "stack";
+    Map1dParams map1d;
 
     bool showing(const std::string& what) const;
     int layers_shown() const {  // upto, resolved

@@ -76,6 +76,7 @@ const PanelModel& FlowScene::model() const { return flow_model(); }
 
 void FlowScene::set_state(const Json& normalized) {
     p_ = flow_params_from_json(normalized);  // throws before anything changes
+    map1d_.set(p_.map1d);
     playing_ = false;
     scrub_ = p_.layers_shown();
     region_center_ = p_.view_center;
@@ -562,11 +563,13 @@ Json FlowScene::report() {
         r["kl_forward"] = finite_or_null(k.kl_forward);
         r["kl_base"] = finite_or_null(k.kl_base);
     }
+    if (p_.mode == "map1d") r["map1d"] = map1d_.report();
     interactive_ = was;
     return r;
 }
 
 std::string FlowScene::csv() {
+    if (p_.mode == "map1d") return map1d_.csv();
     // The density over the view at the resolution: the scene's grid when it covers the view
     // (always so for a scene loaded from a state), else the same computation there.
     const int n = p_.resolution;

@@ -140,6 +140,21 @@ class FlowScene : public Scene {
 
     int recomputes(Part part) const { return counts_[static_cast<int>(part)]; }
 
+    // flow.mode = "map1d": the 1-D map of seed 000 Q5 (flow_map1d.hpp) instead of the stack.
+    const std::string& mode() const { return p_.mode; }
+    void set_mode(const std::string& mode) {
+        if (mode != "stack" && mode != "map1d")
+            throw UserError("flow.mode must be one of: stack, map1d (got \"" + mode + "\")");
+        p_.mode = mode;
+        touch();
+    }
+    FlowMap1d& map1d() { return map1d_; }
+    void set_map1d(const Map1dParams& m) {
+        map1d_.set(m);  // validates
+        p_.map1d = m;
+        touch();
+    }
+
   private:
     void replace_within_budget(FlowParams next);  // flow_check_work, then p_ = next
     flow::Stack shown_stack() const;
@@ -148,6 +163,7 @@ class FlowScene : public Scene {
     void compute_density();
 
     FlowParams p_;
+    FlowMap1d map1d_;
     double scrub_ = 0;
     bool interactive_ = false;
     flow::Vec2 region_center_{0, 0};

@@ -379,9 +379,9 @@ bool inside(const std::vector<Interval>& iv, double t) {
 
 }  // namespace
 
-Pushforward pushforward(const Map& m, const Base& base) {
+Pushforward pushforward(const Map& m, const Base& base, const Monotonicity* known) {
     Pushforward pf;
-    const Monotonicity mono = monotonicity(m, base);
+    const Monotonicity mono = known ? *known : monotonicity(m, base);
     const double zlo = base.mean - kSpan * base.std, zhi = base.mean + kSpan * base.std;
     std::vector<double> cuts = {zlo, zhi};
     const auto add = [&](double t) {

@@ -119,7 +119,8 @@ struct Pushforward {
     double y_lo = 0, y_hi = 0;     // the image of the z-range
     std::vector<double> critical;  // g at the cuts (zeros of g′, piece ends): p_Y's singular points
 };
-Pushforward pushforward(const Map& m, const Base& base);
+// `mono`: monotonicity(m, base) when the caller has it (it is recomputed otherwise).
+Pushforward pushforward(const Map& m, const Base& base, const Monotonicity* mono = nullptr);
 
 // Every z in the pieces with g(z) = y (in z order).
 std::vector<double> preimages(const Pushforward& pf, const Map& m, double y);
