@@ -20,6 +20,7 @@
 #include "scene_flow.hpp"
 #include "test_dump.hpp"
 #include "view.hpp"
+#include "view_flow_map1d.hpp"
 #include "widgets.hpp"
 
 namespace genlab {
@@ -115,10 +116,13 @@ class FlowView : public PanelView {
 
     Json state() const override { return scene_->state(); }
     Canvas& main_canvas() override { return canvas_; }
-    std::vector<Canvas*> figure_canvases() override { return {&canvas_}; }
+    std::vector<Canvas*> figure_canvases() override {
+        return scene_->mode() == "map1d" ? map1d_.canvases() : std::vector<Canvas*>{&canvas_};
+    }
     std::string bench_slider() const override { return "flow.param.1."; }
 
     std::vector<std::string> legend_lines() const override {
+        if (scene_->mode() == "map1d") return map1d_.legend_lines();
         return {
             "Heatmap: the density p(x) after the layers shown (colourbar: p)",
             "White lines: the base grid pushed through the layers",
@@ -138,6 +142,8 @@ class FlowView : public PanelView {
     }
 
     void draw() override {
+        draw_flow_mode_tabs(*scene_, shown_mode_);
+        if (scene_->mode() == "map1d") return map1d_.Draw();
         const float font = ImGui::GetFontSize();
         ImGui::BeginChild("flow.controls", ImVec2(font * 22, 0), true);
         draw_controls();
@@ -719,6 +725,8 @@ class FlowView : public PanelView {
     int dragging_handle_ = -1;
     Heatmap density_;
     Canvas canvas_{"flow.canvas"};
+    FlowMap1dView map1d_{*scene_};
+    std::string shown_mode_;  // the mode tab shown last frame
 };
 
 }  // namespace

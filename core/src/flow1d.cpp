@@ -295,7 +295,7 @@ Monotonicity monotonicity(const Map& m, const Base& base) {
                                           ", every t has the same image";
                 break;
             }
-            const double k = -c / b;
+            const double k = -c / b + 0.0;  // + 0.0: never "−0" in the reason
             const Interval flat = b > 0 ? Interval{-kInf, k} : Interval{k, kInf};
             const Interval active = b > 0 ? Interval{k, kInf} : Interval{-kInf, k};
             out.flat.push_back(flat);
