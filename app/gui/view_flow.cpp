@@ -22,6 +22,7 @@
 #include "view.hpp"
 #include "view_flow_common.hpp"
 #include "view_flow_train.hpp"
+#include "view_flow_map1d.hpp"
 #include "widgets.hpp"
 
 namespace genlab {
@@ -85,10 +86,16 @@ class FlowView : public PanelView {
 
     Json state() const override { return scene_->state(); }
     Canvas& main_canvas() override { return canvas_; }
-    std::vector<Canvas*> figure_canvases() override { return {&canvas_}; }
+    std::vector<Canvas*> figure_canvases() override {
+        if (scene_->mode() == "map1d") return map1d_.canvases();
+        if (scene_->params().training())
+            return {&train_.target_canvas, &canvas_, &train_.loss_canvas};
+        return {&canvas_};
+    }
     std::string bench_slider() const override { return "flow.param.1."; }
 
     std::vector<std::string> legend_lines() const override {
+        if (scene_->mode() == "map1d") return map1d_.legend_lines();
         return {
             "Heatmap: the density p(x) after the layers shown (colourbar: p)",
             "White lines: the base grid pushed through the layers",
@@ -112,6 +119,8 @@ class FlowView : public PanelView {
     }
 
     void draw() override {
+        draw_flow_mode_tabs(*scene_, shown_mode_);
+        if (scene_->mode() == "map1d") return map1d_.Draw();
         const float font = ImGui::GetFontSize();
         const bool training = scene_->params().training();
         ImGui::BeginChild("flow.controls", ImVec2(font * 22, 0), true);
@@ -125,7 +134,6 @@ class FlowView : public PanelView {
         ImGui::EndChild();
         ImGui::SameLine();
         ImGui::BeginChild("flow.plot", ImVec2(0, 0), false);
-        draw_mode_tabs();
         if (training) {
             draw_training_plots();
         } else {
@@ -140,27 +148,8 @@ class FlowView : public PanelView {
     int layer_count() const { return scene_->layer_count(); }
 
     //-------------------------------------------------------------------------
-    // [SECTION] Modes: edit the stack, or train it
+    // [SECTION] Train mode
     //-------------------------------------------------------------------------
-
-    // The panel's modes as a row of toggle buttons (the test dump needs their rectangles,
-    // which ImGui's tab items do not report as the last item), driven by flow.mode.
-    void draw_mode_tabs() {
-        static const struct {
-            const char* mode;
-            const char* label;
-        } tabs[] = {{"stack", "Stack (edit by hand)"}, {"train", "Train to a target"}};
-        for (size_t i = 0; i < std::size(tabs); ++i) {
-            const bool on = scene_->params().mode == tabs[i].mode;
-            if (i) ImGui::SameLine(0, 2);
-            ImGui::PushStyleColor(ImGuiCol_Button,
-                                  ImGui::GetStyleColorVec4(on ? ImGuiCol_TabActive : ImGuiCol_Tab));
-            const bool pressed = ImGui::Button(tabs[i].label);
-            ImGui::PopStyleColor();
-            mark_item(std::string("flow.tab.") + tabs[i].mode);
-            if (pressed && !on) scene_->set_mode(tabs[i].mode);
-        }
-    }
 
     // Train mode: the target and the model side by side on one colour scale, the loss below.
     void draw_training_plots() {
@@ -799,6 +788,8 @@ class FlowView : public PanelView {
     int dragging_handle_ = -1;
     Heatmap density_;
     Canvas canvas_{"flow.canvas"};
+    FlowMap1dView map1d_{*scene_};
+    std::string shown_mode_;  // the mode tab shown last frame
 };
 
 }  // namespace

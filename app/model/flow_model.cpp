@@ -84,7 +84,7 @@ const std::vector<std::string>& flow_show_names() {
 }
 
 const std::vector<std::string>& flow_modes() {
-    static const std::vector<std::string> names = {"stack", "train"};
+    static const std::vector<std::string> names = {"stack", "train", "map1d"};
     return names;
 }
 
@@ -114,7 +114,8 @@ Json FlowModel::defaults() const {
                 {"samples", flow_keys::samples.def},
                 {"resolution", flow_keys::resolution.def},
                 {"mode", "stack"},
-                {"train", flow_train_defaults()}};
+                {"train", flow_train_defaults()},
+                {"map1d", map1d_defaults()}};
 }
 
 FlowParams flow_params_from_json(const Json& state) {
@@ -160,6 +161,7 @@ FlowParams flow_params_from_json(const Json& state) {
     p.mode = f.word("mode", flow_modes());
     p.train = flow_train_from_json(f.at("train"));
     if (p.training()) flow_train_check(p.train, p.stack, p.target);
+    p.map1d = map1d_params_from_json(f.at("map1d"));
     flow_check_work(p);
     return p;
 }
@@ -184,7 +186,8 @@ Json flow_params_to_json(const FlowParams& p) {
         {"samples", p.samples},
         {"resolution", p.resolution},
         {"mode", p.mode},
-        {"train", flow_train_to_json(p.train)}};
+        {"train", flow_train_to_json(p.train)},
+        {"map1d", map1d_params_to_json(p.map1d)}};
 }
 
 double flow_work_units(const FlowParams& p) {

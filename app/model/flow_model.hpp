@@ -11,11 +11,14 @@
 //   show (a list of: density, logscale (colour by log p), grid, logdet, samples);
 //   samples (0..20000);
 //   resolution (16..256: the density grid's cells per side);
-//   mode ("stack": edit the layers by hand | "train": train a stack to a target);
-//   train (flow_train_model.hpp: target, objective, initial stack, Adam's settings).
+//   mode ("stack": edit the layers by hand | "train": train a stack to a target | "map1d":
+//   the 1-D map of seed 000 Q5);
+//   train (flow_train_model.hpp: target, objective, initial stack, Adam's settings);
+//   map1d (the 1-D map: flow_map1d.hpp).
 #pragma once
 
 #include "flow_layers.hpp"
+#include "flow_map1d.hpp"
 #include "flow_train_model.hpp"
 #include "genlab/flow.hpp"
 #include "keys.hpp"
@@ -68,6 +71,8 @@ struct FlowParams {
     int resolution = 96;
     std::string mode = "stack";  // flow_modes()
     FlowTrainParams train;
+
+    Map1dParams map1d;
 
     bool training() const { return mode == "train"; }
 

@@ -77,6 +77,7 @@ const PanelModel& FlowScene::model() const { return flow_model(); }
 void FlowScene::set_state(const Json& normalized) {
     FlowParams next = flow_params_from_json(normalized);  // throws before anything changes
     if (next.training()) training_.configure(next.train, next.stack, next.target);
+    map1d_.set(next.map1d);
     p_ = std::move(next);
     playing_ = false;
     scrub_ = p_.layers_shown();
@@ -663,6 +664,7 @@ Json FlowScene::report() {
     }
     r["mode"] = p_.mode;
     if (p_.training()) r["train"] = training_.report();
+    if (p_.mode == "map1d") r["map1d"] = map1d_.report();
     interactive_ = was;
     playing_ = was_playing && !training_.finished();
     return r;
@@ -673,6 +675,7 @@ std::string FlowScene::csv() {
         if (training_.run(p_.train.steps) > 0) training_changed();
         return training_.csv();
     }
+    if (p_.mode == "map1d") return map1d_.csv();
     // The density over the view at the resolution: the scene's grid when it covers the view
     // (always so for a scene loaded from a state), else the same computation there.
     const int n = p_.resolution;

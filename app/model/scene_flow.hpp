@@ -104,7 +104,7 @@ class FlowScene : public Scene {
     void set_upto(int upto);  // -1: all; the scrubber follows
     // Training (flow.mode = train). Each change of the target, objective, initial stack or
     // Adam's settings (and of the base, the layers or flow.target it reads) starts a new run.
-    void set_mode(const std::string& mode);  // "stack" | "train"
+    void set_mode(const std::string& mode);  // flow_modes(): "stack" | "train" | "map1d"
     void set_train(const FlowTrainParams& t);
     bool add_train_point(const flow::Vec2& x);  // false when the points target is full
     // The trained stack becomes flow.layers (init = layers), so it is saved with the state.
@@ -155,6 +155,15 @@ class FlowScene : public Scene {
 
     int recomputes(Part part) const { return counts_[static_cast<int>(part)]; }
 
+    // flow.mode = "map1d": the 1-D map of seed 000 Q5 (flow_map1d.hpp) instead of the stack.
+    const std::string& mode() const { return p_.mode; }
+    FlowMap1d& map1d() { return map1d_; }
+    void set_map1d(const Map1dParams& m) {
+        map1d_.set(m);  // validates
+        p_.map1d = m;
+        touch();
+    }
+
   private:
     void replace_within_budget(FlowParams next);  // flow_check_work, then p_ = next
     void replace_and_retrain(FlowParams next);    // a new training run when training
@@ -169,6 +178,7 @@ class FlowScene : public Scene {
 
     FlowParams p_;
     FlowTraining training_;
+    FlowMap1d map1d_;
     double scrub_ = 0;
     bool interactive_ = false;
     flow::Vec2 region_center_{0, 0};

@@ -25,7 +25,8 @@ POLLUTION = {
             "gan.sigma=0.4", "gan.beta=-0.3", "gan.lr_d=0.3"],
     "flow": ["flow.samples=100", "flow.resolution=48", "flow.probe=1,1",
              'flow.target=[{"weight":1,"mean":[1,1],"std":[1,1]}]', "flow.mode=train",
-             'flow.train={"K":3,"lr":0.02,"seed":9,"target":"u3","points":[[1,1],[2,2]]}'],
+             'flow.train={"K":3,"lr":0.02,"seed":9,"target":"u3","points":[[1,1],[2,2]]}',
+             'flow.map1d={"type":"radial","beta":3}'],
     "kl": ["kl.family=js", "kl.optimizer=gd", "kl.lr=0.2", "kl.iterations=50",
            "kl.shade=forward", "kl.mc_samples=10"],
     "dropout": ["dropout.scales=[2,2,2]", "dropout.w_true=[1,2,3]", "dropout.p=0.9",
@@ -496,6 +497,81 @@ class PresetClaims(unittest.TestCase):
         s, r = report("flow_seed000_q5_examples")
         self.assertEqual({l["type"] for l in s["layers"]}, {"sigmoidal", "residual", "radial"})
         self.assertTrue(all(l["invertible"] == "proved" for l in r["layers"]))
+
+    # -- flow: the 1-D maps of seed 000 Q5 ------------------------------------
+    def map1d(self, name, *after):
+        s, r = report(name, *after)
+        self.assertEqual(s["mode"], "map1d")
+        return s["map1d"], r["map1d"]
+
+    def test_flow_q5_1d_relu(self):
+        s, m = self.map1d("flow_q5_1d_relu")
+        self.assertEqual((s["type"], s["c"]), ("relu", 0))
+        self.assertEqual(m["verdict"], "not invertible")
+        # "an atom of mass exactly 1/2 at y = 0", the density part the other 1/2
+        self.assertEqual([a["y"] for a in m["atoms"]], [0])
+        self.assertAlmostEqual(m["atoms"][0]["mass"], 0.5, delta=1e-15)
+        self.assertAlmostEqual(m["mass"]["density"], 0.5, delta=1e-8)
+        # "no setting removes it": the flat half-line is there for every sign of a, b and any c
+        for a, b, c in [(1, 1, 1), (-2, -1, 0.5), (0.5, 3, -1)]:
+            _, m = self.map1d("flow_q5_1d_relu", "flow.map1d=" + json.dumps(
+                {"type": "relu", "a": a, "b": b, "c": c}))
+            self.assertEqual(m["verdict"], "not invertible")
+            self.assertEqual(m["flat"], [["-inf", -c / b]] if b > 0 else [[-c / b, "inf"]])
+            # the atom's mass is P(b·Z + c ≤ 0), written out with erf here
+            p = 0.5 * (1 + math.erf((-c / b) / math.sqrt(2)))
+            self.assertAlmostEqual(m["atoms"][0]["mass"], p if b > 0 else 1 - p, delta=1e-12)
+
+    def test_flow_q5_1d_sigmoidal(self):
+        s, m = self.map1d("flow_q5_1d_sigmoidal")
+        self.assertTrue(all(a > 0 for a in s["a"]))
+        self.assertAlmostEqual(sum(s["w"]), 1, delta=1e-12)
+        self.assertEqual(m["verdict"], "invertible: strictly increasing")
+        self.assertEqual(m["decreasing"], [])
+        self.assertTrue(all(d > 0 for d in m["samples"]["dg"]))
+        self.assertAlmostEqual(m["mass"]["density"], 1, delta=1e-8)
+        # "3σ(z) − 2σ(2z) makes g′ < 0 on (−0.645, 0.645)": by hand, cosh t / cosh(t/2) < 2/√3
+        _, m = self.map1d("flow_q5_1d_sigmoidal", 'flow.map1d={"type":"sigmoidal",'
+                          '"a":[1,2],"b":[0,0],"w":[3,-2]}')
+        k = 2 / math.sqrt(3)
+        t = 2 * math.acosh((k + math.sqrt(k * k + 8)) / 4)
+        self.assertAlmostEqual(t, 0.645, delta=5e-4)
+        self.assertEqual(m["verdict"], "not invertible")
+        self.assertEqual(len(m["decreasing"]), 1)
+        self.assertAlmostEqual(m["decreasing"][0][0], -t, delta=1e-9)
+        self.assertAlmostEqual(m["decreasing"][0][1], t, delta=1e-9)
+
+    def test_flow_q5_1d_residual(self):
+        s, m = self.map1d("flow_q5_1d_residual")
+        self.assertEqual(s["s"] * s["w"], -2)
+        a = math.acosh(math.sqrt(2))
+        self.assertEqual(m["verdict"], "not invertible")
+        self.assertAlmostEqual(m["decreasing"][0][0], -0.5 - a, delta=1e-12)
+        self.assertAlmostEqual(m["decreasing"][0][1], -0.5 + a, delta=1e-12)
+        self.assertAlmostEqual(m["decreasing"][0][0], -1.381, delta=5e-4)  # the text's numbers
+        self.assertAlmostEqual(m["decreasing"][0][1], 0.381, delta=5e-4)
+        self.assertAlmostEqual(m["mass"]["density"], 1, delta=1e-7)  # "still integrates to 1"
+        self.assertEqual(m["pieces"], 3)
+        # "Raise s towards −1 (s·w ≥ −1)": invertible from there on
+        for sv, ok in [(-1.05, False), (-1.0, True), (-0.5, True)]:
+            _, m = self.map1d("flow_q5_1d_residual", "flow.map1d=" + json.dumps(
+                {"type": "residual", "s": sv, "w": 1, "c": 0.5}))
+            self.assertEqual(m["invertible"], ok, sv)
+
+    def test_flow_q5_1d_radial(self):
+        s, m = self.map1d("flow_q5_1d_radial")
+        self.assertLess(s["beta"], -s["alpha"])
+        r = math.sqrt(-s["alpha"] * s["beta"]) - s["alpha"]
+        self.assertAlmostEqual(r, 0.414, delta=5e-4)
+        self.assertEqual(m["verdict"], "not invertible")
+        self.assertAlmostEqual(m["decreasing"][0][0], s["t0"] - r, delta=1e-12)
+        self.assertAlmostEqual(m["decreasing"][0][1], s["t0"] + r, delta=1e-12)
+        # "the band closes at β = −α ... and g is increasing"
+        for beta, ok in [(-1.01, False), (-1.0, True), (0.5, True)]:
+            _, m = self.map1d("flow_q5_1d_radial", "flow.map1d=" + json.dumps(
+                {"type": "radial", "t0": 0.5, "alpha": 1, "beta": beta}))
+            self.assertEqual(m["invertible"], ok, beta)
+            self.assertAlmostEqual(m["mass"]["density"], 1, delta=1e-7)
 
     # -- KL direction ----------------------------------------------------------
     def test_kl_2d_two_modes(self):
