@@ -148,7 +148,7 @@ void draw_sweep(Canvas& canvas, ImVec2 size, const GanScene& scene) {
     canvas.set_legend({{kReal, "Re λ", LegendEntry::Mark::Dot},
                        {kImag, "Im λ", LegendEntry::Mark::Dot},
                        {IM_COL32(0, 0, 0, 160), "your γ"},
-                       {kBoundary, "γ = 1: critical damping"}});
+                       {kBoundary, "critical damping γ = 2f′(0)"}});
     ImGui::BeginGroup();
     const float x0 = ImGui::GetCursorScreenPos().x;
     ImGui::TextColored(ImVec4(0.12f, 0.35f, 0.78f, 1), "Re λ");
@@ -161,14 +161,23 @@ void draw_sweep(Canvas& canvas, ImVec2 size, const GanScene& scene) {
         ImGui::TextUnformatted(rest.c_str());
     }
     const double gamma = scene.params().run.gamma;
-    const bool dirac = scene.params().run.system != gan_methods::System::Bilinear;
+    namespace gm = gan_methods;
+    const gm::Params& run = scene.params().run;
+    const bool dirac = run.system != gm::System::Bilinear;
+    // R1/R2's block has eigenvalues (−γ ± √(γ² − 4f′(0)²))/2: critical at γ = 2f′(0), 1 for
+    // the log loss and 2 for WGAN's f(t) = t. Noise, consensus and WGAN-GP's λ move it: no line.
+    const bool closed_form = !run.terms.has(gm::Term::Noise) &&
+                             !run.terms.has(gm::Term::Consensus) &&
+                             !run.terms.has(gm::Term::WganGp);
+    const double critical = run.terms.has(gm::Term::Wgan) ? 2.0 : 1.0;
     canvas.draw(ImVec2(size.x, size.y - ImGui::GetFrameHeightWithSpacing()),
-                [sweep, gamma, lo = lo, hi = hi, dirac](Canvas& c) {
+                [sweep, gamma, lo = lo, hi = hi, dirac, closed_form, critical](Canvas& c) {
                     c.line({lo_gamma, 0}, {hi_gamma, 0}, IM_COL32(0, 0, 0, 90), 1);
-                    if (dirac) {
-                        c.line({1, lo}, {1, hi}, kBoundary, 1.5f);
-                        c.label({1.0, hi - (hi - lo) * 0.06}, "γ = 1: critical", kBoundary);
-                    } else {
+                    if (dirac && closed_form) {
+                        c.line({critical, lo}, {critical, hi}, kBoundary, 1.5f);
+                        c.label({critical, hi - (hi - lo) * 0.06},
+                                "γ = " + format_g(critical) + ": critical", kBoundary);
+                    } else if (!dirac) {
                         c.text({1.5, (lo + hi) / 2 + (hi - lo) * 0.25}, "no effect on V = d·g",
                                IM_COL32(0, 0, 0, 200));
                     }
