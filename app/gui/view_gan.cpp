@@ -479,12 +479,14 @@ class GanView : public PanelView {
         if (ImGui::Button("Step D")) scene_->step_player(gan::Player::Critic);
         mark_item("gan.step_d");
         if (ImGui::IsItemHovered())
-            ImGui::SetTooltip("one gradient step of the critic only: ψ ← ψ + lr·v_ψ");
+            ImGui::SetTooltip(
+                "one gradient step of the critic only: ψ ← ψ + η_D·v_ψ (η_D = lr_d, or lr)");
         ImGui::SameLine();
         if (ImGui::Button("Step G")) scene_->step_player(gan::Player::Generator);
         mark_item("gan.step_g");
         if (ImGui::IsItemHovered())
-            ImGui::SetTooltip("one gradient step of the generator only: θ ← θ + lr·v_θ");
+            ImGui::SetTooltip(
+                "one gradient step of the generator only: θ ← θ + η_G·v_θ (η_G = lr_g, or lr)");
         ImGui::EndDisabled();
         ImGui::SameLine();
         ImGui::BeginDisabled(presses.empty());
