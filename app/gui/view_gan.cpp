@@ -9,10 +9,12 @@
 // (the spectrum, γ sweep and time series: view_gan_plots.cpp)
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <memory>
 #include <optional>
 
 #include "canvas.hpp"
+#include "errors.hpp"
 #include "format.hpp"
 #include "palette.hpp"
 #include "scene_gan.hpp"
@@ -26,6 +28,7 @@ namespace genlab {
 
 namespace {
 
+namespace gm = gan_methods;
 using gan_view::complex_text;
 using gan_view::kMainTrajectory;
 using gan_view::kMaxDrawnPoints;
@@ -102,7 +105,7 @@ class GanView : public PanelView {
     }
 
     std::vector<std::string> legend_lines() const override {
-        return {"Phase plots: left without R1 (or the continuous flow), right your settings",
+        return {"Phase plots: left without penalties (or the continuous flow), right your settings",
                 "Orange: the main trajectory from the white-ringed start; blue: extra "
                 "trajectories; grey: flow lines of the field; arrows: v, coloured by speed |v|",
                 "Cross: the equilibrium (0, 0, 0) or (0, 0)",
@@ -117,7 +120,9 @@ class GanView : public PanelView {
     std::vector<std::string> help_lines() const override {
         return {"Click a phase plot: start another trajectory there",
                 "Drag the orange start dot: move the main start",
-                "Play: run the trajectories; the left plot has γ = 0, the right your γ"};
+                "Play: run the trajectories; the left plot without penalties, the right yours",
+                "Method grid: click a cell's plot to open that method in the main plots",
+                "pace: steps per second for Play (slow motion; 0 = the whole run in ~4 s)"};
     }
 
     void draw() override {
@@ -143,6 +148,10 @@ class GanView : public PanelView {
         const bool grid_tab = grid_tab_;
         if (grid_tab) {
             grid_view_.draw(*scene_, ImGui::GetContentRegionAvail());
+            if (grid_view_.take_opened()) {
+                grid_tab_ = false;  // the cell is now the main run: show it there
+                reset_views_ = true;
+            }
             ImGui::EndChild();
             return;
         }
@@ -174,31 +183,38 @@ class GanView : public PanelView {
     const GanParams& params() const { return scene_->params(); }
 
     std::string reference_title() const {
-        return params().sim.system == gan::System::Dirac ? "without R1 (γ = 0)"
-                                                         : "continuous-time flow";
+        if (params().run.system == gm::System::Bilinear) return "continuous-time flow";
+        const gm::Params ref = scene_->reference_params();
+        return "without penalties: " + gm::to_string(ref.terms) +
+               (ref.terms.has(gm::Term::WganGp) ? " with λ = 0" : "") + ", " +
+               gm::to_string(ref.method);
     }
 
     std::string chosen_title() const {
-        const gan::Params& sim = params().sim;
-        const std::string method = gan::to_string(sim.method);
-        return sim.system == gan::System::Dirac
-                   ? "with R1 (γ = " + format_g(sim.gamma) + "), " + method
-                   : method + " GDA, lr = " + format_g(sim.lr);
+        const gm::Params& run = params().run;
+        const std::string terms = gm::to_string(run.terms);
+        std::string penalty;
+        if (run.terms.has(gm::Term::R1) || run.terms.has(gm::Term::R2)) {
+            penalty = " (γ = " + format_g(run.gamma) + ")";
+        }
+        return std::string(gm::to_string(run.method)) + " + " +
+               (terms.empty() ? "bare game" : terms) + penalty + ", lr = " + format_g(run.lr);
     }
 
     //-------------------------------------------------------------------------
     // [SECTION] Controls and readouts
     //-------------------------------------------------------------------------
 
-    template <typename Enum>
-    bool enum_combo(const char* label, Enum& value, std::initializer_list<Enum> all,
-                    const char* id) {
+    // A combo of words; true when the user picked another one.
+    bool word_combo(const char* label, std::string& value, const std::vector<std::string>& all,
+                    const char* id, const std::function<std::string(const std::string&)>& tip) {
         bool changed_now = false;
         ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9);
-        if (ImGui::BeginCombo(label, gan::to_string(value))) {
-            for (Enum e : all) {
-                if (ImGui::Selectable(gan::to_string(e), e == value)) value = e, changed_now = true;
-                mark_item(std::string(id) + "." + gan::to_string(e));
+        if (ImGui::BeginCombo(label, value.c_str())) {
+            for (const std::string& e : all) {
+                if (ImGui::Selectable(e.c_str(), e == value)) value = e, changed_now = true;
+                mark_item(std::string(id) + "." + e);
+                if (tip && ImGui::IsItemHovered()) ImGui::SetTooltip("%s", tip(e).c_str());
             }
             ImGui::EndCombo();
         }
@@ -206,63 +222,65 @@ class GanView : public PanelView {
         return changed_now;
     }
 
+    // A change the scene refuses (e.g. noise under wgan) shows its message and keeps the state.
+    template <typename Change>
+    void try_change(Change change) {
+        try {
+            change();
+            control_error_.clear();
+        } catch (const UserError& e) {
+            control_error_ = e.what();
+        }
+    }
+
+    // The regularizer key without the objective, as '+'-joined penalties.
+    std::string penalties_of(const gm::TermSet& t) const {
+        gm::TermSet out;
+        for (const gm::TermInfo& i : gm::term_table()) {
+            if (!i.objective && t.has(i.term)) out.add(i.term);
+        }
+        return gm::to_string(out);
+    }
+
+    static std::string joined(const std::string& a, const std::string& b) {
+        return a.empty() ? b : b.empty() ? a : a + "+" + b;
+    }
+
     void draw_controls() {
-        const gan::Params& sim = params().sim;
-        const bool dirac = sim.system == gan::System::Dirac;
-        if (gan::System system = sim.system; enum_combo(
-                "system", system, {gan::System::Dirac, gan::System::Bilinear}, "gan.system")) {
-            scene_->set_system(system);  // maps the starts by role
+        const gm::Params& run = params().run;
+        const bool dirac3 = run.system == gm::System::Dirac3;
+        if (std::string system = gan_system_key(run.system); word_combo(
+                "system", system, {"dirac", "dirac2", "bilinear"}, "gan.system",
+                [](const std::string& w) {
+                    return w == "dirac" ? "the seed's Dirac-GAN (ψ0, ψ1, θ), C(x) = ψ0·x + ψ1"
+                           : w == "dirac2" ? "Mescheder's Dirac-GAN (ψ, θ), D(x) = ψ·x"
+                                           : "V(d, g) = d·g";
+                })) {
+            for (gm::System sys : {gm::System::Dirac3, gm::System::Dirac2, gm::System::Bilinear}) {
+                if (system == gan_system_key(sys)) try_change([&] { scene_->set_system(sys); });
+            }
             reset_views_ = true;
             // The readouts below use the runs: recompute them for the new system now (the old
-            // ones have the other dimension).
+            // ones may have the other dimension).
             sync();
         }
-        ImGui::BeginDisabled(!dirac);
-        if (gan::Loss loss = sim.loss; enum_combo(
-                "loss", loss, {gan::Loss::Saturating, gan::Loss::NonSaturating}, "gan.loss")) {
-            scene_->set_loss(loss);
-        }
-        ImGui::EndDisabled();
-        if (gan::Method method = sim.method;
-            enum_combo("method", method,
-                       {gan::Method::Flow, gan::Method::Simultaneous, gan::Method::Alternating},
-                       "gan.method")) {
-            scene_->set_method(method);
+        std::vector<std::string> methods;
+        for (const gm::MethodInfo& m : gm::method_table()) methods.push_back(m.cli);
+        if (std::string method = gm::to_string(run.method);
+            word_combo("method", method, methods, "gan.method", [](const std::string& w) {
+                const gm::MethodInfo& m = gm::info(gm::parse_method(w));
+                return std::string(m.name) + ": " + m.formula +
+                       (*m.memory ? std::string("\nmemory: ") + m.memory : "");
+            })) {
+            try_change([&] { scene_->set_method(gm::parse_method(method)); });
         }
         if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", update_formula().c_str());
-        ImGui::BeginDisabled(sim.method != gan::Method::Alternating);
-        ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9);
-        if (int n = sim.n_critic; key_slider("n_critic", n, gan_keys::n_critic)) {
-            scene_->set_n_critic(n);
-        }
-        mark_item("gan.n_critic");
-        ImGui::EndDisabled();
-        ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9);
-        if (double lr = sim.lr; key_slider("lr", lr, gan_keys::lr, "%.4g")) scene_->set_lr(lr);
-        mark_item("gan.lr");
-        if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", update_formula().c_str());
-        ImGui::BeginDisabled(!dirac);
-        ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9);
-        if (double gamma = sim.gamma; key_slider("γ (R1)", gamma, gan_keys::gamma, "%.3g")) {
-            scene_->set_gamma(gamma);
-        }
-        mark_item("gan.gamma");
-        if (ImGui::IsItemHovered()) {
-            ImGui::SetTooltip(
-                "R1 = |∇x C(x)|² at the data = ψ0²\nv_ψ0 = −θ·σ(C(θ)) − γ·ψ0 = −θ·σ(C(θ)) − %s·ψ0\n"
-                "eigenvalues at 0: −1/2 and (−γ ± √(γ² − 1))/2; real for γ ≥ 1",
-                format_g(sim.gamma).c_str());
-        }
-        ImGui::EndDisabled();
-        ImGui::BeginDisabled(!dirac);
-        ImGui::TextDisabled("γ:");
-        ImGui::EndDisabled();
-        for (double g : {0.0, 0.3, 1.0, 2.0}) {
-            ImGui::SameLine(0, 6);
-            ImGui::BeginDisabled(!dirac);
-            if (ImGui::SmallButton(format_g(g).c_str())) scene_->set_gamma(g);
-            mark_item("gan.gamma_preset." + format_g(g));
-            ImGui::EndDisabled();
+        draw_regularizer_controls();
+        draw_parameter_controls();
+        if (!control_error_.empty()) {
+            ImGui::PushStyleColor(ImGuiCol_Text, palette::kErrorText);
+            text_wrapped(control_error_);
+            ImGui::PopStyleColor();
         }
         {
             const auto& keys = gan_keys::kSweepKeys;
@@ -280,8 +298,9 @@ class GanView : public PanelView {
             scene_->set_steps(steps);
         }
         mark_item("gan.steps");
+        draw_pace_controls();
         draw_start_editor();
-        if (dirac) {
+        if (dirac3) {
             const std::string& name = params().plane;
             int plane = name == "theta-psi1" ? 1 : name == "psi1-psi0" ? 2 : 0;
             ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9);
@@ -309,6 +328,148 @@ class GanView : public PanelView {
         grid_view_.draw_parameters(*scene_);
     }
 
+    // The objective (Dirac systems) and the penalties that apply to the system, as the
+    // gan.loss and gan.regularizer keys: terms the system has no use for stay stored, inactive.
+    void draw_regularizer_controls() {
+        const gm::Params& run = params().run;
+        const gm::TermSet stored = gm::parse_terms(params().regularizer);
+        if (run.system != gm::System::Bilinear) {
+            std::string objective = stored.has(gm::Term::Wgan) ? "wgan"
+                                    : stored.has(gm::Term::WganGp)
+                                        ? "wgan_gp"
+                                        : gan::to_string(params().sim.loss);
+            if (word_combo("objective", objective,
+                           {"saturating", "non-saturating", "wgan", "wgan_gp"}, "gan.loss",
+                           [](const std::string& w) {
+                               const gm::Term t = w == "saturating"       ? gm::Term::Gan
+                                                  : w == "non-saturating" ? gm::Term::NsGan
+                                                  : w == "wgan"           ? gm::Term::Wgan
+                                                                          : gm::Term::WganGp;
+                               return std::string(gm::info(t).name) + ": " + gm::info(t).formula;
+                           })) {
+                const std::string cli = objective == "saturating"       ? "gan"
+                                        : objective == "non-saturating" ? "nsgan"
+                                                                        : objective;
+                try_change([&] { scene_->set_regularizer(joined(cli, penalties_of(stored))); });
+            }
+        }
+        ImGui::TextDisabled("penalties:");
+        const std::uint32_t bit = gm::system_bit(run.system);
+        int shown = 0;
+        for (const gm::TermInfo& t : gm::term_table()) {
+            if (t.objective || !(t.systems & bit)) continue;
+            // Two a row: four do not fit the controls column at 1024 px.
+            if (shown++ % 2 == 1) ImGui::SameLine(ImGui::GetFontSize() * 6);
+            bool on = stored.has(t.term);
+            if (ImGui::Checkbox(t.cli, &on)) {
+                gm::TermSet next;
+                for (const gm::TermInfo& u : gm::term_table()) {
+                    if (u.term == t.term ? on : stored.has(u.term)) next.add(u.term);
+                }
+                try_change([&] { scene_->set_regularizer(gm::to_string(next)); });
+            }
+            mark_item(std::string("gan.term.") + t.cli);
+            if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s: %s", t.name, t.formula);
+        }
+    }
+
+    // The parameters the method and the active terms read (gan_methods' tables), in the
+    // order of key_table(): only those, each with its key's range.
+    void draw_parameter_controls() {
+        const gm::Params& run = params().run;
+        std::vector<std::string> needed(gm::info(run.method).keys.begin(),
+                                        gm::info(run.method).keys.end());
+        for (const gm::TermInfo& t : gm::term_table()) {
+            if (run.terms.has(t.term)) needed.insert(needed.end(), t.keys.begin(), t.keys.end());
+        }
+        needed.push_back("gan.lr");  // always: the grid's and the reference's step too
+        const auto wanted = [&](const char* key) {
+            return std::find(needed.begin(), needed.end(), key) != needed.end();
+        };
+        for (const gm::KeySpec& spec : gm::key_table()) {
+            const std::string key = spec.key;
+            if (!wanted(spec.key)) continue;
+            ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9);
+            if (key == "gan.lr") {
+                if (double lr = run.lr; key_slider("lr", lr, gan_keys::lr, "%.4g"))
+                    try_change([&] { scene_->set_lr(lr); });
+                mark_item("gan.lr");
+                if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", update_formula().c_str());
+            } else if (key == "gan.n_critic") {
+                if (int n = run.n_critic; key_slider("n_critic", n, gan_keys::n_critic))
+                    try_change([&] { scene_->set_n_critic(n); });
+                mark_item("gan.n_critic");
+            } else if (key == "gan.gamma") {
+                draw_gamma_controls();
+                continue;
+            } else {
+                const NumberKey& k = grid_key(key.substr(4));
+                const double now = gm::get_param(run, key);
+                const char* format = spec.zero_allowed && now == 0 ? "0 (= lr)" : "%.4g";
+                if (double v = now; key_slider(k.key, v, k, format))
+                    try_change([&] { scene_->set_method_param(k.key, v); });
+                mark_item(key);
+            }
+            if (key != "gan.lr" && ImGui::IsItemHovered()) ImGui::SetTooltip("%s", spec.meaning);
+        }
+    }
+
+    void draw_gamma_controls() {
+        const gm::Params& run = params().run;
+        if (double gamma = run.gamma; key_slider("γ (R1/R2)", gamma, gan_keys::gamma, "%.3g")) {
+            scene_->set_gamma(gamma);
+        }
+        mark_item("gan.gamma");
+        if (ImGui::IsItemHovered()) {
+            if (run.system == gm::System::Dirac3) {
+                ImGui::SetTooltip(
+                    "R1 = |∇x C(x)|² at the data = ψ0²\nv_ψ0 = −θ·σ(C(θ)) − γ·ψ0 = −θ·σ(C(θ)) − "
+                    "%s·ψ0\neigenvalues at 0: −1/2 and (−γ ± √(γ² − 1))/2; real for γ ≥ 1",
+                    format_g(run.gamma).c_str());
+            } else {
+                ImGui::SetTooltip(
+                    "R1 / R2 = |∇x D|² = ψ² on this critic\neigenvalues at 0: "
+                    "(−γ ± √(γ² − 4f′(0)²))/2");
+            }
+        }
+        preset_row(
+            "γ:", {0.0, 0.3, 1.0, 2.0}, "gan.gamma_preset.", [](double g) { return format_g(g); },
+            [&](double g) { try_change([&] { scene_->set_gamma(g); }); });
+    }
+
+    // A row of small buttons, one per value, ids `id_prefix` + the value.
+    template <typename Label, typename Pick>
+    void preset_row(const char* title, std::initializer_list<double> values,
+                    const std::string& id_prefix, Label label, Pick pick) {
+        ImGui::TextDisabled("%s", title);
+        for (double v : values) {
+            ImGui::SameLine(0, 6);
+            if (ImGui::SmallButton(label(v).c_str())) pick(v);
+            mark_item(id_prefix + format_g(v));
+        }
+    }
+
+    // Play's pace (gan.steps_per_second): slow motion down to single steps a second, beyond
+    // the toolbar's 0.1× (which still multiplies it).
+    void draw_pace_controls() {
+        ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9);
+        const double rate = params().steps_per_second;
+        if (double r = rate; key_slider("pace", r, gan_keys::steps_per_second,
+                                        rate == 0 ? "auto (~4 s)" : "%.3g steps/s")) {
+            try_change([&] { scene_->set_steps_per_second(r); });
+        }
+        mark_item("gan.steps_per_second");
+        if (ImGui::IsItemHovered()) {
+            ImGui::SetTooltip(
+                "Play's steps per second (× the toolbar's speed); 0: the whole run "
+                "in about 4 s");
+        }
+        preset_row(
+            "pace:", {0.0, 1.0, 5.0, 30.0}, "gan.pace_preset.",
+            [](double r) { return r == 0 ? std::string("auto") : format_g(r) + "/s"; },
+            [&](double r) { try_change([&] { scene_->set_steps_per_second(r); }); });
+    }
+
     // GAN Lab's Step D / Step G: one player's gradient step at a time, from the start, drawn
     // on the right plot. "D then G" is one alternating step; try "G then D".
     void draw_manual_controls() {
@@ -318,12 +479,14 @@ class GanView : public PanelView {
         if (ImGui::Button("Step D")) scene_->step_player(gan::Player::Critic);
         mark_item("gan.step_d");
         if (ImGui::IsItemHovered())
-            ImGui::SetTooltip("one gradient step of the critic only: ψ ← ψ + lr·v_ψ");
+            ImGui::SetTooltip(
+                "one gradient step of the critic only: ψ ← ψ + η_D·v_ψ (η_D = lr_d, or lr)");
         ImGui::SameLine();
         if (ImGui::Button("Step G")) scene_->step_player(gan::Player::Generator);
         mark_item("gan.step_g");
         if (ImGui::IsItemHovered())
-            ImGui::SetTooltip("one gradient step of the generator only: θ ← θ + lr·v_θ");
+            ImGui::SetTooltip(
+                "one gradient step of the generator only: θ ← θ + η_G·v_θ (η_G = lr_g, or lr)");
         ImGui::EndDisabled();
         ImGui::SameLine();
         ImGui::BeginDisabled(presses.empty());
@@ -352,7 +515,7 @@ class GanView : public PanelView {
 
     void draw_start_editor() {
         const gan::State& start = params().start;
-        const bool dirac = params().sim.system == gan::System::Dirac;
+        const bool dirac = params().run.system == gm::System::Dirac3;
         float v[3] = {0, 0, 0};
         for (int i = 0; i < start.size(); ++i) v[i] = static_cast<float>(start[i]);
         // The same bound as loading a start (gan_keys::kStartLimit, per component).
@@ -365,7 +528,9 @@ class GanView : public PanelView {
         mark_item("gan.start");
         if (ImGui::IsItemHovered()) {
             ImGui::SetTooltip(dirac ? "(ψ0, ψ1, θ): critic slope, critic offset, generator"
-                                    : "(d, g): discriminator, generator");
+                              : params().run.system == gm::System::Dirac2
+                                  ? "(ψ, θ): critic slope, generator"
+                                  : "(d, g): discriminator, generator");
         }
         if (edited) {
             gan::State s = start;
@@ -375,23 +540,26 @@ class GanView : public PanelView {
     }
 
     std::string update_formula() const {
-        const std::string lr = format_g(params().sim.lr);
-        switch (params().sim.method) {
-            case gan::Method::Flow:
-                return "continuous time dx/dt = v(x), one RK4 step of h = " + lr;
-            case gan::Method::Simultaneous:
-                return "x_{k+1} = x_k + " + lr + " · v(x_k)  (both players from the same iterate)";
-            case gan::Method::Alternating:
-                return std::to_string(params().sim.n_critic) + " critic step(s) ψ ← ψ + " + lr +
-                       " · v_ψ(ψ, θ), then θ ← θ + " + lr + " · v_θ(ψ_new, θ)";
+        const gm::Params& run = params().run;
+        const gm::MethodInfo& m = gm::info(run.method);
+        std::string sizes = "lr = " + format_g(run.lr);
+        if (m.discrete) {
+            sizes = "η_D = " + format_g(run.lr_d > 0 ? run.lr_d : run.lr) +
+                    ", η_G = " + format_g(run.lr_g > 0 ? run.lr_g : run.lr);
         }
-        return "";
+        if (run.method == gm::Method::Alternating) {
+            sizes += ", n_critic = " + std::to_string(run.n_critic);
+        }
+        if (run.method == gm::Method::HeavyBall || run.method == gm::Method::AltMomentum) {
+            sizes += ", β = " + format_g(run.beta);
+        }
+        return std::string(m.name) + ": " + m.formula + "\n" + sizes;
     }
 
     void draw_readouts() {
-        const gan::Params& sim = params().sim;
-        const bool flow = sim.method == gan::Method::Flow;
-        const bool dirac = sim.system == gan::System::Dirac;
+        const gm::Params& run = params().run;
+        const bool flow = run.method == gm::Method::Flow;
+        const bool dirac = run.system == gm::System::Dirac3;
         const Eigen::MatrixXd& jacobian = scene_->jacobian();
         ImGui::TextUnformatted("Jacobian of v at the equilibrium (0):");
         for (int i = 0; i < jacobian.rows(); ++i) {
@@ -400,11 +568,11 @@ class GanView : public PanelView {
                 row += (j ? ", " : "") + format_g(jacobian(i, j), 3);
             ImGui::TextUnformatted((row + "]").c_str());
         }
-        if (ImGui::IsItemHovered() && dirac) {
+        if (ImGui::IsItemHovered() && dirac && gan_legacy(run)) {
             ImGui::SetTooltip(
                 "J = [[−γ, 0, −σ(0)], [0, −2σ'(0), 0], [σ(0), 0, 0]]\n"
                 "  = [[−%s, 0, −1/2], [0, −1/2, 0], [1/2, 0, 0]]",
-                format_g(sim.gamma).c_str());
+                format_g(run.terms.has(gm::Term::R1) ? run.gamma : 0.0).c_str());
         }
         ImGui::TextUnformatted("eigenvalues of J (flow):");
         for (const auto& c : scene_->eigenvalues_flow(GanSide::Main))
@@ -414,20 +582,35 @@ class GanView : public PanelView {
                         format_g(scene_->spectral_radius_map(), 5).c_str());
         }
         const GanScene::Stability verdict = scene_->stability();
-        ImGui::TextColored(verdict.stable ? palette::kOkText : palette::kWarnText, "%s: %s",
-                           verdict.stable ? "locally stable" : "not asymptotically stable",
-                           verdict.why.c_str());
+        const gm::Spectrum& sp = scene_->spectrum(GanSide::Main);
+        ImGui::PushStyleColor(ImGuiCol_Text,
+                              verdict.stable ? palette::kOkText : palette::kWarnText);
+        text_wrapped(std::string(gm::to_string(sp.verdict)) + ": " + verdict.why);
+        ImGui::PopStyleColor();
+        mark_value("gan.main", Json{{"system", gan_system_key(run.system)},
+                                    {"method", gm::to_string(run.method)},
+                                    {"regularizer", gm::to_string(run.terms)},
+                                    {"verdict", gm::to_string(sp.verdict)}});
+        if (ImGui::IsItemHovered()) {
+            const std::string rate =
+                std::string(flow ? "rate −max Re λ = " : "rate −ln r per step = ") +
+                format_g(sp.rate, 4);
+            ImGui::SetTooltip("%s", sp.smooth ? rate.c_str() : sp.note.c_str());
+        }
         ImGui::Separator();
         const GanScene::Now now = scene_->now();
         ImGui::Text("step %d of %d", now.step, params().steps);
         ImGui::Text("distance to equilibrium %s", format_g(now.distance, 4).c_str());
-        ImGui::Text("%s: %s (drift %s)", dirac ? "ψ0² + θ²" : "d² + g²",
+        ImGui::Text("%s: %s (drift %s)",
+                    dirac                              ? "ψ0² + θ²"
+                    : run.system == gm::System::Dirac2 ? "ψ² + θ²"
+                                                       : "d² + g²",
                     format_g(now.conserved, 5).c_str(), format_g(now.drift, 3).c_str());
         if (ImGui::IsItemHovered()) {
             ImGui::SetTooltip(
                 "conserved by the continuous-time flow without the penalty;\n"
                 "simultaneous GDA on d·g multiplies d² + g² by 1 + lr² = %s per step",
-                format_g(1 + sim.lr * sim.lr, 6).c_str());
+                format_g(1 + run.lr * run.lr, 6).c_str());
         }
         const gan::Trajectory& t = scene_->run(GanSide::Main);
         if (t.diverged) {
@@ -613,7 +796,8 @@ class GanView : public PanelView {
     WorldRect home_;
     const Canvas* dragging_start_ = nullptr;  // the canvas whose start dot is being dragged
     GanGridView grid_view_;
-    bool grid_tab_ = false;  // the Method grid view instead of the dynamics plots
+    bool grid_tab_ = false;      // the Method grid view instead of the dynamics plots
+    std::string control_error_;  // the last change a control asked for and the scene refused
     std::shared_ptr<const FieldLines> field_lines_[2];
     Canvas left_canvas_{"gan.phase0"}, right_canvas_{"gan.phase"}, spectrum_canvas_{"gan.spectrum"},
         sweep_canvas_{"gan.sweep"}, series_canvas_{"gan.series"};

@@ -90,7 +90,7 @@ void GanGridView::draw_parameters(GanScene& scene) {
                 // a value a cell refuses (e.g. clip at its bound): the slider keeps the old one
             }
         }
-        mark_item(k.path());
+        mark_item("gan.grid_param." + std::string(k.key));  // the main controls use k.path()
         if (ImGui::IsItemHovered()) {
             const gm::KeySpec* spec = gm::find_key(k.path());
             if (spec) ImGui::SetTooltip("%s", spec->meaning);
@@ -119,7 +119,7 @@ void GanGridView::draw(GanScene& scene, ImVec2 size) {
     ImGui::EndDisabled();
     ImGui::SameLine();
     ImGui::TextDisabled("%zu of %d · lr %s · %d steps from the panel's start", g.cells.size(),
-                        kGridMaxCells, format_g(scene.params().sim.lr).c_str(),
+                        kGridMaxCells, format_g(scene.params().run.lr).c_str(),
                         gan_grid_steps(scene.params().steps));
     scene.update();
     const size_t n = scene.grid().size();
@@ -240,6 +240,8 @@ bool GanGridView::draw_cell(GanScene& scene, size_t i, ImVec2 size) {
             c.point(start, kStart, 5.0f);
         });
     mark_rect(id, canvas.plot_min(), canvas.plot_max());
+    // A click (not a drag, which pans) opens the cell in the main plots.
+    const bool open = canvas.clicked_world().has_value();
     mark_value(id, Json{{"method", r.cell.method},
                         {"regularizer", r.cell.regularizer},
                         {"title", title},
@@ -257,6 +259,7 @@ bool GanGridView::draw_cell(GanScene& scene, size_t i, ImVec2 size) {
             text += "  " + gan_view::complex_text(z) + "\n";
         }
         text += "final distance to the equilibrium: " + format_g(r.final_distance, 4);
+        text += "\nclick: open in the main plots";
         if (r.trajectory.diverged) {
             text += "\ndiverged at step " + std::to_string(r.trajectory.diverged_at);
         }
@@ -264,6 +267,14 @@ bool GanGridView::draw_cell(GanScene& scene, size_t i, ImVec2 size) {
     }
     ImGui::EndGroup();
     if (remove) scene.remove_grid_cell(i);
+    if (open && !remove) {
+        try {
+            scene.open_grid_cell(i);
+            opened_ = true;
+        } catch (const UserError&) {
+            // the main run's other keys refuse the cell (e.g. its work budget): stay here
+        }
+    }
     return remove;
 }
 

@@ -44,7 +44,7 @@ std::string complex_text(const gan::Complex& c) {
 }
 
 void draw_spectrum(Canvas& canvas, ImVec2 size, const GanScene& scene) {
-    const bool flow = scene.params().sim.method == gan::Method::Flow;
+    const bool flow = scene.params().run.method == gan_methods::Method::Flow;
     const auto& eig =
         flow ? scene.eigenvalues_flow(GanSide::Main) : scene.eigenvalues_map(GanSide::Main);
     const auto& ref = flow ? scene.eigenvalues_flow(GanSide::Reference)
@@ -104,7 +104,7 @@ void draw_radius_sweep(Canvas& canvas, ImVec2 size, const GanScene& scene) {
     lo = std::min(lo, 0.0);
     hi += 0.12 * (hi - lo);  // the axis label clear of the top tick
     const double x0 = x_of(lo_v), x1 = x_of(hi_v);
-    const double yours = x_of(key == "lr" ? scene.params().sim.lr : scene.params().sim.n_critic);
+    const double yours = x_of(key == "lr" ? scene.params().run.lr : scene.params().run.n_critic);
     const std::string what = key == "lr" ? "lr" : "n_critic";
     const std::string title = "step map's radius vs " + what;  // the axis shows the range
     canvas.set_home({x0, lo, x1, hi}, false);
@@ -148,7 +148,7 @@ void draw_sweep(Canvas& canvas, ImVec2 size, const GanScene& scene) {
     canvas.set_legend({{kReal, "Re λ", LegendEntry::Mark::Dot},
                        {kImag, "Im λ", LegendEntry::Mark::Dot},
                        {IM_COL32(0, 0, 0, 160), "your γ"},
-                       {kBoundary, "γ = 1: critical damping"}});
+                       {kBoundary, "critical damping γ = 2f′(0)"}});
     ImGui::BeginGroup();
     const float x0 = ImGui::GetCursorScreenPos().x;
     ImGui::TextColored(ImVec4(0.12f, 0.35f, 0.78f, 1), "Re λ");
@@ -160,15 +160,24 @@ void draw_sweep(Canvas& canvas, ImVec2 size, const GanScene& scene) {
         ImGui::SameLine();
         ImGui::TextUnformatted(rest.c_str());
     }
-    const double gamma = scene.params().sim.gamma;
-    const bool dirac = scene.params().sim.system == gan::System::Dirac;
+    const double gamma = scene.params().run.gamma;
+    namespace gm = gan_methods;
+    const gm::Params& run = scene.params().run;
+    const bool dirac = run.system != gm::System::Bilinear;
+    // R1/R2's block has eigenvalues (−γ ± √(γ² − 4f′(0)²))/2: critical at γ = 2f′(0), 1 for
+    // the log loss and 2 for WGAN's f(t) = t. Noise, consensus and WGAN-GP's λ move it: no line.
+    const bool closed_form = !run.terms.has(gm::Term::Noise) &&
+                             !run.terms.has(gm::Term::Consensus) &&
+                             !run.terms.has(gm::Term::WganGp);
+    const double critical = run.terms.has(gm::Term::Wgan) ? 2.0 : 1.0;
     canvas.draw(ImVec2(size.x, size.y - ImGui::GetFrameHeightWithSpacing()),
-                [sweep, gamma, lo = lo, hi = hi, dirac](Canvas& c) {
+                [sweep, gamma, lo = lo, hi = hi, dirac, closed_form, critical](Canvas& c) {
                     c.line({lo_gamma, 0}, {hi_gamma, 0}, IM_COL32(0, 0, 0, 90), 1);
-                    if (dirac) {
-                        c.line({1, lo}, {1, hi}, kBoundary, 1.5f);
-                        c.label({1.0, hi - (hi - lo) * 0.06}, "γ = 1: critical", kBoundary);
-                    } else {
+                    if (dirac && closed_form) {
+                        c.line({critical, lo}, {critical, hi}, kBoundary, 1.5f);
+                        c.label({critical, hi - (hi - lo) * 0.06},
+                                "γ = " + format_g(critical) + ": critical", kBoundary);
+                    } else if (!dirac) {
                         c.text({1.5, (lo + hi) / 2 + (hi - lo) * 0.25}, "no effect on V = d·g",
                                IM_COL32(0, 0, 0, 200));
                     }
@@ -187,7 +196,8 @@ void draw_sweep(Canvas& canvas, ImVec2 size, const GanScene& scene) {
 void draw_series(Canvas& canvas, ImVec2 size, const GanScene& scene) {
     const gan::Trajectory& t = scene.run(GanSide::Main);
     const int upto = std::min(scene.shown(), t.steps_run());
-    const bool dirac = scene.params().sim.system == gan::System::Dirac;
+    const gan_methods::System system = scene.params().run.system;
+    const bool dirac = system == gan_methods::System::Dirac3;
     const int dim = static_cast<int>(t.states.front().size());
     const int stride = std::max(1, upto / kMaxDrawnPoints);
     std::vector<std::vector<Vec2>> lines(dim + 1);
@@ -205,10 +215,13 @@ void draw_series(Canvas& canvas, ImVec2 size, const GanScene& scene) {
                                      IM_COL32(40, 80, 200, 255), IM_COL32(0, 0, 0, 255)};
     const char* names_dirac[4] = {"ψ0", "ψ1", "θ", "distance"};
     const char* names_bilinear[3] = {"d", "g", "distance"};
+    const char* names_dirac2[3] = {"ψ", "θ", "distance"};
+    const char* const* names_2d =
+        system == gan_methods::System::Dirac2 ? names_dirac2 : names_bilinear;
     canvas.set_title("the main trajectory against step");
     std::vector<LegendEntry> legend;
     for (int i = 0; i <= dim; ++i)
-        legend.emplace_back(colours[i == dim ? 3 : i], dirac ? names_dirac[i] : names_bilinear[i]);
+        legend.emplace_back(colours[i == dim ? 3 : i], dirac ? names_dirac[i] : names_2d[i]);
     canvas.set_legend(std::move(legend));
     ImGui::BeginGroup();
     const float x0 = ImGui::GetCursorScreenPos().x;
@@ -216,7 +229,7 @@ void draw_series(Canvas& canvas, ImVec2 size, const GanScene& scene) {
         if (i) ImGui::SameLine();
         const ImU32 col = colours[i == dim ? 3 : i];
         ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(col), "%s",
-                           dirac ? names_dirac[i] : names_bilinear[i]);
+                           dirac ? names_dirac[i] : names_2d[i]);
     }
     if (fits_on_line("against step", x0 + size.x)) {
         ImGui::SameLine();

@@ -177,14 +177,14 @@ void gan_grid_to_json(const GanGridParams& g, Json& state) {
 // [SECTION] Cells and results
 //-----------------------------------------------------------------------------
 
-namespace {
-
-bool same(const gm::Params& a, const gm::Params& b) {
+bool gan_same(const gm::Params& a, const gm::Params& b) {
     return a.system == b.system && a.method == b.method && a.terms == b.terms && a.lr == b.lr &&
            a.lr_d == b.lr_d && a.lr_g == b.lr_g && a.n_critic == b.n_critic && a.beta == b.beta &&
            a.gamma == b.gamma && a.sigma == b.sigma && a.lambda == b.lambda && a.g0 == b.g0 &&
            a.clip == b.clip && a.gamma_c == b.gamma_c;
 }
+
+namespace {
 
 bool same(const gm::Vec& a, const gm::Vec& b) { return a.size() == b.size() && a == b; }
 
@@ -206,7 +206,7 @@ void GanGrid::update(const GanGridParams& grid, const gan::State& start, int ste
         GanGridResult& r = results_[i];
         r.cell = grid.cells[i];
         r.pending = false;
-        if (key.steps == steps_ && same(key.params, p) && same(key.start, start_)) continue;
+        if (key.steps == steps_ && gan_same(key.params, p) && same(key.start, start_)) continue;
         if (computed > 0 &&
             std::chrono::duration<double>(Clock::now() - began).count() > budget_seconds) {
             r.pending = true;

@@ -74,7 +74,10 @@ GanGridCell gan_grid_check_cell(const GanGridParams& grid, GanGridCell cell,
                                 const std::string& what);
 // The panel's start as a start of the grid's system, by role (ψ0 ↔ ψ ↔ d, θ ↔ g).
 gan_methods::Vec gan_grid_start(const gan::State& start, gan_methods::System system);
-int gan_grid_steps(int steps);  // min(steps, kGridMaxSteps)
+int gan_grid_steps(int steps);
+// Every field equal (the caches' keys).
+bool gan_same(const gan_methods::Params& a,
+              const gan_methods::Params& b);  // min(steps, kGridMaxSteps)
 // "extragradient + nsgan+r1" ("+ no regularizer" for the bare bilinear game)
 std::string gan_grid_title(const GanGridCell& cell);
 

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <sstream>
 
 #include "format.hpp"
@@ -24,16 +25,92 @@ namespace genlab {
 
 namespace {
 
-bool same(const gan::Params& a, const gan::Params& b) {
-    return a.system == b.system && a.loss == b.loss && a.method == b.method &&
-           a.n_critic == b.n_critic && a.lr == b.lr && a.gamma == b.gamma;
-}
+namespace gm = gan_methods;
+
+bool same(const gm::Params& a, const gm::Params& b) { return gan_same(a, b); }
 
 // Writes the swept parameter (the radius key zeroes it, so changing it alone is no change).
-void set_swept(gan::Params& p, const std::string& key, double value) {
-    if (key == "gamma") p.gamma = value;
-    if (key == "lr") p.lr = value;
-    if (key == "n_critic") p.n_critic = static_cast<int>(value);
+void set_swept(gm::Params& p, const std::string& key, double value) {
+    gm::set_param(p, "gan." + key, value);
+}
+
+gm::Vec to_vec(const gan::State& s) {
+    gm::Vec v(s.size());
+    for (int i = 0; i < s.size(); ++i) v[i] = s[i];
+    return v;
+}
+
+// The plain part of a (possibly augmented) state.
+gan::State to_state(const gm::Vec& z, int dimension) {
+    gan::State s(dimension);
+    for (int i = 0; i < dimension; ++i) s[i] = z[i];
+    return s;
+}
+
+// A run of p from `start`, kept as gan::integrate keeps it: states[0], every keep_every-th
+// state and the last one run.
+gan::Trajectory integrate_run(const gm::Params& p, const gan::State& start, int steps,
+                              int keep_every = 1) {
+    if (const std::optional<gan::Params> legacy = gan_legacy(p)) {
+        return gan::integrate(*legacy, start, steps, keep_every);
+    }
+    const gm::Trajectory t = gm::integrate(p, to_vec(start), steps);
+    const int dim = gm::dimension(p.system);
+    gan::Trajectory out;
+    out.keep_every = keep_every;
+    out.diverged = t.diverged;
+    out.diverged_at = t.diverged_at;
+    out.steps = t.steps;
+    const size_t last = t.states.size() - 1;
+    for (size_t k = 0; k <= last; ++k) {
+        if (k % static_cast<size_t>(keep_every) == 0 || k == last) {
+            out.states.push_back(to_state(t.states[k], dim));
+        }
+    }
+    return out;
+}
+
+std::vector<gan::Trajectory> integrate_runs(const gm::Params& p,
+                                            const std::vector<gan::State>& starts, int steps,
+                                            int keep_every) {
+    if (const std::optional<gan::Params> legacy = gan_legacy(p)) {
+        return gan::integrate_batch(*legacy, starts, steps, keep_every);
+    }
+    std::vector<gan::Trajectory> out;
+    for (const gan::State& s : starts) out.push_back(integrate_run(p, s, steps, keep_every));
+    return out;
+}
+
+gan::State velocity_of(const gm::Params& p, const gan::State& x) {
+    if (const std::optional<gan::Params> legacy = gan_legacy(p)) return gan::velocity(*legacy, x);
+    return to_state(gm::velocity(p, to_vec(x)), x.size());
+}
+
+double step_size(const gm::Params& p, double lr_player) {
+    return p.method == gm::Method::Flow || lr_player == 0 ? p.lr : lr_player;
+}
+
+// Step D / Step G: one gradient step of one player, its coordinates moved by its step size
+// times v (the critic clipped to [−c, c] under wgan), the other player's kept. Methods with
+// memory take the plain gradient step here: a press is one player's move, not the method's.
+gan::State step_player_of(const gm::Params& p, const gan::State& x, gan::Player who) {
+    if (const std::optional<gan::Params> legacy = gan_legacy(p)) {
+        return gan::step_player(*legacy, x, who);
+    }
+    const gan::State v = velocity_of(p, x);
+    const int critic = gm::critic_dimension(p.system);
+    gan::State next = x;
+    if (who == gan::Player::Critic) {
+        const double eta = step_size(p, p.lr_d);
+        for (int i = 0; i < critic; ++i) {
+            next[i] += eta * v[i];
+            if (p.terms.has(gm::Term::Wgan)) next[i] = std::clamp(next[i], -p.clip, p.clip);
+        }
+    } else {
+        const double eta = step_size(p, p.lr_g);
+        for (int i = critic; i < x.size(); ++i) next[i] += eta * v[i];
+    }
+    return next;
 }
 
 bool same(const gan::State& a, const gan::State& b) { return a.size() == b.size() && a == b; }
@@ -54,23 +131,20 @@ Json state_json(const gan::State& s) {
 }
 
 // A setter's value checked with the same spec and message as loading a file.
-double checked(const NumberKey& key, double value) {
-    return Fields(Json{{key.key, value}}, key.panel).number(key);
-}
 int checked(const IntKey& key, int value) {
     return static_cast<int>(Fields(Json{{key.key, value}}, key.panel).integer(key));
 }
 
-GanField build_field(const gan::Params& sim, const GanPlane& plane, const GanRect& view) {
+GanField build_field(const gm::Params& sim, const GanPlane& plane, const GanRect& view) {
     GanField f;
-    const gan::State origin = gan::equilibrium(sim);
+    const gan::State origin = gan::State::Zero(gm::dimension(sim.system));
     constexpr int kArrows = 19;
     const double dx = view.width() / kArrows, dy = view.height() / kArrows;
     const double cell = std::min(dx, dy);
     for (int i = 0; i < kArrows; ++i) {
         for (int j = 0; j < kArrows; ++j) {
             const GanPoint p{view.x0 + (i + 0.5) * dx, view.y0 + (j + 0.5) * dy};
-            const gan::State v = gan::velocity(sim, plane.lift(p, origin));
+            const gan::State v = velocity_of(sim, plane.lift(p, origin));
             const double vx = v[plane.x], vy = v[plane.y], speed = std::hypot(vx, vy);
             if (!std::isfinite(speed)) continue;
             f.max_speed = std::max(f.max_speed, speed);
@@ -88,7 +162,7 @@ GanField build_field(const gan::Params& sim, const GanPlane& plane, const GanRec
                        view.y0 + (j + 0.5) * view.height() / kSeeds};
             std::vector<GanPoint> line{p};
             for (int k = 0; k < kSegments; ++k) {
-                const gan::State v = gan::velocity(sim, plane.lift(p, origin));
+                const gan::State v = velocity_of(sim, plane.lift(p, origin));
                 const double vx = v[plane.x], vy = v[plane.y], speed = std::hypot(vx, vy);
                 if (!std::isfinite(speed) || speed < 1e-9) break;
                 p = {p.x + h * vx / speed, p.y + h * vy / speed};
@@ -137,47 +211,41 @@ void GanScene::commit_work(GanParams next) {
     changed();
 }
 
-void GanScene::set_system(gan::System system) {
-    if (system == p_.sim.system) return;
-    p_.sim.system = system;
-    p_.start = gan_start_for(p_.start, system);
-    for (gan::State& s : p_.extra_starts) s = gan_start_for(s, system);
+void GanScene::apply(const Json& patch) {
+    Json s = state();
+    for (auto it = patch.begin(); it != patch.end(); ++it) s[it.key()] = it.value();
+    GanParams next = gan_params_from_json(s);  // validates, with the messages of a file
+    if (gan_params_to_json(next) == state()) return;
+    p_ = std::move(next);
     changed();
 }
 
-void GanScene::set_loss(gan::Loss loss) {
-    if (loss == p_.sim.loss) return;
-    p_.sim.loss = loss;
-    changed();
+void GanScene::set_system(gan_methods::System system) {
+    apply({{"system", gan_system_key(system)}});  // the starts are mapped by role on reading
 }
 
-void GanScene::set_method(gan::Method method) {
-    if (method == p_.sim.method) return;
-    GanParams next = p_;
-    next.sim.method = method;
-    commit_work(std::move(next));
+void GanScene::set_loss(gan::Loss loss) { apply({{"loss", gan::to_string(loss)}}); }
+
+void GanScene::set_method(gan_methods::Method method) {
+    apply({{"method", gan_methods::to_string(method)}});
 }
 
-void GanScene::set_n_critic(int n) {
-    n = checked(gan_keys::n_critic, n);
-    if (n == p_.sim.n_critic) return;
-    GanParams next = p_;
-    next.sim.n_critic = n;
-    commit_work(std::move(next));
-}
+void GanScene::set_regularizer(const std::string& terms) { apply({{"regularizer", terms}}); }
 
-void GanScene::set_lr(double lr) {
-    lr = checked(gan_keys::lr, lr);
-    if (lr == p_.sim.lr) return;
-    p_.sim.lr = lr;
-    changed();
-}
+void GanScene::set_steps_per_second(double rate) { apply({{"steps_per_second", rate}}); }
 
-void GanScene::set_gamma(double gamma) {
-    gamma = checked(gan_keys::gamma, gamma);
-    if (gamma == p_.sim.gamma) return;
-    p_.sim.gamma = gamma;
-    changed();
+void GanScene::set_n_critic(int n) { apply({{"n_critic", n}}); }
+
+void GanScene::set_lr(double lr) { apply({{"lr", lr}}); }
+
+void GanScene::set_gamma(double gamma) { apply({{"gamma", gamma}}); }
+
+void GanScene::open_grid_cell(size_t i) {
+    if (i >= p_.grid.cells.size()) return;
+    const GanGridCell& cell = p_.grid.cells[i];
+    apply({{"system", gan_system_key(p_.grid.system)},
+           {"method", cell.method},
+           {"regularizer", cell.regularizer}});
 }
 
 void GanScene::set_steps(int steps) {
@@ -208,7 +276,7 @@ void GanScene::set_plane(const std::string& plane) {
 
 bool GanScene::add_extra_start(GanPoint w) {
     if (static_cast<int>(p_.extra_starts.size()) >= gan_keys::kMaxExtraStarts) return false;
-    const gan::State s = plane().lift(w, gan::equilibrium(p_.sim));
+    const gan::State s = plane().lift(w, gan::State::Zero(p_.start.size()));
     gan_check_start(s, p_.sim.system,
                     "gan.extra_starts[" + std::to_string(p_.extra_starts.size()) + "]");
     GanParams next = p_;
@@ -272,16 +340,8 @@ void GanScene::set_grid_system(gan_methods::System system) {
 }
 
 void GanScene::set_grid_param(const std::string& name, double value) {
-    const NumberKey& key = grid_key(name);
-    const double v = checked(key, value);
-    if (gan_methods::get_param(p_.grid.base, key.path()) == v) return;
-    GanGridParams next = p_.grid;
-    gan_methods::set_param(next.base, key.path(), v);
-    for (size_t i = 0; i < next.cells.size(); ++i) {
-        gan_grid_check_cell(next, next.cells[i], "gan.grid[" + std::to_string(i) + "]");
-    }
-    p_.grid = std::move(next);
-    changed();
+    const NumberKey& key = grid_key(name);  // throws for a name that is no parameter
+    apply({{key.key, value}});              // checks every grid cell and the main run
 }
 
 void GanScene::clear_extra_starts() {
@@ -305,8 +365,8 @@ std::pair<double, double> GanScene::radius_sweep_range() const {
     if (p_.sweep == "gamma") return {kSweepLo, kSweepHi};
     if (p_.sweep == "n_critic") return {1, gan_keys::kSweepNCriticMax};
     // lr: two decades around the usual range, always including the current lr.
-    return {std::max(gan_keys::lr.lo, std::min(0.01, p_.sim.lr / 2)),
-            std::min(gan_keys::lr.hi, std::max(2.0, p_.sim.lr * 2))};
+    return {std::max(gan_keys::lr.lo, std::min(0.01, p_.run.lr / 2)),
+            std::min(gan_keys::lr.hi, std::max(2.0, p_.run.lr * 2))};
 }
 
 void GanScene::set_manual(const std::string& presses) {
@@ -320,21 +380,36 @@ void GanScene::step_player(gan::Player who) {
     set_manual(p_.manual + (who == gan::Player::Critic ? "D" : "G"));
 }
 
-gan::Params GanScene::reference_params() const {
-    gan::Params ref = p_.sim;
-    if (ref.system == gan::System::Dirac) {
-        ref.gamma = 0;
-    } else {
-        // The true orbit: RK4 with a small step over the same total time (an RK4 step of
-        // h = 2 would draw a triangle, not the circle the flow follows).
-        ref.method = gan::Method::Flow;
+gm::Params GanScene::reference_params() const {
+    gm::Params ref = p_.run;
+    if (ref.system == gm::System::Bilinear) {
+        // The true orbit of the bare game: RK4 with a small step over the same total time (an
+        // RK4 step of h = 2 would draw a triangle, not the circle the flow follows).
+        ref.method = gm::Method::Flow;
         ref.lr = std::min(ref.lr, kReferenceStep);
+        ref.terms = gm::TermSet{};
+    } else {
+        // The same run without penalties: only the objective stays (WGAN-GP as λ = 0, the
+        // bare Wasserstein game; WGAN keeps its clipping, part of that objective).
+        gm::TermSet objective;
+        for (const gm::TermInfo& t : gm::term_table()) {
+            if (t.objective && ref.terms.has(t.term)) objective.add(t.term);
+        }
+        ref.terms = objective;
+        ref.gamma = 0;
+        ref.sigma = 0;
+        ref.gamma_c = 0;
+        if (ref.terms.has(gm::Term::WganGp)) ref.lambda = 0;
     }
     return ref;
 }
 
+gm::Params GanScene::side_params(GanSide side) const {
+    return side == GanSide::Main ? p_.run : reference_params();
+}
+
 int GanScene::reference_steps(int steps) const {
-    const double ratio = p_.sim.lr / reference_params().lr;
+    const double ratio = p_.run.lr / reference_params().lr;
     return static_cast<int>(
         std::min<double>(std::ceil(steps * ratio), static_cast<double>(gan_keys::steps.hi)));
 }
@@ -350,7 +425,7 @@ int GanScene::steps_of(GanSide side) const {
 bool GanScene::extras_pending() const {
     for (GanSide side : {GanSide::Reference, GanSide::Main}) {
         const ExtrasKey& k = extras_keys_[index(side)];
-        const gan::Params sim = side == GanSide::Main ? p_.sim : reference_params();
+        const gm::Params sim = side_params(side);
         if (!k.valid || !same(k.sim, sim) || !same(k.starts, p_.extra_starts) ||
             k.steps != steps_of(side)) {
             return true;
@@ -365,26 +440,26 @@ bool GanScene::dirty(Part part) const {
         case Part::Reference: {
             const GanSide side = part == Part::Main ? GanSide::Main : GanSide::Reference;
             const RunKey& k = run_keys_[index(side)];
-            const gan::Params sim = side == GanSide::Main ? p_.sim : reference_params();
+            const gm::Params sim = side_params(side);
             return !k.valid || !same(k.sim, sim) || !same(k.start, p_.start) ||
                    k.steps != steps_of(side);
         }
         case Part::Extras:
             return extras_pending();
         case Part::Spectrum:
-            return !spectrum_valid_ || !same(spectrum_keys_[index(GanSide::Main)], p_.sim) ||
+            return !spectrum_valid_ || !same(spectrum_keys_[index(GanSide::Main)], p_.run) ||
                    !same(spectrum_keys_[index(GanSide::Reference)], reference_params());
         case Part::Sweep:
             return !sweep_valid_ || !same(sweep_key_, sweep_key());
         case Part::Field:  // built on demand for a view rect: see field()
         case Part::Grid:   // per cell, inside GanGrid::update
         case Part::Radius: {
-            gan::Params key = p_.sim;
+            gm::Params key = p_.run;
             set_swept(key, p_.sweep, 0);
             return !radius_valid_ || radius_key_name_ != p_.sweep || !same(radius_key_, key);
         }
         case Part::Manual:
-            return !manual_key_.valid || !same(manual_key_.sim, p_.sim) ||
+            return !manual_key_.valid || !same(manual_key_.sim, p_.run) ||
                    !same(manual_key_.start, p_.start) || manual_key_presses_ != p_.manual;
         case Part::Count:
             break;
@@ -392,12 +467,22 @@ bool GanScene::dirty(Part part) const {
     return false;
 }
 
-// The flow Jacobian depends on the system, the loss and γ only, and the sweep sets γ itself:
-// lr, the method and n_critic leave it alone.
-gan::Params GanScene::sweep_key() const {
-    gan::Params key;
-    key.system = p_.sim.system;
-    key.loss = p_.sim.loss;
+// The flow Jacobian depends on the system, the terms and their parameters only, and the
+// sweep sets γ itself (with R1 on when neither R1 nor R2 is, so the plot always shows what
+// the penalty does): lr, the method and its parameters leave it alone.
+gm::Params GanScene::sweep_key() const {
+    gm::Params key;
+    key.system = p_.run.system;
+    key.terms = p_.run.terms;
+    if (!key.terms.has(gm::Term::R1) && !key.terms.has(gm::Term::R2) &&
+        (gm::info(gm::Term::R1).systems & gm::system_bit(key.system))) {
+        key.terms.add(gm::Term::R1);
+    }
+    key.sigma = p_.run.sigma;
+    key.lambda = p_.run.lambda;
+    key.g0 = p_.run.g0;
+    key.clip = p_.run.clip;
+    key.gamma_c = p_.run.gamma_c;
     return key;
 }
 
@@ -417,38 +502,49 @@ void GanScene::update_runs(bool allow_deferral) {
         manual_path_.assign(1, p_.start);
         for (char press : p_.manual) {
             manual_path_.push_back(
-                gan::step_player(p_.sim, manual_path_.back(),
-                                 press == 'D' ? gan::Player::Critic : gan::Player::Generator));
+                step_player_of(p_.run, manual_path_.back(),
+                               press == 'D' ? gan::Player::Critic : gan::Player::Generator));
         }
-        manual_key_ = {p_.sim, p_.start, 0, true};
+        manual_key_ = {p_.run, p_.start, 0, true};
         manual_key_presses_ = p_.manual;
         count(Part::Manual);
     }
     for (GanSide side : {GanSide::Reference, GanSide::Main}) {
         const Part part = side == GanSide::Main ? Part::Main : Part::Reference;
         if (!dirty(part)) continue;
-        const gan::Params sim = side == GanSide::Main ? p_.sim : reference_params();
-        runs_[index(side)] = gan::integrate(sim, p_.start, steps_of(side));
+        const gm::Params sim = side_params(side);
+        runs_[index(side)] = integrate_run(sim, p_.start, steps_of(side));
         run_keys_[index(side)] = {sim, p_.start, steps_of(side), true};
         count(part);
     }
     if (dirty(Part::Spectrum)) {
-        eq_ = gan::equilibrium(p_.sim);
-        jacobian_ = gan::jacobian(p_.sim, eq_);
+        eq_ = gan::State::Zero(gm::dimension(p_.run.system));
+        jacobian_ = gm::jacobian(p_.run, to_vec(eq_));
         for (GanSide side : {GanSide::Reference, GanSide::Main}) {
-            const gan::Params sim = side == GanSide::Main ? p_.sim : reference_params();
-            eig_flow_[index(side)] = side == GanSide::Main
-                                         ? gan::eigenvalues(jacobian_)
-                                         : gan::eigenvalues(gan::jacobian(sim, eq_));
-            eig_map_[index(side)] = gan::eigenvalues(gan::step_jacobian(sim, eq_));
+            const gm::Params sim = side_params(side);
+            gm::Spectrum& sp = spectra_[index(side)];
+            sp = gm::analyze(sim);
+            eig_flow_[index(side)] = sp.field_eigenvalues;
+            eig_map_[index(side)] = sp.step_eigenvalues;
             spectrum_keys_[index(side)] = sim;
         }
         spectrum_valid_ = true;
         count(Part::Spectrum);
     }
     if (dirty(Part::Sweep)) {
-        sweep_ = gan::sweep_gamma(p_.sim, kSweepLo, kSweepHi, kSweepCount);
         sweep_key_ = sweep_key();
+        const std::optional<gan::Params> legacy = gan_legacy(sweep_key_);
+        if (legacy && sweep_key_.terms.has(gm::Term::R1)) {
+            sweep_ = gan::sweep_gamma(*legacy, kSweepLo, kSweepHi, kSweepCount);
+        } else {
+            sweep_.clear();
+            gm::Params q = sweep_key_;
+            const gm::Vec eq = gm::equilibrium(q);
+            for (int i = 0; i < kSweepCount; ++i) {
+                q.gamma = kSweepLo + (kSweepHi - kSweepLo) * i / (kSweepCount - 1);
+                sweep_.push_back({q.gamma, gm::eigenvalues(gm::jacobian(q, eq))});
+            }
+        }
         sweep_valid_ = true;
         count(Part::Sweep);
     }
@@ -457,7 +553,7 @@ void GanScene::update_runs(bool allow_deferral) {
     if (allow_deferral && interacting_) {
         // Deferred; but extras of the other system (the other dimension) cannot be drawn.
         const ExtrasKey& k = extras_keys_[index(GanSide::Main)];
-        if (k.valid && k.sim.system != p_.sim.system) {
+        if (k.valid && k.sim.system != p_.run.system) {
             for (auto& e : extras_) e.clear();
             for (auto& key : extras_keys_) key.valid = false;
             ++extras_version_;
@@ -466,13 +562,13 @@ void GanScene::update_runs(bool allow_deferral) {
     }
     bool any = false;
     for (GanSide side : {GanSide::Reference, GanSide::Main}) {
-        const gan::Params sim = side == GanSide::Main ? p_.sim : reference_params();
+        const gm::Params sim = side_params(side);
         ExtrasKey& k = extras_keys_[index(side)];
         const int steps = steps_of(side);
         if (k.valid && same(k.sim, sim) && same(k.starts, p_.extra_starts) && k.steps == steps) {
             continue;
         }
-        extras_[index(side)] = gan::integrate_batch(sim, p_.extra_starts, steps, extra_keep(steps));
+        extras_[index(side)] = integrate_runs(sim, p_.extra_starts, steps, extra_keep(steps));
         k = {sim, p_.extra_starts, steps, true};
         any = true;
     }
@@ -503,18 +599,22 @@ double GanScene::max_real_flow() const {
 }
 
 GanScene::Stability GanScene::stability() const {
-    if (p_.sim.method == gan::Method::Flow) {
-        const double max_re = max_real_flow();
-        const bool stable = max_re < -1e-12;
-        return {stable, "max Re λ = " + format_g(max_re, 4) + (stable ? " < 0" : " ≥ 0")};
+    const gm::Spectrum& sp = spectra_[index(GanSide::Main)];
+    const bool stable = sp.verdict == gm::Verdict::Converges;
+    if (!sp.smooth) {
+        // The one-sided radius can be < 1 while the equilibrium repels: say so, not "< 1".
+        return {false, "no Jacobian at the equilibrium, which repels (one-sided max |λ| = " +
+                           format_g(spectral_radius_map(), 5) + ")"};
     }
-    const double radius = spectral_radius_map();
-    const bool stable = radius < 1 - 1e-12;
-    return {stable, "max |λ| = " + format_g(radius, 5) + (stable ? " < 1" : " ≥ 1")};
+    if (p_.run.method == gm::Method::Flow) {
+        return {stable, "max Re λ = " + format_g(max_real_flow(), 4) + (stable ? " < 0" : " ≥ 0")};
+    }
+    return {stable, "max |λ| = " + format_g(spectral_radius_map(), 5) + (stable ? " < 1" : " ≥ 1")};
 }
 
 GanPlane GanScene::plane() const {
-    if (p_.sim.system == gan::System::Bilinear) return {1, 0, "g (generator)", "d (critic)"};
+    if (p_.run.system == gm::System::Bilinear) return {1, 0, "g (generator)", "d (critic)"};
+    if (p_.run.system == gm::System::Dirac2) return {1, 0, "θ (generator)", "ψ (critic)"};
     if (p_.plane == "theta-psi1") return {2, 1, "θ (generator)", "ψ1 (critic offset)"};
     if (p_.plane == "psi1-psi0") return {1, 0, "ψ1 (critic offset)", "ψ0 (critic slope)"};
     return {};
@@ -522,7 +622,7 @@ GanPlane GanScene::plane() const {
 
 const GanField& GanScene::field(GanSide side, const GanRect& view) {
     FieldCache& f = fields_[index(side)];
-    const gan::Params sim = side == GanSide::Main ? p_.sim : reference_params();
+    const gm::Params sim = side_params(side);
     const GanPlane pl = plane();
     if (!f.valid || !same(f.sim, sim) || f.plane_x != pl.x || f.plane_y != pl.y ||
         !(f.view == view)) {
@@ -539,9 +639,9 @@ const GanField& GanScene::field(GanSide side, const GanRect& view) {
 }
 
 GanPoint GanScene::velocity_at(GanSide side, GanPoint w) const {
-    const gan::Params sim = side == GanSide::Main ? p_.sim : reference_params();
+    const gm::Params sim = side_params(side);
     const GanPlane pl = plane();
-    const gan::State v = gan::velocity(sim, pl.lift(w, gan::equilibrium(sim)));
+    const gan::State v = velocity_of(sim, pl.lift(w, gan::State::Zero(gm::dimension(sim.system))));
     return {v[pl.x], v[pl.y]};
 }
 
@@ -551,8 +651,8 @@ GanScene::Now GanScene::now() const {
     n.step = std::min(shown_, t.steps_run());
     n.state = t.states[n.step];
     n.distance = n.state.norm();
-    const double q0 = gan::conserved_quantity(p_.sim.system, t.states.front());
-    n.conserved = gan::conserved_quantity(p_.sim.system, n.state);
+    const double q0 = gan::conserved_quantity(gan_layout(p_.run.system), t.states.front());
+    n.conserved = gan::conserved_quantity(gan_layout(p_.run.system), n.state);
     n.drift = n.conserved - q0;
     return n;
 }
@@ -584,8 +684,10 @@ bool GanScene::wants_frames() const { return playing_ || grid_.pending() > 0; }
 
 bool GanScene::tick(double dt, double speed) {
     if (!playing_) return false;
-    // The whole run takes about 4 s at speed 1, whatever the step count.
-    progress_ += dt * speed * std::max(1, p_.steps) / 4.0;
+    // The whole run takes about 4 s at speed 1, whatever the step count, unless
+    // gan.steps_per_second sets the pace (slow motion: 1 step/s).
+    const double rate = p_.steps_per_second > 0 ? p_.steps_per_second : std::max(1, p_.steps) / 4.0;
+    progress_ += dt * speed * rate;
     const int whole = static_cast<int>(progress_);
     progress_ -= whole;
     const int before = shown_;
@@ -609,11 +711,16 @@ Json GanScene::report() {
                          {"diverged", e.diverged},
                          {"diverged_at", e.diverged ? Json(e.diverged_at) : Json(nullptr)}});
     }
-    // The left plot: the same start without the penalty (dirac) or the continuous flow.
-    const gan::Params ref = reference_params();
+    // The left plot: the same start without penalties (dirac*) or the continuous flow.
+    const gm::Params ref = reference_params();
     const gan::Trajectory& r = run(GanSide::Reference);
     const gan::State& ref_end = r.states.back();
-    Json reference = {{"method", gan::to_string(ref.method)},
+    const gm::Spectrum& ref_spectrum = spectrum(GanSide::Reference);
+    const gm::Spectrum& main_spectrum = spectrum(GanSide::Main);
+    Json reference = {{"method", gm::to_string(ref.method)},
+                      {"regularizer", gm::to_string(ref.terms)},
+                      {"verdict", gm::to_string(ref_spectrum.verdict)},
+                      {"spectral_radius", finite_or_null(ref_spectrum.radius)},
                       {"gamma", ref.gamma},
                       {"lr", ref.lr},
                       {"steps_run", r.steps_run()},
@@ -629,26 +736,36 @@ Json GanScene::report() {
             {{"gamma", point.gamma}, {"eigenvalues", complex_list_json(point.eigenvalues)}});
     }
     const Stability verdict = stability();
-    return Json{{"equilibrium", state_json(eq_)},
-                {"jacobian", matrix_json(jacobian_)},
-                {"eigenvalues_flow", complex_list_json(eigenvalues_flow(GanSide::Main))},
-                {"eigenvalues_map", complex_list_json(eigenvalues_map(GanSide::Main))},
-                {"spectral_radius_map", spectral_radius_map()},
-                {"stable", verdict.stable},
-                {"stability", verdict.why},
-                {"trajectory_end", state_json(end)},
-                {"steps_run", t.steps_run()},
-                {"diverged", t.diverged},
-                {"diverged_at", t.diverged ? Json(t.diverged_at) : Json(nullptr)},
-                {"distance_to_equilibrium", finite_or_null((end - eq_).norm())},
-                {"conserved_start", gan::conserved_quantity(p_.sim.system, p_.start)},
-                {"conserved_end", finite_or_null(gan::conserved_quantity(p_.sim.system, end))},
-                {"extra_trajectories", extra},
-                {"reference", reference},
-                {"gamma_sweep", sweep},
-                {"manual", manual_json()},
-                {"sweep", radius_sweep_json()},
-                {"grid", grid_.report()}};
+    return Json{
+        {"system", gan_system_key(p_.run.system)},
+        {"method", gm::to_string(p_.run.method)},
+        {"regularizer", gm::to_string(p_.run.terms)},
+        {"core", gan_legacy(p_.run) ? "gan" : "gan_methods"},
+        {"verdict", gm::to_string(main_spectrum.verdict)},
+        {"rate", finite_or_null(main_spectrum.rate)},
+        {"max_real", finite_or_null(main_spectrum.max_real)},
+        {"smooth", main_spectrum.smooth},
+        {"note", main_spectrum.note},
+        {"equilibrium", state_json(eq_)},
+        {"jacobian", matrix_json(jacobian_)},
+        {"eigenvalues_flow", complex_list_json(eigenvalues_flow(GanSide::Main))},
+        {"eigenvalues_map", complex_list_json(eigenvalues_map(GanSide::Main))},
+        {"spectral_radius_map", spectral_radius_map()},
+        {"stable", verdict.stable},
+        {"stability", verdict.why},
+        {"trajectory_end", state_json(end)},
+        {"steps_run", t.steps_run()},
+        {"diverged", t.diverged},
+        {"diverged_at", t.diverged ? Json(t.diverged_at) : Json(nullptr)},
+        {"distance_to_equilibrium", finite_or_null((end - eq_).norm())},
+        {"conserved_start", gan::conserved_quantity(gan_layout(p_.run.system), p_.start)},
+        {"conserved_end", finite_or_null(gan::conserved_quantity(gan_layout(p_.run.system), end))},
+        {"extra_trajectories", extra},
+        {"reference", reference},
+        {"gamma_sweep", sweep},
+        {"manual", manual_json()},
+        {"sweep", radius_sweep_json()},
+        {"grid", grid_.report()}};
 }
 
 void GanScene::update_radius_sweep() {
@@ -656,7 +773,12 @@ void GanScene::update_radius_sweep() {
     const auto [lo, hi] = radius_sweep_range();
     const bool integer = p_.sweep == "n_critic";
     const int points = integer ? static_cast<int>(hi - lo) + 1 : kSweepCount;
-    gan::Params q = p_.sim;
+    gm::Params q = p_.run;
+    // As the γ sweep: R1 on when neither penalty is, so sweeping γ shows what R1 would do.
+    if (p_.sweep == "gamma" && !q.terms.has(gm::Term::R1) && !q.terms.has(gm::Term::R2) &&
+        (gm::info(gm::Term::R1).systems & gm::system_bit(q.system))) {
+        q.terms.add(gm::Term::R1);
+    }
     for (int i = 0; i < points; ++i) {
         const double t = static_cast<double>(i) / (points - 1);
         // lr log-spaced (its stability edge sits at a ratio, not a difference), γ linear.
@@ -664,13 +786,15 @@ void GanScene::update_radius_sweep() {
                              : p_.sweep == "lr" ? lo * std::pow(hi / lo, t)
                                                 : lo + (hi - lo) * t;
         set_swept(q, p_.sweep, value);
-        if (q.system == gan::System::Bilinear) q.gamma = 0;  // no R1 on V = d·g: γ is inert
-        const auto eigs = gan::eigenvalues(gan::step_jacobian(q, gan::equilibrium(q)));
-        double radius = 0;
-        for (const auto& z : eigs) radius = std::max(radius, std::abs(z));
+        const std::optional<gan::Params> legacy = gan_legacy(q);
+        const double radius =
+            legacy ? gm::spectral_radius(
+                         gan::eigenvalues(gan::step_jacobian(*legacy, gan::equilibrium(*legacy))))
+                   : gm::spectral_radius(
+                         gm::eigenvalues(gm::step_jacobian(q, gm::augmented_equilibrium(q))));
         radius_sweep_.push_back({value, radius});
     }
-    radius_key_ = p_.sim;
+    radius_key_ = p_.run;
     set_swept(radius_key_, p_.sweep, 0);
     radius_key_name_ = p_.sweep;
     radius_valid_ = true;
@@ -701,13 +825,16 @@ std::string GanScene::csv() {
     const gan::Trajectory& t = run(GanSide::Main);
     std::ostringstream out;
     out.precision(17);
-    out << (p_.sim.system == gan::System::Dirac ? "step,psi0,psi1,theta" : "step,d,g")
+    out << (p_.run.system == gm::System::Dirac3   ? "step,psi0,psi1,theta"
+            : p_.run.system == gm::System::Dirac2 ? "step,psi,theta"
+                                                  : "step,d,g")
         << ",distance,conserved\n";
     for (size_t k = 0; k < t.states.size(); ++k) {
         const gan::State& s = t.states[k];
         out << k;
         for (int i = 0; i < s.size(); ++i) out << ',' << s[i];
-        out << ',' << (s - eq_).norm() << ',' << gan::conserved_quantity(p_.sim.system, s) << '\n';
+        out << ',' << (s - eq_).norm() << ','
+            << gan::conserved_quantity(gan_layout(p_.run.system), s) << '\n';
     }
     return out.str();
 }

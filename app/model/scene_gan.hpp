@@ -1,6 +1,8 @@
 // GanScene: the GAN-dynamics panel without the GUI. It holds the validated parameters, the
-// two runs the view draws side by side (the main run with your settings on the right, the
-// reference on the left: γ = 0 for dirac, the continuous-time flow for bilinear), the extra
+// two runs the view draws side by side (the main run with your settings on the right: any
+// gan_methods method, regularizer and parameters on dirac, dirac2 or bilinear; the reference
+// on the left: the same without penalties for the Dirac systems, the continuous-time flow of
+// the bare game for bilinear), the extra
 // trajectories, the Jacobian and both runs' spectra, the γ sweep, the vector-field picture of
 // each plot, the animation (play / step / reset / tick) and the hover readouts. The view and
 // `--report` read the same data.
@@ -16,15 +18,18 @@
 //
 // Dirty tracking: each derived part remembers the inputs it was computed from and is
 // recomputed by update() only when they differ (recomputes(Part) counts it, for tests):
-//   Main       main run             ← sim, start, steps
+//   Main       main run             ← run (gan_methods::Params), start, steps
 //   Reference  reference run        ← reference_params(), start, reference_steps(steps)
 //   Extras     extra trajectories   ← the same per side, extra_starts; deferred while
 //                                     interacting (a slider drag), then computed once
-//   Spectrum   Jacobian, eigenvalues of J and of the step map, both sides ← the side's params
-//   Sweep      γ sweep of J's eigenvalues ← system, loss (J has no lr; the sweep sets γ)
+//   Spectrum   gan_methods::analyze of both sides (J, step map, radius, verdict) ← their params
+//   Sweep      γ sweep of J's eigenvalues ← the terms (r1 added when neither r1 nor r2 is on)
+//              and their parameters (J has no lr or method; the sweep sets γ)
 //   Field      arrows and streamlines ← the side's params, plane, view rect (built on demand)
-//   Radius     the step map's spectral radius along gan.sweep ← sim (but the swept key)
-//   Manual     the Step D / Step G path ← sim, start, manual (replayed whole: ≤ 2000 steps)
+//   Radius     the step map's spectral radius along gan.sweep ← run (but the swept key)
+//   Manual     the Step D / Step G path ← run, start, manual (replayed whole: ≤ 2000 steps)
+// Runs the old core (genlab/gan.hpp) computes the same way (gan_legacy) take its vectorized
+// path; the others run on gan_methods. Trajectories hold the plain state (no memory part).
 //   Grid       the method grid's cells, each ← its method, terms, the method parameters,
 //              start, min(steps, kGridMaxSteps): editing one cell recomputes that cell only
 //              (recomputes(Part::Grid) counts cells); update() spreads many over frames
@@ -123,13 +128,18 @@ class GanScene : public Scene {
     // Parameters. Each setter validates (UserError naming the JSON key), changes what it sets
     // and calls touch() when the value changes; update() then recomputes what depends on it.
     const GanParams& params() const { return p_; }
-    void set_system(gan::System system);  // maps the start and extra starts by role
+    void set_system(gan_methods::System system);  // maps the start and extra starts by role
     void set_loss(gan::Loss loss);
-    void set_method(gan::Method method);
+    void set_method(gan_methods::Method method);
+    // gan.regularizer ("wgan_gp+r1"; "gan"/"nsgan" set gan.loss): UserError naming the key.
+    void set_regularizer(const std::string& terms);
+    // A method parameter shared with the grid ("beta", grid_keys()); same as set_grid_param.
+    void set_method_param(const std::string& name, double value) { set_grid_param(name, value); }
     void set_n_critic(int n);
     void set_lr(double lr);
     void set_gamma(double gamma);
-    void set_steps(int steps);  // shows the whole run
+    void set_steps(int steps);               // shows the whole run
+    void set_steps_per_second(double rate);  // Play's pace; 0: the whole run in ~4 s
     void set_start(const gan::State& start);
     void set_start_on_plane(GanPoint w);  // moves the start within the current plane
     void set_plane(const std::string& plane);
@@ -150,6 +160,9 @@ class GanScene : public Scene {
     void set_grid_system(gan_methods::System system);            // drops cells the system refuses
     void set_grid_param(const std::string& name, double value);  // "beta", grid_keys()
     const GanGrid& grid() const { return grid_; }
+    // The main run takes cell i's system, method and regularizer (the parameters are shared
+    // already): a click on a grid cell opens it in the main plots. Out of range: no change.
+    void open_grid_cell(size_t i);
 
     // While interacting (the view passes ImGui::IsAnyItemActive()), update() leaves the extra
     // trajectories as they are; the first update() after it ends recomputes them once, so
@@ -160,7 +173,7 @@ class GanScene : public Scene {
 
     // The reference run: the same run without the penalty (dirac), or the continuous-time
     // flow (bilinear, which has no penalty), so the contrast is always one change away.
-    gan::Params reference_params() const;
+    gan_methods::Params reference_params() const;
     // Steps of the reference run that cover the same time as `steps` of the main run.
     int reference_steps(int steps) const;
     int steps_of(GanSide side) const;  // steps, or reference_steps(steps)
@@ -181,9 +194,11 @@ class GanScene : public Scene {
     }
     double spectral_radius_map() const;  // of the main run's step map
     double max_real_flow() const;        // max Re λ of the main run's J
-    // Local stability of the main run at the equilibrium: the flow's max Re λ < 0, or the step
-    // map's spectral radius < 1 (each with a 1e-12 margin), and why in words ("max |λ| =
-    // 0.98615 < 1"). The panel and the report both read it.
+    // gan_methods::analyze of a side's parameters: eigenvalues, radius, verdict, rate.
+    const gan_methods::Spectrum& spectrum(GanSide side) const { return spectra_[index(side)]; }
+    // Local stability of the main run at the equilibrium: gan_methods::analyze's verdict
+    // "converges" (the flow's max Re λ < 0, or the step map's spectral radius < 1), and why in
+    // words ("max |λ| = 0.98615 < 1"). The panel and the report both read it.
     struct Stability {
         bool stable = false;
         std::string why;
@@ -221,7 +236,7 @@ class GanScene : public Scene {
     Now now() const;
 
     // Animation: `shown` steps of the runs are drawn (== steps when idle). Play runs the whole
-    // run in about 4 s at speed 1, whatever the step count.
+    // run in about 4 s at speed 1, whatever the step count, or at gan.steps_per_second.
     int shown() const { return shown_; }
     int shown_of(GanSide side) const;         // shown, or its reference_steps
     void set_playing(bool playing) override;  // from the end: restarts at 0
@@ -246,27 +261,29 @@ class GanScene : public Scene {
     void commit_work(GanParams next);  // gan_check_work, then the change
     void count(Part part) { ++counts_[static_cast<size_t>(part)]; }
     void update_runs(bool allow_deferral);
-    gan::Params sweep_key() const;
+    gan_methods::Params sweep_key() const;
+    void apply(const Json& patch);  // the state with `patch` merged, re-read and validated
+    gan_methods::Params side_params(GanSide side) const;
     Json manual_json() const;        // the report's "manual"
     Json radius_sweep_json() const;  // the report's "sweep"
     void update_radius_sweep();
 
     // What a run was computed from.
     struct RunKey {
-        gan::Params sim;
+        gan_methods::Params sim;
         gan::State start;
         int steps = -1;
         bool valid = false;
     };
     struct ExtrasKey {
-        gan::Params sim;
+        gan_methods::Params sim;
         std::vector<gan::State> starts;
         int steps = -1;
         bool valid = false;
     };
     struct FieldCache {
         GanField picture;
-        gan::Params sim;
+        gan_methods::Params sim;
         int plane_x = -1, plane_y = -1;
         GanRect view;
         bool valid = false;
@@ -286,14 +303,15 @@ class GanScene : public Scene {
     gan::State eq_;
     Eigen::MatrixXd jacobian_;
     std::array<std::vector<gan::Complex>, 2> eig_flow_, eig_map_;
-    std::array<gan::Params, 2> spectrum_keys_;
+    std::array<gan_methods::Params, 2> spectrum_keys_;
+    std::array<gan_methods::Spectrum, 2> spectra_;
     bool spectrum_valid_ = false;
     std::vector<gan::SweepPoint> sweep_;
-    gan::Params sweep_key_;
+    gan_methods::Params sweep_key_;
     bool sweep_valid_ = false;
     std::array<FieldCache, 2> fields_;
     std::vector<RadiusPoint> radius_sweep_;
-    gan::Params radius_key_;
+    gan_methods::Params radius_key_;
     std::string radius_key_name_;
     bool radius_valid_ = false;
     std::vector<gan::State> manual_path_;

@@ -90,7 +90,7 @@ TEST(GanState, BadValuesNameTheKey) {
              {"gan.lr=0", "gan.lr"},
              {"gan.gamma=-1", "gan.gamma"},
              {"gan.n_critic=0", "gan.n_critic"},
-             {"gan.method=adam", "flow | simultaneous | alternating"},
+             {"gan.method=adam", "flow | simultaneous | ttur | alternating | extragradient"},
              {"gan.start=1,2,3,4", "gan.start"},
              {"gan.start=[1,\"x\",3]", "gan.start"},
              {"gan.steps=0", "gan.steps"},
@@ -134,10 +134,10 @@ TEST(GanWorkBudget, TooMuchWorkIsRefusedNamingTheKeysAndTheSceneKeepsItsState) {
     EXPECT_THROW(scene.add_extra_start({0.1, 0.2}), UserError);
     EXPECT_EQ(scene.state(), before);
     // Simultaneous updates ignore n_critic: the same numbers are cheap there.
-    EXPECT_NO_THROW(scene.set_method(gan::Method::Simultaneous));
+    EXPECT_NO_THROW(scene.set_method(gan_methods::Method::Simultaneous));
     EXPECT_NO_THROW(scene.set_n_critic(100));
-    EXPECT_THROW(scene.set_method(gan::Method::Alternating), UserError);
-    EXPECT_EQ(scene.params().sim.method, gan::Method::Simultaneous);
+    EXPECT_THROW(scene.set_method(gan_methods::Method::Alternating), UserError);
+    EXPECT_EQ(scene.params().run.method, gan_methods::Method::Simultaneous);
 }
 
 namespace {

@@ -171,9 +171,9 @@ TEST(GanScene, ReadoutsFollowTheAnimation) {
 
 TEST(GanScene, DiracReferenceIsTheSameRunWithoutThePenalty) {
     GanScene scene = scene_with({"gan.gamma=2", "gan.method=alternating", "gan.n_critic=3"});
-    const gan::Params ref = scene.reference_params();
+    const gan_methods::Params ref = scene.reference_params();
     EXPECT_EQ(ref.gamma, 0);
-    EXPECT_EQ(ref.method, gan::Method::Alternating);
+    EXPECT_EQ(ref.method, gan_methods::Method::Alternating);
     EXPECT_EQ(ref.n_critic, 3);
     EXPECT_EQ(ref.lr, 0.1);
     EXPECT_EQ(scene.reference_steps(400), 400);
@@ -188,8 +188,8 @@ TEST(GanScene, BilinearReferenceIsTheFlowWithASmallStepOverTheSameTime) {
     // lr 0.5 × 100 steps = time 50: the reference takes 1000 RK4 steps of 0.05.
     GanScene scene = scene_with({"gan.system=bilinear", "gan.method=simultaneous", "gan.lr=0.5",
                                  "gan.steps=100", "gan.start=1,0.5"});
-    const gan::Params ref = scene.reference_params();
-    EXPECT_EQ(ref.method, gan::Method::Flow);
+    const gan_methods::Params ref = scene.reference_params();
+    EXPECT_EQ(ref.method, gan_methods::Method::Flow);
     EXPECT_LE(ref.lr, 0.05);
     EXPECT_EQ(scene.reference_steps(100), 1000);
     EXPECT_EQ(scene.steps_of(GanSide::Reference), 1000);
@@ -339,7 +339,7 @@ TEST(GanScene, AReportDuringAnInteractionIsNotDeferred) {
 TEST(GanScene, ASystemSwitchDuringAnInteractionDropsTheOtherDimensionsExtras) {
     GanScene scene = scene_with({"gan.extra_starts=[[0.5,0,0.5]]"});
     scene.set_interacting(true);
-    scene.set_system(gan::System::Bilinear);
+    scene.set_system(gan_methods::System::Bilinear);
     scene.update();
     EXPECT_TRUE(scene.extras(GanSide::Main).empty());
     EXPECT_EQ(scene.run(GanSide::Main).states.front().size(), 2);
@@ -397,10 +397,10 @@ TEST(GanScene, TheExtraStartsStopAtTheLimit) {
 
 TEST(GanScene, SwitchingTheSystemMapsEveryStartByRole) {
     GanScene scene = scene_with({"gan.start=0.5,0.2,-1", "gan.extra_starts=[[0.3,0.9,0.4]]"});
-    scene.set_system(gan::System::Bilinear);
+    scene.set_system(gan_methods::System::Bilinear);
     EXPECT_EQ(scene.params().start, state_of({0.5, -1}));
     EXPECT_EQ(scene.params().extra_starts[0], state_of({0.3, 0.4}));
-    scene.set_system(gan::System::Dirac);
+    scene.set_system(gan_methods::System::Dirac3);
     EXPECT_EQ(scene.params().start, state_of({0.5, 0, -1}));
     // The state the scene holds is what loading accepts.
     EXPECT_EQ(scene.model().normalize(scene.state()), scene.state());
@@ -408,7 +408,7 @@ TEST(GanScene, SwitchingTheSystemMapsEveryStartByRole) {
 
 TEST(GanScene, KeysListEveryNumericSpec) {
     const Json keys = GanModel().keys();
-    ASSERT_EQ(keys.size(), 4u + grid_keys().size());  // the method grid's (gan_grid.hpp)
+    ASSERT_EQ(keys.size(), 5u + grid_keys().size());  // + steps_per_second, the grid keys
     EXPECT_EQ(keys[2]["key"], "gan.gamma");
     EXPECT_EQ(keys[2]["max"], 10.0);
     const Json defaults = GanModel().defaults();

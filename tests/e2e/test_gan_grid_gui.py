@@ -1,6 +1,7 @@
 """The GAN panel's Method grid tab (issue 14) in the real app under Xvfb: build a four-method
 grid with real clicks (add cells, pick a regularizer and a method from the combos), check the
-verdicts the cells show (test dump), and export the grid as one figure."""
+verdicts the cells show (test dump), export the grid as one figure, and open a cell in the main
+plots with a click."""
 import unittest
 
 from harness import App, XServer, read_png
@@ -68,6 +69,20 @@ class GanGridGui(unittest.TestCase):
         self.assertLess(png.width, a[2] + b[2] + 150)
         self.assertGreaterEqual(png.height, a[3] + c[3])
         self.assertLess(png.height, a[3] + c[3] + 400)
+        # A click on a cell's plot opens that method in the main plots (the Dynamics tab):
+        # cell 3, extragradient + gan on Mescheder's system.
+        app.wait_widget("gan.grid.3")
+        app.click_widget("gan.grid.3")
+        ui = app.wait_ui(lambda ui: ui["state"]["gan"]["method"] == "extragradient"
+                         and "gan.phase" in ui["widgets"] and "gan.main" in ui["values"])
+        self.assertEqual(ui["state"]["gan"]["system"], "dirac2")
+        self.assertEqual(ui["state"]["gan"]["regularizer"], "")
+        self.assertEqual(ui["state"]["gan"]["loss"], "saturating")
+        self.assertEqual(ui["values"]["gan.main"],
+                         {"system": "dirac2", "method": "extragradient", "regularizer": "gan",
+                          "verdict": "converges"})
+        self.assertNotIn("gan.grid.3", ui["widgets"])  # the grid tab is no longer drawn
+        self.assertEqual(ui["last_error"], "")
 
 
 if __name__ == "__main__":
