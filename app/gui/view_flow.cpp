@@ -21,8 +21,8 @@
 #include "test_dump.hpp"
 #include "view.hpp"
 #include "view_flow_common.hpp"
-#include "view_flow_train.hpp"
 #include "view_flow_map1d.hpp"
+#include "view_flow_train.hpp"
 #include "widgets.hpp"
 
 namespace genlab {

@@ -237,9 +237,15 @@ void FlowTrainView::draw_readouts(FlowScene& scene) {
     if (run.steps() > 0)
         ImGui::Text("loss (mean of last 50): %s",
                     format_g(run.trainer().running_mean().back(), 4).c_str());
-    if (const auto z = run.log_z())
-        ImGui::Text("log Z = %s", format_g(*z, 6).c_str());
-    else
+    if (const auto z = run.log_z()) {
+        const auto err = run.target().log_z_error();
+        ImGui::Text("log Z = %s%s", format_g(*z, 6).c_str(),
+                    err && *err > 0 ? (" ± " + format_error(*err)).c_str() : "");
+        if (ImGui::IsItemHovered())
+            ImGui::SetTooltip(run.target().kind == ft::TargetKind::Mixture
+                                  ? "a normalized mixture: exactly 0"
+                                  : "by 8-point Gauss–Legendre panels; ± bounds the error");
+    } else
         ImGui::TextDisabled("log Z unknown (KL up to a constant)");
     if (scene.playing()) {
         if (const auto kl = run.live_reverse_kl())
@@ -249,7 +255,7 @@ void FlowTrainView::draw_readouts(FlowScene& scene) {
         const ft::Estimates& e = run.estimates();
         ImGui::Text("estimates (%d fresh samples):", FlowTraining::kEstimateSamples);
         if (e.kl_reverse)
-            ImGui::Text("  KL(q‖p) = %s", with_se(e.kl_reverse, e.reverse_se).c_str());
+            ImGui::Text("  KL(q‖p) = %s", with_se(e.kl_reverse, e.kl_reverse_se).c_str());
         else if (e.reverse_objective)
             ImGui::Text("  E_q[log q − log p̃] = %s",
                         with_se(e.reverse_objective, e.reverse_se).c_str());

@@ -27,6 +27,7 @@ Json estimates_json(const ft::Estimates& e) {
     return Json{{"reverse_objective", optional_json(e.reverse_objective)},
                 {"reverse_se", optional_json(e.reverse_se)},
                 {"kl_reverse", optional_json(e.kl_reverse)},
+                {"kl_reverse_se", optional_json(e.kl_reverse_se)},
                 {"forward_objective", optional_json(e.forward_objective)},
                 {"forward_se", optional_json(e.forward_se)},
                 {"kl_forward", optional_json(e.kl_forward)},
@@ -238,6 +239,7 @@ Json FlowTraining::report() {
     r["loss_final_mean"] =
         steps() > 0 ? finite_or_null(trainer_->running_mean().back()) : Json(nullptr);
     r["log_z"] = optional_json(log_z());
+    r["log_z_error"] = trainer_ ? optional_json(trainer_->target().log_z_error()) : Json(nullptr);
     r["estimate_samples"] = kEstimateSamples;
     r["initial"] = estimates_json(initial_estimates());
     r["final"] = estimates_json(estimates());

@@ -583,14 +583,16 @@ const std::vector<TargetInfo>& target_table() {
         {TargetKind::U1, "u1",
          "U1 = ½((‖z‖ − 2)/0.4)² − log(e^{−½((z1 − 2)/0.6)²} + e^{−½((z1 + 2)/0.6)²})", true, false,
          false, true},
-        {TargetKind::U2, "u2", "U2 = ½((z2 − w1(z))/0.4)², w1 = sin(2πz1/4); a soft wall at |z1| = 4",
-         true, false, false, true},
+        {TargetKind::U2, "u2",
+         "U2 = ½((z2 − w1(z))/0.4)², w1 = sin(2πz1/4); a soft wall at |z1| = 4", true, false, false,
+         true},
         {TargetKind::U3, "u3",
          "U3 = −log(e^{−½((z2 − w1)/0.35)²} + e^{−½((z2 − w1 + w2)/0.35)²}), w2 = 3e^{−½((z1 − "
          "1)/0.6)²}; a soft wall at |z1| = 4",
          true, false, false, true},
         {TargetKind::U4, "u4",
-         "U4 = −log(e^{−½((z2 − w1)/0.4)²} + e^{−½((z2 − w1 + w3)/0.35)²}), w3 = 3σ((z1 − 1)/0.3); a "
+         "U4 = −log(e^{−½((z2 − w1)/0.4)²} + e^{−½((z2 − w1 + w3)/0.35)²}), w3 = 3σ((z1 − 1)/0.3); "
+         "a "
          "soft wall at |z1| = 4",
          true, false, false, true},
         {TargetKind::Mixture, "mixture", "p = Σ_k π_k N(μ_k, Σ_k)", true, true, true, false},

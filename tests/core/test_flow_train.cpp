@@ -509,11 +509,11 @@ TEST(FlowTrain, ReverseKlOfTheEnergiesIsAKlUpToItsError) {
                 integral += q * (lq + paper_u(which, x(0), x(1)));
             }
         const double kl = integral / mass - std::log(mass) + log_z;
-        std::printf("U%d, q = N(0, I): KL %.4f ± %.4f (quadrature %.4f)\n", which,
-                    *e.kl_reverse, *e.kl_reverse_se, kl);
+        std::printf("U%d, q = N(0, I): KL %.4f ± %.4f (quadrature %.4f)\n", which, *e.kl_reverse,
+                    *e.kl_reverse_se, kl);
         EXPECT_NEAR(*e.kl_reverse, kl, 4 * *e.kl_reverse_se + 1e-3) << "U" << which;
         EXPECT_NEAR(mass, 1.0, 1e-6);  // the box holds q
-        EXPECT_GT(kl, 0.1);  // not a 0 ≈ 0 comparison
+        EXPECT_GT(kl, 0.1);            // not a 0 ≈ 0 comparison
     }
     // Trained a little with reverse KL: still a KL (≥ 0 up to its noise), and smaller.
     for (int which = 1; which <= 4; ++which) {
