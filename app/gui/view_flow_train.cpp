@@ -61,6 +61,7 @@ const char* init_label(const std::string& init) {
     if (init == "layers") return "flow.layers as they are";
     if (init == "radial") return "K random radial layers";
     if (init == "affine") return "K random affine layers";
+    if (init == "coupling") return "K random coupling layers (RealNVP)";
     return "K random planar layers";
 }
 

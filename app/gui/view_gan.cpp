@@ -287,7 +287,8 @@ class GanView : public PanelView {
             int which = static_cast<int>(std::find(keys.begin(), keys.end(), params().sweep) -
                                          keys.begin());
             ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9);
-            if (ImGui::Combo("sweep", &which, "γ (R1)\0lr\0n_critic\0"))
+            if (ImGui::Combo("sweep", &which,
+                             "γ (R1)\0lr\0n_critic\0β (momentum)\0σ (noise)\0λ (GP)\0"))
                 scene_->set_sweep(keys[static_cast<size_t>(which)]);
             mark_item("gan.sweep_key");
             if (ImGui::IsItemHovered())

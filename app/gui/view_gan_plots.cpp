@@ -86,8 +86,9 @@ void draw_spectrum(Canvas& canvas, ImVec2 size, const GanScene& scene) {
     }
 }
 
-// gan.sweep = lr or n_critic: the step map's spectral radius against the parameter, with
-// r = 1 (the edge of convergence) and your value. lr runs on a log axis.
+// gan.sweep = lr, n_critic, beta, sigma or lambda: the step map's spectral radius against the
+// parameter (the others as set; a parameter the method or terms do not read gives a flat line),
+// with r = 1 (the edge of convergence) and your value. lr runs on a log axis.
 void draw_radius_sweep(Canvas& canvas, ImVec2 size, const GanScene& scene) {
     const std::string& key = scene.params().sweep;
     const bool log_axis = key == "lr";
@@ -104,8 +105,11 @@ void draw_radius_sweep(Canvas& canvas, ImVec2 size, const GanScene& scene) {
     lo = std::min(lo, 0.0);
     hi += 0.12 * (hi - lo);  // the axis label clear of the top tick
     const double x0 = x_of(lo_v), x1 = x_of(hi_v);
-    const double yours = x_of(key == "lr" ? scene.params().run.lr : scene.params().run.n_critic);
-    const std::string what = key == "lr" ? "lr" : "n_critic";
+    const double yours = x_of(gan_methods::get_param(scene.params().run, "gan." + key));
+    const std::string what = key == "beta"     ? "β (momentum)"
+                             : key == "sigma"  ? "σ (instance noise)"
+                             : key == "lambda" ? "λ (WGAN-GP)"
+                                               : key;
     const std::string title = "step map's radius vs " + what;  // the axis shows the range
     canvas.set_home({x0, lo, x1, hi}, false);
     canvas.set_axes({log_axis ? "lr (log scale)" : what,

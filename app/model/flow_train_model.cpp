@@ -25,6 +25,7 @@ Json spec(const Key& k, const char* note) {
 flow::Type type_of_init(const std::string& init) {
     if (init == "radial") return flow::Type::Radial;
     if (init == "affine") return flow::Type::Affine;
+    if (init == "coupling") return flow::Type::Coupling;
     return flow::Type::Planar;
 }
 
@@ -45,7 +46,8 @@ const std::vector<std::string>& flow_train_objectives() {
 }
 
 const std::vector<std::string>& flow_train_inits() {
-    static const std::vector<std::string> names = {"layers", "planar", "radial", "affine"};
+    static const std::vector<std::string> names = {"layers", "planar", "radial", "affine",
+                                                   "coupling"};
     return names;
 }
 

@@ -7,7 +7,8 @@
 //              samples)
 //   expression an unnormalized log-density in x1, x2 (muparser's grammar)
 //   points     [[x, y], ...]: the data of the points target, at most kFlowMaxTrainPoints
-//   init       layers (train flow.layers as they are) | planar | radial | affine: K small
+//   init       layers (train flow.layers as they are) | planar | radial | affine | coupling
+//              (RealNVP, the kept coordinate alternating): K small
 //              random layers of that type (flow::train::random_stack, seeded)
 //   K, steps (the training budget: Play stops there, --report trains it all), lr (Adam),
 //   lr_half_life (0: a constant lr; else lr halves every that many steps),
@@ -66,7 +67,7 @@ struct FlowTrainParams {
 
 const std::vector<std::string>& flow_train_targets();     // target_table()'s names
 const std::vector<std::string>& flow_train_objectives();  // reverse, forward
-const std::vector<std::string>& flow_train_inits();       // layers, planar, radial, affine
+const std::vector<std::string>& flow_train_inits();  // layers, planar, radial, affine, coupling
 
 Json flow_train_defaults();
 // `value` is the flow.train object; members it lacks take their defaults.

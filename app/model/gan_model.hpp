@@ -49,7 +49,8 @@ inline constexpr double kStartLimit = 1e6;
 inline constexpr int kMaxExtraStarts = 200;
 inline constexpr int kMaxManualSteps = 2000;
 // The sweep plot's parameters, and the n_critic sweep's top.
-inline const std::vector<std::string> kSweepKeys = {"gamma", "lr", "n_critic"};
+inline const std::vector<std::string> kSweepKeys = {"gamma", "lr",    "n_critic",
+                                                    "beta",  "sigma", "lambda"};
 inline constexpr int kSweepNCriticMax = 30;
 }  // namespace gan_keys
 

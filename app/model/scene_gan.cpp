@@ -364,6 +364,11 @@ void GanScene::set_sweep(const std::string& key) {
 std::pair<double, double> GanScene::radius_sweep_range() const {
     if (p_.sweep == "gamma") return {kSweepLo, kSweepHi};
     if (p_.sweep == "n_critic") return {1, gan_keys::kSweepNCriticMax};
+    // Momentum over its open range; noise and the gradient penalty over where they act
+    // (σ = 3 is γ ≈ 4.5 by the σ²/2 link; λ = 5 is far past every edge seen here).
+    if (p_.sweep == "beta") return {-0.95, 0.95};
+    if (p_.sweep == "sigma") return {0, 3};
+    if (p_.sweep == "lambda") return {0, 5};
     // lr: two decades around the usual range, always including the current lr.
     return {std::max(gan_keys::lr.lo, std::min(0.01, p_.run.lr / 2)),
             std::min(gan_keys::lr.hi, std::max(2.0, p_.run.lr * 2))};

@@ -331,3 +331,17 @@ TEST(FlowTrainTransport, AFrameRunsItsStepsWithinTheBudgetAndAtLeastOne) {
     EXPECT_EQ(fast.training().run_frame(2.0, 1000.0), 40);
     EXPECT_EQ(fast.training().run_frame(0.01, 1000.0), 1);  // slow motion: one a frame
 }
+
+TEST(FlowTrainTargets, CouplingLayersTrainOnTwoMoonsByForwardKl) {
+    // RealNVP from the Train tab: four coupling layers alternating the kept coordinate.
+    const Json r =
+        report_of({"flow.mode=train", R"(flow.train={"target":"two_moons","objective":"forward",)"
+                                      R"("init":"coupling","K":4,"steps":300,"lr":0.01})"});
+    const Json& t = r["flow"]["train"];
+    ASSERT_EQ(t["trained_layers"].size(), 4u);
+    EXPECT_EQ(t["trained_layers"][0]["type"], "coupling");
+    EXPECT_NE(t["trained_layers"][0]["keep_z2"], t["trained_layers"][1]["keep_z2"]);
+    EXPECT_LT(t["final"]["forward_objective"].get<double>(),
+              t["initial"]["forward_objective"].get<double>() - 0.3);
+    EXPECT_EQ(r["flow"]["invertible"], "proved");
+}

@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <complex>
 #include <functional>
 #include <map>
 #include <set>
@@ -576,5 +577,37 @@ TEST(GanScene, LrSweepMatchesTheBilinearClosedForms) {
     nc.set_lr(0.05);
     nc.update();
     EXPECT_EQ(nc.recomputes(GanScene::Part::Radius), before + 1);
-    EXPECT_THROW(nc.set_sweep("beta"), UserError);
+    EXPECT_THROW(nc.set_sweep("g0"), UserError);
+}
+
+// The β sweep of heavy-ball momentum on the bilinear game, against its closed form: per
+// eigenvalue a = ±i of v's matrix, m' = βm + η·a·x, x' = x + m' has the characteristic
+// polynomial λ² − (1 + β + ηa)λ + β.
+TEST(GanScene, MomentumSweepMatchesTheHeavyBallClosedForm) {
+    GanScene hb = scene_with({"gan.system=bilinear", "gan.start=[1,1]", "gan.method=heavy_ball",
+                              "gan.sweep=beta", "gan.lr=0.2"});
+    const Json r = hb.report()["sweep"];
+    EXPECT_EQ(r["key"], "beta");
+    ASSERT_EQ(r["values"].size(), static_cast<size_t>(GanScene::kSweepCount));
+    EXPECT_DOUBLE_EQ(r["values"][0].get<double>(), -0.95);
+    EXPECT_DOUBLE_EQ(r["values"].back().get<double>(), 0.95);
+    for (size_t i = 0; i < r["values"].size(); ++i) {
+        const double beta = r["values"][i];
+        double radius = 0;
+        for (double sign : {1.0, -1.0}) {
+            const std::complex<double> b(1 + beta, 0.2 * sign);  // 1 + β + ηa
+            const std::complex<double> d = std::sqrt(b * b - 4.0 * beta);
+            radius = std::max({radius, std::abs((b + d) / 2.0), std::abs((b - d) / 2.0)});
+        }
+        EXPECT_NEAR(r["spectral_radius_map"][i].get<double>(), radius, 1e-10) << beta;
+    }
+    // Instance noise on Mescheder's Dirac-GAN: σ = 0 is the plain GAN (√(1 + η²/4)), and more
+    // noise damps the step map.
+    GanScene noise = scene_with({"gan.system=dirac2", "gan.start=[1,1]",
+                                 "gan.regularizer=gan+noise", "gan.sweep=sigma", "gan.lr=0.1"});
+    const auto& pts = noise.radius_sweep();
+    ASSERT_FALSE(pts.empty());
+    EXPECT_DOUBLE_EQ(pts.front().value, 0.0);
+    EXPECT_NEAR(pts.front().radius, std::sqrt(1 + 0.01 / 4), 1e-9);
+    EXPECT_LT(pts.back().radius, 1.0);
 }
