@@ -1,4 +1,5 @@
-// UserExpression: a formula the user types, in variables x1 and x2, evaluated by muparser
+// UserExpression: a formula the user types, in variables x1 and x2 (or one variable z, for the
+// variational-inference panel's link f(z): Variables::Z), evaluated by muparser
 // (libmuparser-dev; its grammar: + − * / ^, exp, log, sqrt, sin, cos, tanh, abs, min, max, pi,
 // _e, comparisons and the ternary ?:). Used for the unnormalized log-density of a flow
 // training target (`flow.train.expression`).
@@ -25,12 +26,15 @@ namespace genlab {
 
 class UserExpression {
   public:
-    UserExpression(const std::string& text, const std::string& key);
+    enum class Variables { X1X2, Z };
+    UserExpression(const std::string& text, const std::string& key,
+                   Variables variables = Variables::X1X2);
     ~UserExpression();
     UserExpression(const UserExpression&) = delete;
     UserExpression& operator=(const UserExpression&) = delete;
 
     double operator()(double x1, double x2) const;
+    double operator()(double z) const { return (*this)(z, 0.0); }  // Variables::Z
     const std::string& text() const { return text_; }
 
   private:

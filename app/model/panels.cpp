@@ -9,6 +9,7 @@
 #include "rf_model.hpp"
 #include "scene.hpp"
 #include "ssl_model.hpp"
+#include "vi_model.hpp"
 
 namespace genlab {
 
@@ -19,7 +20,9 @@ const std::vector<const PanelModel*>& all_panel_models() {
     static const KlModel kl;
     static const DropoutModel dropout;
     static const SslModel ssl;
-    static const std::vector<const PanelModel*> models = {&rf, &gan, &flow, &kl, &dropout, &ssl};
+    static const ViModel vi;
+    static const std::vector<const PanelModel*> models = {&rf,      &gan, &flow, &kl,
+                                                          &dropout, &ssl, &vi};
     return models;
 }
 

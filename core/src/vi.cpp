@@ -800,13 +800,32 @@ double total_elbo(const Model& m, const std::vector<double>& xs, const Encoder& 
 Encoder train_encoder(const Model& m, const std::vector<double>& xs, Encoder e, int steps,
                       double lr) {
     check_fit(steps, lr);
-    Adam adam(static_cast<int>(e.theta.size()), lr);
+    EncoderTrainer t(std::move(e), lr);
+    t.run(m, xs, steps);
+    return t.encoder();
+}
+
+EncoderTrainer::EncoderTrainer(Encoder start, double lr)
+    : e_(std::move(start)), lr_(lr), last_(-std::numeric_limits<double>::infinity()) {
+    check_encoder(e_);
+    check_fit(0, lr);
+    m_ = Vec::Zero(e_.theta.size());
+    v_ = Vec::Zero(e_.theta.size());
+}
+
+void EncoderTrainer::run(const Model& m, const std::vector<double>& xs, int steps) {
+    check_fit(steps, lr_);
     Vec grad;
     for (int s = 0; s < steps; ++s) {
-        total_elbo(m, xs, e, &grad);
-        adam.ascend(e.theta, grad / static_cast<double>(xs.size()));
+        last_ = total_elbo(m, xs, e_, &grad);
+        grad /= static_cast<double>(xs.size());
+        // Adam ascent, the same update as the Adam class above, with the moments kept here.
+        ++steps_;
+        m_ = 0.9 * m_ + 0.1 * grad;
+        v_ = 0.999 * v_ + 0.001 * grad.cwiseProduct(grad);
+        const double c1 = 1 - std::pow(0.9, steps_), c2 = 1 - std::pow(0.999, steps_);
+        e_.theta.array() += lr_ * (m_.array() / c1) / ((v_.array() / c2).sqrt() + 1e-8);
     }
-    return e;
 }
 
 AmortizationReport amortization(const Model& m, const std::vector<double>& xs, const Encoder& e) {
@@ -895,8 +914,13 @@ Vec2 estimate(const Integrand& f, const Gaussian& q, Estimator est, const std::v
 
 }  // namespace
 
-EstimatorStats estimator_stats(const Integrand& f, const Gaussian& q, Estimator est, int batch,
-                               int repeats, std::uint64_t seed) {
+namespace {
+
+// Validates, then calls each(g) for `repeats` estimates from batches of standard normals drawn
+// from `seed`: the one loop behind estimator_draws and estimator_stats.
+template <class Each>
+void for_each_estimate(const Integrand& f, const Gaussian& q, Estimator est, int batch,
+                       int repeats, std::uint64_t seed, int min_repeats, Each each) {
     validate(q);
     require(static_cast<bool>(f.f), "vi.estimator_f must be set");
     require(est != Estimator::Reparam || static_cast<bool>(f.df),
@@ -904,16 +928,34 @@ EstimatorStats estimator_stats(const Integrand& f, const Gaussian& q, Estimator 
     require(batch >= 1 && batch <= 100000, "vi.batch must be in [1, 100000]");
     require(est != Estimator::ScoreLeaveOneOut || batch >= 2,
             "vi.batch must be >= 2 for the leave-one-out baseline");
-    require(repeats >= 2 && repeats <= 10000000, "vi.repeats must be in [2, 1e7]");
+    require(repeats >= min_repeats && repeats <= 10000000,
+            "vi.repeats must be in [" + std::to_string(min_repeats) + ", 1e7]");
     Random rng(seed);
     std::vector<double> e(batch);
-    Vec2 sum = Vec2::Zero(), sum_sq = Vec2::Zero();
     for (int r = 0; r < repeats; ++r) {
         for (double& v : e) v = rng.normal();
-        const Vec2 g = estimate(f, q, est, e);
+        each(estimate(f, q, est, e));
+    }
+}
+
+}  // namespace
+
+std::vector<Vec2> estimator_draws(const Integrand& f, const Gaussian& q, Estimator est, int batch,
+                                  int repeats, std::uint64_t seed) {
+    std::vector<Vec2> out;
+    out.reserve(static_cast<size_t>(std::clamp(repeats, 0, 10000000)));
+    for_each_estimate(f, q, est, batch, repeats, seed, 1,
+                      [&](const Vec2& g) { out.push_back(g); });
+    return out;
+}
+
+EstimatorStats estimator_stats(const Integrand& f, const Gaussian& q, Estimator est, int batch,
+                               int repeats, std::uint64_t seed) {
+    Vec2 sum = Vec2::Zero(), sum_sq = Vec2::Zero();
+    for_each_estimate(f, q, est, batch, repeats, seed, 2, [&](const Vec2& g) {
         sum += g;
         sum_sq += g.cwiseProduct(g);
-    }
+    });
     EstimatorStats s;
     s.repeats = repeats;
     s.mean = sum / repeats;

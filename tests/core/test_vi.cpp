@@ -289,7 +289,49 @@ TEST(ViAmortization, AClampedLogSigmaGetsNoGradient) {
     EXPECT_NE(g(1), 0.0);  // μ still learns
 }
 
+TEST(ViAmortization, TrainingInPiecesIsTrainingAtOnce) {
+    // Adam's moments carry over between run() calls: the live panel's 3 + 7 + 30 steps are the
+    // report's 40, bit for bit, and the encoder moved (Σ ELBO rose).
+    const Model m = with_link(Link::Tanh, 3.0, 0.0, 0.15);
+    const std::vector<double> xs = sample_data(m, 8, 2);
+    const Encoder start = make_encoder(EncoderKind::Mlp, 4, 3);
+    const Encoder whole = train_encoder(m, xs, start, 40, 0.05);
+    EncoderTrainer t(start, 0.05);
+    for (int n : {3, 7, 30}) t.run(m, xs, n);
+    EXPECT_EQ(t.steps_done(), 40);
+    ASSERT_EQ(t.encoder().theta.size(), whole.theta.size());
+    for (Eigen::Index i = 0; i < whole.theta.size(); ++i)
+        EXPECT_EQ(t.encoder().theta(i), whole.theta(i)) << i;
+    EXPECT_GT(total_elbo(m, xs, whole, nullptr), total_elbo(m, xs, start, nullptr) + 1);
+    // A restarted Adam (the moments lost) is a different path.
+    Encoder restarted = start;
+    for (int n : {3, 7, 30}) restarted = train_encoder(m, xs, restarted, n, 0.05);
+    EXPECT_GT((restarted.theta - whole.theta).norm(), 1e-6);
+}
+
 // [SECTION] Gradient estimators
+
+TEST(ViEstimators, TheDrawsAreTheStatsSamples) {
+    const Integrand f = quadratic(0.7, -0.4, 5.0);
+    const Gaussian q{0.8, 0.6};
+    for (Estimator est : {Estimator::Reparam, Estimator::Score, Estimator::ScoreLeaveOneOut}) {
+        const std::vector<Vec2> d = estimator_draws(f, q, est, 3, 500, 9);
+        const EstimatorStats s = estimator_stats(f, q, est, 3, 500, 9);
+        ASSERT_EQ(d.size(), 500u);
+        Vec2 mean = Vec2::Zero(), var = Vec2::Zero();
+        for (const Vec2& g : d) mean += g / 500.0;
+        for (const Vec2& g : d) var += (g - mean).cwiseProduct(g - mean) / 499.0;
+        for (int j = 0; j < 2; ++j) {
+            EXPECT_NEAR(mean(j), s.mean(j), 1e-10 * (1 + std::abs(s.mean(j))));
+            EXPECT_NEAR(var(j), s.variance(j), 1e-8 * (1 + s.variance(j)));
+        }
+    }
+    // Reparam at batch 1 for quadratic f: with d = σε, ∂/∂μ = 2α(μ + d) + β and
+    // ∂/∂σ = (2α(μ + d) + β)·ε.
+    const std::vector<Vec2> one = estimator_draws(f, q, Estimator::Reparam, 1, 1, 9);
+    const double d = (one[0](0) - (2 * 0.7 * 0.8 - 0.4)) / (2 * 0.7);
+    EXPECT_NEAR(one[0](1), one[0](0) * d / 0.6, 1e-12);
+}
 
 TEST(ViEstimators, MeansAreUnbiasedAndVariancesMatchTheClosedForms) {
     // A general quadratic, and f = z² at μ = 0 where the score variances are the ε⁶ and ε⁸

@@ -35,6 +35,9 @@ POLLUTION = {
     "ssl": ["ssl.x_eigs=[1,1,1]", "ssl.xp_eigs=[2,2,2]", "ssl.n2=1", "ssl.weight_decay=0.5",
             "ssl.ema=3", "ssl.dt=0.01", "ssl.steps=50", "ssl.show_simsiam=false",
             "ssl.focus=neither", "ssl.wp_scale=2"],
+    "vi": ["vi.link=linear", "vi.a=2", "vi.sigma_x=1", "vi.x=-1", "vi.K=3", "vi.q_sigma=2",
+           "vi.view=reparam", "vi.encoder=mlp", "vi.encoder_steps=10", "vi.est_batch=16",
+           "vi.rp_s=[2,1,1]", "vi.data_n=5", "vi.fit_K=3", "vi.est_gamma=-5"],
 }
 
 
@@ -760,6 +763,101 @@ class PresetClaims(unittest.TestCase):
         self.assertEqual(r["variants"]["simsiam"]["verdict"], "no collapse")
         for name in ("no_stopgrad", "no_predictor", "neither"):
             self.assertIn(r["variants"][name]["verdict"], ("collapsed", "collapsing"), name)
+
+
+    # -- variational inference -------------------------------------------------
+    def test_vi_seed000_q4_lk_monotone(self):
+        s, r = report("vi_seed000_q4_lk_monotone")
+        self.assertEqual((s["link"], s["x"]), ("quadratic", 2.0))
+        series = r["series"]
+        self.assertEqual(series["K"][0], 1)
+        self.assertEqual(series["K"][-1], 1000)
+        self.assertAlmostEqual(series["exact"][0], r["elbo"], delta=1e-8)  # L_1 is the ELBO
+        self.assertLess(r["identity"]["difference"], 1e-8)  # KL = log p(x) − ELBO, on a grid
+        log_px = r["log_px"]["value"]
+        self.assertAlmostEqual(log_px, -2.169, delta=5e-4)
+        for a, b, ea, eb in zip(series["exact"], series["exact"][1:], series["error"],
+                                series["error"][1:]):
+            self.assertGreaterEqual(b, a - ea - eb)  # never falls as K grows
+        for v, e in zip(series["exact"], series["error"]):
+            self.assertLessEqual(v, log_px + e)  # ...and stays below log p(x)
+        self.assertTrue(r["monotone"])
+        self.assertLess(log_px - series["exact"][-1], 0.02)
+        for v, m, sd in zip(series["exact"], series["mc_mean"], series["mc_sd"]):
+            self.assertLess(abs(m - v), 4 * sd)
+
+    def test_vi_seed000_q4_iwae_widens(self):
+        s, r = report("vi_seed000_q4_iwae_widens")
+        f = r["fits"]
+        self.assertEqual(f["K"], 50)
+        elbo_q, iwae_q = f["elbo"]["q"], f["iwae"]["q"]
+        self.assertAlmostEqual(elbo_q["sigma"], 0.19, delta=0.01)
+        self.assertAlmostEqual(abs(elbo_q["mu"]), math.sqrt(2), delta=0.15)  # on one mode
+        self.assertGreater(iwae_q["sigma"], 3 * elbo_q["sigma"])
+        self.assertGreater(f["iwae"]["L_fit_K"], f["elbo"]["L_fit_K"])
+        self.assertGreater(f["elbo"]["elbo"], f["iwae"]["elbo"])
+
+    def check_amortization_gap(self, name, gap_at_least):
+        s, r = report(name)
+        a = r["amortization"]
+        self.assertEqual((s["encoder"], a["steps"], a["n"]), ("linear", 2000, 16))
+        for enc, opt in zip(a["kl_encoder"], a["kl_optimal"]):
+            self.assertGreaterEqual(enc, opt - 1e-9)  # KL(q_φ‖p) ≥ KL(q_i*‖p), every point
+            self.assertGreaterEqual(opt, -1e-9)
+        self.assertGreater(a["gap"], gap_at_least)
+        self.assertAlmostEqual(a["gap"], a["total_kl_encoder"] - a["total_kl_optimal"], places=9)
+        # The ELBO identity per point: KL = log p(x_i) − ELBO(x_i) sums to Σ log p − Σ ELBO.
+        self.assertAlmostEqual(sum(a["log_px"]) - a["total_elbo"], a["total_kl_encoder"],
+                               places=6)
+        _, mlp = report(name, "vi.encoder=mlp", "vi.encoder_lr=0.02", "vi.encoder_steps=3000")
+        self.assertLess(mlp["amortization"]["gap"], 0.1 * a["gap"])  # "closes over 90%"
+        for enc, opt in zip(mlp["amortization"]["kl_encoder"], mlp["amortization"]["kl_optimal"]):
+            self.assertGreaterEqual(enc, opt - 1e-9)
+
+    def test_vi_seed000_q3_amortization_tanh(self):
+        self.check_amortization_gap("vi_seed000_q3_amortization_tanh", 5)
+
+    def test_vi_seed002_q2_amortization_quadratic(self):
+        self.check_amortization_gap("vi_seed002_q2_amortization_quadratic", 10)
+        s, r = report("vi_seed002_q2_amortization_quadratic")
+        signs = {math.copysign(1, q["mu"]) for q in r["amortization"]["q_optimal"]
+                 if abs(q["mu"]) > 0.5}
+        self.assertEqual(signs, {-1.0, 1.0})  # "jump between +√x and −√x"
+
+    def test_vi_seed000_q2_reparam_triangular(self):
+        s, r = report("vi_seed000_q2_reparam_triangular")
+        rp = r["reparam"]
+        self.assertEqual(s["rp_s"], [1.5, -0.8, 0.4])
+        self.assertAlmostEqual(rp["log_det_triangular"], math.log(1.5) + math.log(0.4), places=12)
+        self.assertAlmostEqual(rp["log_det_triangular"], -0.5108, delta=1e-4)
+        self.assertAlmostEqual(rp["log_det_lu"], rp["log_det_triangular"], delta=1e-12)
+        expected = [[2.25, -1.2], [-1.2, 0.8]]
+        for i in range(2):
+            for j in range(2):
+                self.assertAlmostEqual(rp["cov"][i][j], expected[i][j], places=12)
+                self.assertLess(abs(rp["sample_cov"][i][j] - expected[i][j]),
+                                0.1 * abs(expected[i][j]))
+
+    def test_vi_seed004_42_estimators(self):
+        s, r = report("vi_seed004_42_estimators")
+        e = r["estimators"]
+        self.assertEqual(e["batch"], 4)
+        self.assertAlmostEqual(e["exact"][0], 2.1, places=10)  # 2αμ + β
+        n = e["repeats"]
+        for name in ("reparam", "score", "score_loo"):
+            se = math.sqrt(e[name]["variance"][0] / n)
+            self.assertLess(abs(e[name]["mean"][0] - e["exact"][0]), 4 * se, name)
+        rep, score = e["reparam"]["variance"][0], e["score"]["variance"][0]
+        self.assertGreater(score, 20 * rep)
+        b4 = e["batches"].index(4)
+        self.assertAlmostEqual(e["reparam"]["closed_form_vs_batch"][b4][0], 0.64, places=10)
+        self.assertAlmostEqual(e["score"]["closed_form_vs_batch"][b4][0], 17.0, delta=0.05)
+        self.assertLess(abs(rep - 0.64), 0.1 * 0.64)
+        self.assertLess(abs(score - 17.0), 0.15 * 17.0)
+        self.assertLess(3 * e["score_loo"]["variance"][0], score)
+        for name in ("reparam", "score"):  # 1/B: a factor 1024 from B = 1 to B = 1024
+            cf = e[name]["closed_form_vs_batch"]
+            self.assertAlmostEqual(cf[0][0] / cf[-1][0], 1024, places=6)
 
 
 if __name__ == "__main__":

@@ -74,6 +74,11 @@ Json cheap_copy(const Json& state) {
     clamp("dropout", "sgd_steps", 200);
     clamp("dropout", "mc_masks", 64);
     clamp("ssl", "steps", 100);
+    clamp("vi", "encoder_steps", 20);  // each step: n points × 64 Gauss–Hermite nodes
+    clamp("vi", "data_n", 4);          // each point: three exact-ELBO fits for q_i*
+    clamp("vi", "mc_samples", 64);
+    clamp("vi", "est_repeats", 100);
+    clamp("vi", "rp_samples", 100);
     const auto first = [&](const char* panel, const char* key, size_t most) {
         const Json& list = state.at(panel).at(key);
         if (list.is_array() && list.size() > most) {

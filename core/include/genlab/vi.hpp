@@ -181,6 +181,23 @@ double total_elbo(const Model& m, const std::vector<double>& xs, const Encoder& 
 // Full-batch Adam on Σ ELBO.
 Encoder train_encoder(const Model& m, const std::vector<double>& xs, Encoder e, int steps,
                       double lr);
+// The same training in pieces (the panel trains a few steps a frame): Adam's moments persist
+// between run() calls, so run(a) then run(b) is train_encoder(a + b) exactly.
+class EncoderTrainer {
+  public:
+    EncoderTrainer(Encoder start, double lr);
+    void run(const Model& m, const std::vector<double>& xs, int steps);
+    const Encoder& encoder() const { return e_; }
+    int steps_done() const { return steps_; }
+    double last_objective() const { return last_; }  // Σ ELBO before the last step (−∞: none)
+
+  private:
+    Encoder e_;
+    Vec m_, v_;
+    double lr_;
+    int steps_ = 0;
+    double last_;
+};
 
 struct AmortizationReport {
     std::vector<double> kl_encoder, kl_optimal;  // per point
@@ -212,6 +229,10 @@ struct EstimatorStats {
 };
 EstimatorStats estimator_stats(const Integrand& f, const Gaussian& q, Estimator est, int batch,
                                int repeats, std::uint64_t seed);
+// The `repeats` estimates themselves (the panel's histograms); estimator_stats with the same
+// arguments is their mean and sample variance.
+std::vector<Vec2> estimator_draws(const Integrand& f, const Gaussian& q, Estimator est, int batch,
+                                  int repeats, std::uint64_t seed);
 // Closed-form variance of one estimate for quadratic f (Reparam and Score; for Score with a
 // constant baseline `baseline`); batch of B iid draws divides by B.
 Vec2 quadratic_variance(double alpha, double beta, double gamma, const Gaussian& q, Estimator est,
