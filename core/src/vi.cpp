@@ -437,6 +437,8 @@ double log_weight(const Model& m, double x, const Gaussian& q, double u) {
 // to 0 and make those draws count as log w̃ = −745 instead of, say, −50000.
 struct WeightTable {
     std::vector<double> log_w, mass;  // log w̃ ascending, its probability
+    std::vector<double> w;    // w̃ itself where log w̃ ≥ −700 (a normal double), else 0
+    size_t first_normal = 0;  // the first index with log w̃ ≥ −700
     double log_c = 0, mean_log = 0;
 };
 
@@ -461,16 +463,24 @@ WeightTable weight_table(const Model& m, double x, const Gaussian& q, int panels
         t.log_w.push_back(l - t.log_c);
         t.mass.push_back(ms / total);
         t.mean_log += ms / total * (l - t.log_c);
+        t.w.push_back(l - t.log_c >= -700 ? std::exp(l - t.log_c) : 0.0);
     }
+    t.first_normal = static_cast<size_t>(std::lower_bound(t.log_w.begin(), t.log_w.end(), -700.0) -
+                                         t.log_w.begin());
     return t;
 }
 
 // φ(τ) = Σ mass·e^{−τ w̃} at log τ = lt, skipping the terms with τ w̃ > 40 (each < e^{−40}·mass).
+// Where τ = e^{lt} and w̃ are both normal doubles, τw̃ is their product (one exp a term, not
+// two: this sum is the exact L_K's inner loop); elsewhere e^{lt + log w̃}.
 double laplace(const WeightTable& t, double lt) {
-    const auto end = std::upper_bound(t.log_w.begin(), t.log_w.end(), std::log(40.0) - lt);
+    const size_t end = static_cast<size_t>(
+        std::upper_bound(t.log_w.begin(), t.log_w.end(), std::log(40.0) - lt) - t.log_w.begin());
+    const size_t split = lt <= 700 ? std::min(t.first_normal, end) : end;
     double s = 0;
-    for (auto it = t.log_w.begin(); it != end; ++it)
-        s += t.mass[it - t.log_w.begin()] * std::exp(-std::exp(lt + *it));
+    for (size_t i = 0; i < split; ++i) s += t.mass[i] * std::exp(-std::exp(lt + t.log_w[i]));
+    const double tau = std::exp(lt);
+    for (size_t i = split; i < end; ++i) s += t.mass[i] * std::exp(-tau * t.w[i]);
     return s;
 }
 
@@ -919,8 +929,8 @@ namespace {
 // Validates, then calls each(g) for `repeats` estimates from batches of standard normals drawn
 // from `seed`: the one loop behind estimator_draws and estimator_stats.
 template <class Each>
-void for_each_estimate(const Integrand& f, const Gaussian& q, Estimator est, int batch,
-                       int repeats, std::uint64_t seed, int min_repeats, Each each) {
+void for_each_estimate(const Integrand& f, const Gaussian& q, Estimator est, int batch, int repeats,
+                       std::uint64_t seed, int min_repeats, Each each) {
     validate(q);
     require(static_cast<bool>(f.f), "vi.estimator_f must be set");
     require(est != Estimator::Reparam || static_cast<bool>(f.df),
@@ -944,8 +954,7 @@ std::vector<Vec2> estimator_draws(const Integrand& f, const Gaussian& q, Estimat
                                   int repeats, std::uint64_t seed) {
     std::vector<Vec2> out;
     out.reserve(static_cast<size_t>(std::clamp(repeats, 0, 10000000)));
-    for_each_estimate(f, q, est, batch, repeats, seed, 1,
-                      [&](const Vec2& g) { out.push_back(g); });
+    for_each_estimate(f, q, est, batch, repeats, seed, 1, [&](const Vec2& g) { out.push_back(g); });
     return out;
 }
 
