@@ -82,7 +82,20 @@ class ViPanelView : public PanelView {
     Json state() const override { return scene_->state(); }
     Canvas& main_canvas() override { return *current().canvases().front(); }
     std::vector<Canvas*> figure_canvases() override { return current().canvases(); }
-    std::string bench_slider() const override { return "vi.x"; }
+    // The view's most-used slider (the amortization view has no x slider).
+    std::string bench_slider() const override {
+        switch (scene_->params().view) {
+            case ViView::Bounds:
+                return "vi.x";
+            case ViView::Amortization:
+                return "vi.encoder_lr";
+            case ViView::Estimators:
+                return "vi.q_mu";
+            case ViView::Reparam:
+                return "vi.rp_s.S21";
+        }
+        return "vi.x";
+    }
     std::vector<std::string> legend_lines() const override { return current().legend_lines(); }
 
     std::vector<std::string> help_lines() const override {
@@ -120,10 +133,14 @@ class ViPanelView : public PanelView {
   private:
     SubView& current() const {
         switch (scene_->params().view) {
-            case ViView::Bounds: return bounds_;
-            case ViView::Amortization: return amortization_;
-            case ViView::Estimators: return estimators_;
-            case ViView::Reparam: return reparam_;
+            case ViView::Bounds:
+                return bounds_;
+            case ViView::Amortization:
+                return amortization_;
+            case ViView::Estimators:
+                return estimators_;
+            case ViView::Reparam:
+                return reparam_;
         }
         return bounds_;
     }

@@ -15,7 +15,7 @@ namespace genlab::vi_view {
 
 namespace {
 
-std::string k_tick(double e) { return format_g(std::pow(10.0, e), 3); }
+std::string k_tick(double e) { return format_number(std::round(std::pow(10.0, e))); }
 
 }  // namespace
 
@@ -269,14 +269,28 @@ void BoundsView::draw_bounds(ViScene& scene, ImVec2 size) {
     const float legend_h = bounds_.legend_item_height(size.x);
     bounds_.draw(ImVec2(size.x, size.y - title_h - legend_h), [=](Canvas& c) {
         const WorldRect v = c.view();
-        for (size_t i = 0; i + 1 < exact.size(); ++i)  // the gap, strip by strip
-            c.rect({exact[i].x, 0.5 * (exact[i].y + exact[i + 1].y)}, {exact[i + 1].x, b.log_px},
-                   kGap);
-        for (size_t i = 0; i + 1 < mc.size(); ++i) {  // the band: mean ± sd
-            const double s0 = b.mc[i].sd, s1 = b.mc[i + 1].sd;
-            c.rect({mc[i].x, 0.5 * (mc[i].y + mc[i + 1].y) - 0.5 * (s0 + s1)},
-                   {mc[i + 1].x, 0.5 * (mc[i].y + mc[i + 1].y) + 0.5 * (s0 + s1)}, kMcBand);
-        }
+        // The gap and the band as thin strips under linear interpolation between K's (the
+        // canvas has no polygon fill).
+        constexpr int kStrips = 12;
+        for (size_t i = 0; i + 1 < exact.size(); ++i)
+            for (int j = 0; j < kStrips; ++j) {
+                const double t0 = static_cast<double>(j) / kStrips, t1 = (j + 1.0) / kStrips;
+                const double tm = 0.5 * (t0 + t1);
+                const double y = exact[i].y + tm * (exact[i + 1].y - exact[i].y);
+                const double x0 = exact[i].x + t0 * (exact[i + 1].x - exact[i].x);
+                const double x1 = exact[i].x + t1 * (exact[i + 1].x - exact[i].x);
+                c.rect({x0, y}, {x1, b.log_px}, kGap);
+            }
+        for (size_t i = 0; i + 1 < mc.size(); ++i)
+            for (int j = 0; j < kStrips; ++j) {
+                const double t0 = static_cast<double>(j) / kStrips, t1 = (j + 1.0) / kStrips;
+                const double tm = 0.5 * (t0 + t1);
+                const double y = mc[i].y + tm * (mc[i + 1].y - mc[i].y);
+                const double sd = b.mc[i].sd + tm * (b.mc[i + 1].sd - b.mc[i].sd);
+                const double x0 = mc[i].x + t0 * (mc[i + 1].x - mc[i].x);
+                const double x1 = mc[i].x + t1 * (mc[i + 1].x - mc[i].x);
+                c.rect({x0, y - sd}, {x1, y + sd}, kMcBand);
+            }
         c.line({v.x0, b.log_px}, {v.x1, b.log_px}, kLogPx, 2.0f);
         c.polyline(exact, kPosterior, 2.2f);
         for (const Vec2& m : mc) c.point(m, kMc, 3.0f);

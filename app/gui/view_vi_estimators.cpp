@@ -234,7 +234,7 @@ void EstimatorsView::draw_variance(ViScene& scene, ImVec2 size) {
     std::vector<LegendEntry> legend = {
         {kQ, "reparameterization"},
         {kScore, "score function"},
-        {kLoo, "score, leave-one-out (no closed form)", LegendEntry::Mark::Dashed},
+        {kLoo, "score, leave-one-out (measured only)"},
         {kPosterior, "dots: measured; lines: closed form", LegendEntry::Mark::Dot}};
     var_.set_legend(legend);
     var_.set_home({-0.15, lo - pad, std::log10(1024.0) + 0.15, hi + 0.3}, false);
@@ -245,9 +245,9 @@ void EstimatorsView::draw_variance(ViScene& scene, ImVec2 size) {
         for (const auto& [color, pts] : closed) c.polyline(pts, color, 1.8f);
         for (const auto& [color, pts] : measured)
             for (const Vec2& p : pts) c.point(p, color, 3.5f);
-        // Without closed forms (f = log p(x, z)), join the measured dots.
+        // Without a closed form (leave-one-out, or f = log p(x, z)): the measured dots joined.
         for (size_t i = 0; i < measured.size(); ++i)
-            if (closed[i].second.empty()) dashed(c, measured[i].second, measured[i].first, 1.2f);
+            if (closed[i].second.empty()) c.polyline(measured[i].second, measured[i].first, 1.2f);
     });
     if (auto h = var_.hover_world(); h && var_.hovered()) {
         size_t best = 0;

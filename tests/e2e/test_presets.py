@@ -824,6 +824,15 @@ class PresetClaims(unittest.TestCase):
                  if abs(q["mu"]) > 0.5}
         self.assertEqual(signs, {-1.0, 1.0})  # "jump between +√x and −√x"
 
+    def test_vi_heavy_mlp_64_points(self):
+        s, r = report("vi_heavy_mlp_64_points")
+        a = r["amortization"]
+        self.assertEqual((s["encoder"], s["encoder_hidden"], a["n"], a["steps"]), ("mlp", 16, 64, 3000))
+        for enc, opt in zip(a["kl_encoder"], a["kl_optimal"]):
+            self.assertGreaterEqual(enc, opt - 1e-9)
+        _, lin = report("vi_heavy_mlp_64_points", "vi.encoder=linear", "vi.encoder_lr=0.05")
+        self.assertLess(a["gap"], 0.1 * lin["amortization"]["gap"])
+
     def test_vi_seed000_q2_reparam_triangular(self):
         s, r = report("vi_seed000_q2_reparam_triangular")
         rp = r["reparam"]
