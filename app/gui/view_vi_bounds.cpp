@@ -112,6 +112,10 @@ void BoundsView::draw_controls(ViScene& scene, ViEdits& edits) {
         return;
     }
     const ViScene::FitsData& f = scene.fits();
+    if (!f.error.empty()) {
+        coloured_wrapped(f.error, palette::kWarnText);
+        return;
+    }
     ImGui::PushStyleColor(ImGuiCol_Text, ImGui::ColorConvertU32ToFloat4(kElboFit));
     text_wrapped("ELBO fit: μ = " + format_g(f.elbo_q.mu, 4) +
                  ", σ = " + format_g(f.elbo_q.sigma, 4) + ", KL = " + format_g(f.elbo_q_kl, 3));
@@ -142,7 +146,7 @@ void BoundsView::draw_density(ViScene& scene, ImVec2 size) {
     const ViParams& p = scene.params();
     const ViScene::PosteriorData& post = scene.posterior();
     const bool fitted = scene.fits_ready();  // else being refitted (tick() does it)
-    const ViScene::FitsData* f = fitted ? &scene.fits() : nullptr;
+    const ViScene::FitsData* f = fitted && scene.fits().error.empty() ? &scene.fits() : nullptr;
     ImGui::BeginGroup();
     const std::string title = "p(z | x = " + format_g(p.x, 4) + ") exact, and q(z|x)";
     const float title_h = plot_title(title.c_str(), size.x);

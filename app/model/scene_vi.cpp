@@ -121,7 +121,15 @@ vi::EstimatorStats stats_of(const std::vector<vi::Vec2>& v) {
 // Repeats per point of the variance-vs-batch series: ~65k draws, between 64 and 2048 repeats.
 int variance_repeats(int batch) { return std::clamp(65536 / batch, 64, 2048); }
 
-Json gaussian_json(const vi::Gaussian& q) { return Json{{"mu", q.mu}, {"sigma", q.sigma}}; }
+Json gaussian_json(const vi::Gaussian& q) {
+    return Json{{"mu", finite_or_null(q.mu)}, {"sigma", finite_or_null(q.sigma)}};
+}
+Json finite_list(const std::vector<double>& v) {
+    Json out = Json::array();
+    for (double x : v) out.push_back(finite_or_null(x));
+    return out;
+}
+
 Json vec2_json(const vi::Vec2& v) {
     return Json::array({finite_or_null(v(0)), finite_or_null(v(1))});
 }
@@ -163,6 +171,7 @@ void ViScene::commit(const ViParams& next) {
     std::shared_ptr<UserExpression> holder;
     vi::Model m = model ? vi_core_model(next, &holder) : model_;  // throws: nothing changes
     const bool x = model || a.x != next.x;
+    if (x) check_vi_evidence(m, next.x);
     const bool q = a.q.mu != next.q.mu || a.q.sigma != next.q.sigma;
     const bool mc = a.mc_samples != next.mc_samples || a.mc_seeds != next.mc_seeds;
     const bool fit_k = a.fit_K != next.fit_K;
@@ -306,19 +315,30 @@ const ViScene::FitsData& ViScene::fits() {
         // The ELBO's optimum q* (the best of the fits from each mode); the IWAE fit starts
         // between the main mode and the posterior's mean, as wide as half the posterior, so it
         // can widen over several modes (from a narrow start on one mode it stays there).
-        const vi::Gaussian mode = laplace_at(model_, x, p.mode);
-        f.start = {0.5 * (p.mode + p.mean), std::max(mode.sigma, 0.5 * p.sd)};
-        f.elbo_q = optimal_q(model_, x, p);
-        vi::FitOptions o;
-        o.k = f.K;
-        o.groups = std::clamp(2048 / f.K, 2, 1000);  // ~2048 draws a step: ~40 ms in all
-        f.iwae_q = vi::fit(model_, x, f.start, o).q;
-        f.elbo_q_elbo = vi::elbo(model_, x, f.elbo_q);
-        f.iwae_q_elbo = vi::elbo(model_, x, f.iwae_q);
-        f.elbo_q_kl = p.evidence.value - f.elbo_q_elbo;
-        f.iwae_q_kl = p.evidence.value - f.iwae_q_elbo;
-        f.elbo_q_lk = vi::iw_bound_exact(model_, x, f.elbo_q, f.K).value;
-        f.iwae_q_lk = vi::iw_bound_exact(model_, x, f.iwae_q, f.K).value;
+        try {
+            const vi::Gaussian mode = laplace_at(model_, x, p.mode);
+            f.start = {0.5 * (p.mode + p.mean), std::max(mode.sigma, 0.5 * p.sd)};
+            f.elbo_q = optimal_q(model_, x, p);
+            vi::FitOptions o;
+            o.k = f.K;
+            o.groups = std::clamp(2048 / f.K, 2, 1000);  // ~2048 draws a step: ~40 ms in all
+            f.iwae_q = vi::fit(model_, x, f.start, o).q;
+            f.elbo_q_elbo = vi::elbo(model_, x, f.elbo_q);
+            f.iwae_q_elbo = vi::elbo(model_, x, f.iwae_q);
+            f.elbo_q_kl = p.evidence.value - f.elbo_q_elbo;
+            f.iwae_q_kl = p.evidence.value - f.iwae_q_elbo;
+            f.elbo_q_lk = vi::iw_bound_exact(model_, x, f.elbo_q, f.K).value;
+            f.iwae_q_lk = vi::iw_bound_exact(model_, x, f.iwae_q, f.K).value;
+        } catch (const std::invalid_argument& e) {
+            // A formula whose log p(x, z) overflows along the way (exp(z²)): Adam's q went
+            // non-finite. The fits are missing, not the panel.
+            f = FitsData{};
+            f.K = params_.fit_K;
+            f.start = f.elbo_q = f.iwae_q = {kNaN, kNaN};
+            f.elbo_q_elbo = f.iwae_q_elbo = f.elbo_q_kl = f.iwae_q_kl = kNaN;
+            f.elbo_q_lk = f.iwae_q_lk = kNaN;
+            f.error = std::string("the fits diverged (") + e.what() + ")";
+        }
         fits_ = f;
         dirty_[static_cast<size_t>(Part::Fits)] = false;
         count(Part::Fits);
@@ -347,9 +367,15 @@ const ViScene::DataSet& ViScene::data_with_optima() {
         data_.kl_opt.clear();
         for (size_t i = 0; i < data_.xs.size(); ++i) {
             const double x = data_.xs[i];
-            const PosteriorData p = posterior_of(model_, x);
-            data_.q_opt.push_back(optimal_q(model_, x, p));
-            data_.kl_opt.push_back(data_.log_px[i] - vi::elbo(model_, x, data_.q_opt.back()));
+            try {
+                const PosteriorData p = posterior_of(model_, x);
+                data_.q_opt.push_back(optimal_q(model_, x, p));
+                data_.kl_opt.push_back(data_.log_px[i] - vi::elbo(model_, x, data_.q_opt.back()));
+            } catch (const std::invalid_argument&) {
+                // The fit diverged (a formula that overflows): this point has no q_i*.
+                data_.q_opt.resize(i + 1, vi::Gaussian{kNaN, kNaN});
+                data_.kl_opt.resize(i + 1, kNaN);
+            }
         }
         optima_dirty_ = false;
     }
@@ -388,12 +414,16 @@ const ViScene::AmortizationData& ViScene::amortization() {
             const vi::Gaussian q = vi::encode(e, x);
             const double elbo = vi::elbo(model_, x, q);
             double kl = d.log_px[i] - elbo;
-            if (kl < d.kl_opt[i]) {
+            if (kl < d.kl_opt[i] && std::isfinite(kl)) {
                 // The encoder found a better q than the fits from the modes: q_i* is the
                 // optimum, so polish from there and keep it (the data set's cache improves).
-                const vi::Gaussian better = vi::fit_elbo_exact(model_, x, q);
-                const double kb = d.log_px[i] - vi::elbo(model_, x, better);
-                if (kb < d.kl_opt[i]) d.q_opt[i] = better, d.kl_opt[i] = kb;
+                try {
+                    const vi::Gaussian better = vi::fit_elbo_exact(model_, x, q);
+                    const double kb = d.log_px[i] - vi::elbo(model_, x, better);
+                    if (kb < d.kl_opt[i]) d.q_opt[i] = better, d.kl_opt[i] = kb;
+                } catch (const std::invalid_argument&) {
+                    // The polish diverged: q_i* stays the better of what was found.
+                }
             }
             a.q_enc.push_back(q);
             a.kl_enc.push_back(kl);
@@ -530,6 +560,7 @@ void ViScene::set_fit_K(int k) {
 }
 void ViScene::apply_fit() {
     const FitsData& f = fits();
+    if (!f.error.empty()) throw UserError("vi: " + f.error + "; there is no fitted q to apply");
     vi::Gaussian q = params_.fit_iwae ? f.iwae_q : f.elbo_q;
     q.mu = std::clamp(q.mu, vi_keys::q_mu.lo, vi_keys::q_mu.hi);
     q.sigma = std::clamp(q.sigma, vi_keys::q_sigma.lo, vi_keys::q_sigma.hi);
@@ -623,7 +654,14 @@ void ViScene::train(int steps) {
     encoder();
     const int n = std::min(steps, params_.encoder_steps - trainer_->steps_done());
     if (n <= 0) return;
-    trainer_->run(model_, data().xs, n);
+    try {
+        trainer_->run(model_, data().xs, n);
+    } catch (const std::invalid_argument& e) {
+        playing_ = false;
+        restart_encoder();
+        throw UserError(std::string("vi: the encoder diverged (") + e.what() +
+                        "); lower vi.encoder_lr or change vi.expression");
+    }
     dirty_[static_cast<size_t>(Part::Amortization)] = true;
 }
 
@@ -703,6 +741,12 @@ bool ViScene::tick(double /*dt*/, double speed) {
 //-----------------------------------------------------------------------------
 
 Json ViScene::report() {
+    // A formula can pass every check on load and still fail on the way (NaN in a fit, a data
+    // point without evidence): its core message names the key, so it is the user's error.
+    return as_user_error([&] { return report_numbers(); });
+}
+
+Json ViScene::report_numbers() {
     train(params_.encoder_steps);  // --report trains the whole budget, as Play would
     update();
     const ViParams& p = params_;
@@ -769,32 +813,33 @@ Json ViScene::report() {
                 {"fits",
                  {{"objective", p.fit_iwae ? "iwae" : "elbo"},
                   {"K", f.K},
+                  {"error", f.error.empty() ? Json(nullptr) : Json(f.error)},
                   {"start", gaussian_json(f.start)},
                   {"elbo",
                    {{"q", gaussian_json(f.elbo_q)},
-                    {"elbo", f.elbo_q_elbo},
-                    {"kl", f.elbo_q_kl},
-                    {"L_fit_K", f.elbo_q_lk}}},
+                    {"elbo", finite_or_null(f.elbo_q_elbo)},
+                    {"kl", finite_or_null(f.elbo_q_kl)},
+                    {"L_fit_K", finite_or_null(f.elbo_q_lk)}}},
                   {"iwae",
                    {{"q", gaussian_json(f.iwae_q)},
-                    {"elbo", f.iwae_q_elbo},
-                    {"kl", f.iwae_q_kl},
-                    {"L_fit_K", f.iwae_q_lk}}}}},
+                    {"elbo", finite_or_null(f.iwae_q_elbo)},
+                    {"kl", finite_or_null(f.iwae_q_kl)},
+                    {"L_fit_K", finite_or_null(f.iwae_q_lk)}}}}},
                 {"amortization",
                  {{"n", data_.xs.size()},
-                  {"xs", data_.xs},
-                  {"log_px", data_.log_px},
+                  {"xs", finite_list(data_.xs)},
+                  {"log_px", finite_list(data_.log_px)},
                   {"encoder", p.encoder == vi::EncoderKind::Mlp ? "mlp" : "linear"},
                   {"steps", a.steps},
-                  {"total_elbo", a.total_elbo},
-                  {"kl_encoder", a.kl_enc},
-                  {"kl_optimal", a.kl_opt},
+                  {"total_elbo", finite_or_null(a.total_elbo)},
+                  {"kl_encoder", finite_list(a.kl_enc)},
+                  {"kl_optimal", finite_list(a.kl_opt)},
                   {"q_encoder", q_enc},
                   {"q_optimal", q_opt},
-                  {"total_kl_encoder", a.total_kl_enc},
-                  {"total_kl_optimal", a.total_kl_opt},
-                  {"gap", a.gap},
-                  {"min_difference", a.min_difference}}},
+                  {"total_kl_encoder", finite_or_null(a.total_kl_enc)},
+                  {"total_kl_optimal", finite_or_null(a.total_kl_opt)},
+                  {"gap", finite_or_null(a.gap)},
+                  {"min_difference", finite_or_null(a.min_difference)}}},
                 {"estimators",
                  {{"f", p.est_elbo ? "elbo" : "quadratic"},
                   {"batch", p.est_batch},
@@ -815,6 +860,10 @@ Json ViScene::report() {
 }
 
 std::string ViScene::csv() {
+    return as_user_error([&] { return csv_text(); });
+}
+
+std::string ViScene::csv_text() {
     train(params_.encoder_steps);
     update();
     std::ostringstream out;

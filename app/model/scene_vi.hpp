@@ -80,6 +80,7 @@ class ViScene : public Scene {
         double elbo_q_elbo = 0, iwae_q_elbo = 0;  // each fit's ELBO (exact)
         double elbo_q_lk = 0, iwae_q_lk = 0;      // each fit's L_{fit_K} (exact)
         double elbo_q_kl = 0, iwae_q_kl = 0;      // KL(q‖p(z|x))
+        std::string error;  // non-empty: the fits diverged (the numbers are NaN)
     };
     struct DataSet {
         std::vector<double> xs, log_px;
@@ -193,6 +194,8 @@ class ViScene : public Scene {
     void train(int steps);  // up to `steps` more, never past encoder_steps
 
   private:
+    Json report_numbers();
+    std::string csv_text();
     template <class Change>
     void edit(Change&& change);
     void commit(const ViParams& next);

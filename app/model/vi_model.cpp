@@ -36,18 +36,18 @@ Json ViModel::defaults() const { return vi_params_to_json(ViParams{}); }
 void check_vi_params(const ViParams& p) {
     for (int i : {0, 2})
         if (std::abs(p.rp_s[static_cast<size_t>(i)]) < 1e-3)
-            throw UserError(std::string("vi.rp_s must be a triangular S with a nonzero diagonal: ") +
-                            (i == 0 ? "S11" : "S22") + " must be at least 0.001 in size (got " +
-                            format_number(p.rp_s[static_cast<size_t>(i)]) + ")");
+            throw UserError(
+                std::string("vi.rp_s must be a triangular S with a nonzero diagonal: ") +
+                (i == 0 ? "S11" : "S22") + " must be at least 0.001 in size (got " +
+                format_number(p.rp_s[static_cast<size_t>(i)]) + ")");
     if (static_cast<long long>(p.mc_samples) * p.mc_seeds > kMcWork)
         throw UserError("vi.mc_samples × vi.mc_seeds must be at most " + std::to_string(kMcWork) +
                         " (got " + std::to_string(p.mc_samples) + " × " +
                         std::to_string(p.mc_seeds) + "); lower vi.mc_samples or vi.mc_seeds");
     if (static_cast<long long>(p.est_batch) * p.est_repeats > kEstWork)
         throw UserError("vi.est_batch × vi.est_repeats must be at most " +
-                        std::to_string(kEstWork) + " (got " + std::to_string(p.est_batch) +
-                        " × " + std::to_string(p.est_repeats) +
-                        "); lower vi.est_repeats or vi.est_batch");
+                        std::to_string(kEstWork) + " (got " + std::to_string(p.est_batch) + " × " +
+                        std::to_string(p.est_repeats) + "); lower vi.est_repeats or vi.est_batch");
 }
 
 ViParams vi_params_from_json(const Json& state) {
@@ -169,6 +169,16 @@ vi::Model vi_core_model(const ViParams& p, std::shared_ptr<UserExpression>* hold
     return m;
 }
 
+void check_vi_evidence(const vi::Model& m, double x) {
+    try {
+        (void)vi::log_evidence(m, x);
+    } catch (const std::invalid_argument& e) {
+        throw UserError(std::string("vi: p(x, z) has no usable evidence at vi.x = ") +
+                        format_number(x) + " (" + e.what() +
+                        "); change vi.expression (or vi.link) or vi.x");
+    }
+}
+
 vi::Mat2 vi_reparam_matrix(const ViParams& p) {
     vi::Mat2 s;
     s << p.rp_s[0], 0, p.rp_s[1], p.rp_s[2];
@@ -180,7 +190,7 @@ Json ViModel::normalize(const Json& state) const {
     // An expression that does not parse is named here, even while another link is chosen.
     UserExpression check(p.expression, "vi.expression", UserExpression::Variables::Z);
     std::shared_ptr<UserExpression> holder;
-    (void)vi_core_model(p, &holder);
+    check_vi_evidence(vi_core_model(p, &holder), p.x);
     return vi_params_to_json(p);
 }
 

@@ -115,6 +115,9 @@ Json vi_params_to_json(const ViParams& p);
 // at z = 0.
 vi::Model vi_core_model(const ViParams& p, std::shared_ptr<UserExpression>* holder);
 vi::Mat2 vi_reparam_matrix(const ViParams& p);  // [[S11, 0], [S21, S22]]
+// Throws UserError naming vi.expression and vi.x when log p(x) cannot be computed at x (a
+// formula that is not finite near the posterior, e.g. sqrt(z) for z < 0).
+void check_vi_evidence(const vi::Model& m, double x);
 
 struct ViModel : PanelModel {
     std::string id() const override { return "vi"; }
