@@ -29,6 +29,7 @@ inline constexpr ImU32 kPosteriorFill = IM_COL32(30, 30, 40, 40);
 inline constexpr ImU32 kQ = IM_COL32(30, 100, 210, 255);  // q(z|x): yours / encoder
 inline constexpr ImU32 kQFill = IM_COL32(30, 100, 210, 45);
 inline constexpr ImU32 kElboFit = IM_COL32(20, 140, 60, 255);   // q*: the ELBO optimum
+inline constexpr ImU32 kMirror = IM_COL32(20, 140, 60, 110);    // q* mirrored (an even f)
 inline constexpr ImU32 kIwaeFit = IM_COL32(150, 60, 170, 255);  // the IWAE-K fit
 inline constexpr ImU32 kLogPx = IM_COL32(200, 40, 40, 255);     // log p(x)
 inline constexpr ImU32 kGap = IM_COL32(200, 40, 40, 40);        // log p(x) − L_K

@@ -19,6 +19,8 @@ std::vector<std::string> AmortizationView::legend_lines() const {
     return {
         "Left: the encoder's mean μ_φ(x) (blue line) with ± σ_φ(x) (blue band), and each "
         "point's optimum q_i* (green dot ± σ bar); the encoder must serve every x with one φ",
+        "For f = a·z² + b the posterior is symmetric in z: the faint green dots, q_i* mirrored "
+        "to −μ*, are as good",
         "Right: per point (sorted by x), KL(q_φ‖p(z|x_i)) (blue) and KL(q_i*‖p(z|x_i)) "
         "(green); blue ≥ green always, and the sum of the differences is the amortization "
         "gap",
@@ -111,10 +113,15 @@ void AmortizationView::draw_map(ViScene& scene, ViEdits& edits, ImVec2 size) {
     const float title_h = plot_title(title.c_str(), size.x);
     map_.set_title(title);
     double xlo = d.xs.front(), xhi = xlo, zlo = 0, zhi = 0;
+    // f(z) = a·z² + b is even: p(z|x) is symmetric, and q* mirrored to −μ* is as good.
+    const bool mirrored = scene.params().link == ViLink::Quadratic;
     for (size_t i = 0; i < d.xs.size(); ++i) {
+        const double m = std::abs(d.q_opt[i].mu);
         xlo = std::min(xlo, d.xs[i]), xhi = std::max(xhi, d.xs[i]);
-        zlo = std::min({zlo, d.q_opt[i].mu - d.q_opt[i].sigma, a.q_enc[i].mu - a.q_enc[i].sigma});
-        zhi = std::max({zhi, d.q_opt[i].mu + d.q_opt[i].sigma, a.q_enc[i].mu + a.q_enc[i].sigma});
+        zlo = std::min({zlo, (mirrored ? -m : d.q_opt[i].mu) - d.q_opt[i].sigma,
+                        a.q_enc[i].mu - a.q_enc[i].sigma});
+        zhi = std::max({zhi, (mirrored ? m : d.q_opt[i].mu) + d.q_opt[i].sigma,
+                        a.q_enc[i].mu + a.q_enc[i].sigma});
     }
     const double xpad = 0.06 * std::max(xhi - xlo, 1.0), zpad = 0.1 * std::max(zhi - zlo, 1.0);
     std::vector<Vec2> mean, upper, lower;
@@ -125,8 +132,12 @@ void AmortizationView::draw_map(ViScene& scene, ViEdits& edits, ImVec2 size) {
         upper.push_back({x, q.mu + q.sigma});
         lower.push_back({x, q.mu - q.sigma});
     }
-    map_.set_legend({{kQ, "encoder μ_φ(x) ± σ_φ(x)"},
-                     {kElboFit, "q_i* (each point's own optimum)", LegendEntry::Mark::Dot}});
+    std::vector<LegendEntry> legend = {
+        {kQ, "encoder μ_φ(x) ± σ_φ(x)"},
+        {kElboFit, "q_i* (each point's own optimum)", LegendEntry::Mark::Dot}};
+    if (mirrored)
+        legend.push_back({kMirror, "q_i* mirrored to −μ*: the same KL", LegendEntry::Mark::Dot});
+    map_.set_legend(legend);
     map_.set_home({xlo - xpad, zlo - zpad, xhi + xpad, zhi + zpad}, false);
     map_.set_axes({"x"}, {"z"});
     const double x_now = scene.params().x;
@@ -137,6 +148,12 @@ void AmortizationView::draw_map(ViScene& scene, ViEdits& edits, ImVec2 size) {
         for (size_t i = 0; i + 1 < mean.size(); ++i)
             c.rect({lower[i].x, lower[i].y}, {lower[i + 1].x, upper[i].y}, kQFill);
         c.polyline(mean, kQ, 2.2f);
+        for (size_t i = 0; mirrored && i < d.xs.size(); ++i) {
+            const vi::Gaussian& q = d.q_opt[i];
+            if (std::abs(q.mu) < 1e-3) continue;
+            c.line({d.xs[i], -q.mu - q.sigma}, {d.xs[i], -q.mu + q.sigma}, kMirror, 1.5f);
+            c.point({d.xs[i], -q.mu}, kMirror, 4.0f);
+        }
         for (size_t i = 0; i < d.xs.size(); ++i) {
             const vi::Gaussian& q = d.q_opt[i];
             c.line({d.xs[i], q.mu - q.sigma}, {d.xs[i], q.mu + q.sigma}, kElboFit, 1.5f);
@@ -189,7 +206,7 @@ void AmortizationView::draw_kls(ViScene& scene, ImVec2 size) {
     kl_.set_legend({{kQ, "KL(q_φ(z|x_i)‖p(z|x_i)): the encoder", LegendEntry::Mark::Patch},
                     {kElboFit, "KL(q_i*‖p(z|x_i)): the best Gaussian", LegendEntry::Mark::Patch}});
     const double n = static_cast<double>(order.size());
-    kl_.set_home({-0.6, 0, n - 0.4, 1.15 * top}, false);
+    kl_.set_home({-0.6, 0, n - 0.4, 1.25 * top}, false);  // headroom: the top tick clears the label
     kl_.set_axes({"point i (sorted by x_i)", {}, 1}, {"KL (nats)"});
     const float legend_h = kl_.legend_item_height(size.x);
     kl_.draw(ImVec2(size.x, size.y - title_h - legend_h), [=](Canvas& c) {
