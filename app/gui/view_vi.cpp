@@ -117,7 +117,7 @@ class ViPanelView : public PanelView {
         // the reparameterization card do not).
         const ViParams& p = scene_->params();
         if (p.view == ViView::Bounds || p.view == ViView::Amortization ||
-            (p.view == ViView::Estimators && p.est_elbo)) {
+            (p.view == ViView::Estimators && p.est_f == ViEstF::Elbo)) {
             draw_model_controls();
             ImGui::Separator();
         }

@@ -112,6 +112,8 @@ class EstimatorsView : public SubView {
     void draw_histogram(ViScene& scene, ImVec2 size);
     void draw_variance(ViScene& scene, ImVec2 size);
     int component_ = 0;  // 0: ∂/∂μ, 1: ∂/∂σ
+    char expression_[1024] = "";
+    std::string expression_seen_;
     Canvas hist_{"vi.histogram"}, var_{"vi.variance"};
 };
 

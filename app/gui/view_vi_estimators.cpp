@@ -5,6 +5,7 @@
 // log–log axes, with the closed forms for a quadratic f.
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 #include "format.hpp"
 #include "palette.hpp"
@@ -45,13 +46,30 @@ void EstimatorsView::draw_controls(ViScene& scene, ViEdits& edits) {
     const ViParams& p = scene.params();
     const float w = ImGui::GetFontSize() * 10;
     ImGui::TextUnformatted("∇ E_q[f(z)], q = N(μ, σ²)");
-    if (ImGui::RadioButton("f = αz² + βz + γ", !p.est_elbo))
-        edits([&] { scene.set_est_elbo(false); });
+    if (ImGui::RadioButton("f = αz² + βz + γ", p.est_f == ViEstF::Quadratic))
+        edits([&] { scene.set_est_f(ViEstF::Quadratic); });
     mark_item("vi.est_f.quadratic");
-    if (ImGui::RadioButton("f = log p(x, z) (the ELBO's)", p.est_elbo))
-        edits([&] { scene.set_est_elbo(true); });
+    if (ImGui::RadioButton("f = log p(x, z) (the ELBO's)", p.est_f == ViEstF::Elbo))
+        edits([&] { scene.set_est_f(ViEstF::Elbo); });
     mark_item("vi.est_f.elbo");
-    if (!p.est_elbo) {
+    if (ImGui::RadioButton("f = a formula in z", p.est_f == ViEstF::Expression))
+        edits([&] { scene.set_est_f(ViEstF::Expression); });
+    mark_item("vi.est_f.expression");
+    if (p.est_f == ViEstF::Expression) {
+        if (expression_seen_ != p.est_expression) {  // the state moved (a preset, undo)
+            std::snprintf(expression_, sizeof expression_, "%s", p.est_expression.c_str());
+            expression_seen_ = p.est_expression;
+        }
+        ImGui::SetNextItemWidth(-1);
+        if (ImGui::InputText("##est_expression", expression_, sizeof expression_,
+                             ImGuiInputTextFlags_EnterReturnsTrue)) {
+            const std::string text = expression_;
+            edits([&] { scene.set_est_expression(text); });
+        }
+        mark_item("vi.est_expression");
+        ImGui::TextDisabled("f(z); Enter applies; f' by central differences");
+    }
+    if (p.est_f == ViEstF::Quadratic) {
         double al = p.est_alpha, be = p.est_beta, ga = p.est_gamma;
         ImGui::SetNextItemWidth(w);
         if (key_slider("α", al, vi_keys::est_alpha, "%.3g"))
@@ -235,7 +253,10 @@ void EstimatorsView::draw_variance(ViScene& scene, ImVec2 size) {
         {kQ, "reparameterization"},
         {kScore, "score function"},
         {kLoo, "score, leave-one-out (measured only)"},
-        {kPosterior, "dots: measured; lines: closed form", LegendEntry::Mark::Dot}};
+        {kPosterior,
+         e.reparam.closed_form.empty() ? "dots: measured (joined)"
+                                       : "dots: measured; lines: closed form",
+         LegendEntry::Mark::Dot}};
     var_.set_legend(legend);
     var_.set_home({-0.15, lo - pad, std::log10(1024.0) + 0.15, hi + 0.3}, false);
     var_.set_axes({"batch size B (log scale)", pow10_tick, 1},

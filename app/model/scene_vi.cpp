@@ -180,10 +180,14 @@ void ViScene::commit(const ViParams& next) {
     const bool encoder = data || a.encoder != next.encoder ||
                          a.encoder_hidden != next.encoder_hidden ||
                          a.encoder_lr != next.encoder_lr || a.encoder_seed != next.encoder_seed;
-    const bool est = q || a.est_elbo != next.est_elbo || a.est_alpha != next.est_alpha ||
-                     a.est_beta != next.est_beta || a.est_gamma != next.est_gamma ||
-                     a.est_batch != next.est_batch || a.est_repeats != next.est_repeats ||
-                     a.est_seed != next.est_seed || (next.est_elbo && x);
+    if (first || a.est_expression != next.est_expression)
+        est_expression_ = std::make_shared<UserExpression>(next.est_expression, "vi.est_expression",
+                                                           UserExpression::Variables::Z);
+    const bool est = q || a.est_f != next.est_f || a.est_expression != next.est_expression ||
+                     a.est_alpha != next.est_alpha || a.est_beta != next.est_beta ||
+                     a.est_gamma != next.est_gamma || a.est_batch != next.est_batch ||
+                     a.est_repeats != next.est_repeats || a.est_seed != next.est_seed ||
+                     (next.est_f == ViEstF::Elbo && x);
     const bool rp = a.rp_mu != next.rp_mu || a.rp_s != next.rp_s ||
                     a.rp_samples != next.rp_samples || a.rp_seed != next.rp_seed;
     const bool any = first || vi_params_to_json(a) != vi_params_to_json(next);
@@ -441,11 +445,23 @@ const ViScene::AmortizationData& ViScene::amortization() {
     return amortization_;
 }
 
+vi::Integrand ViScene::estimator_integrand() const {
+    const ViParams& p = params_;
+    if (p.est_f == ViEstF::Elbo) return vi::log_joint_integrand(model_, p.x);
+    if (p.est_f == ViEstF::Quadratic) return vi::quadratic(p.est_alpha, p.est_beta, p.est_gamma);
+    // A formula: f'(z) by a central difference (the reparameterization estimator needs it).
+    std::shared_ptr<UserExpression> e = est_expression_;
+    return {[e](double z) { return (*e)(z); },
+            [e](double z) {
+                const double h = 1e-5 * (1 + std::abs(z));
+                return ((*e)(z + h) - (*e)(z - h)) / (2 * h);
+            }};
+}
+
 const ViScene::EstimatorData& ViScene::estimators() {
     if (dirty_[static_cast<size_t>(Part::Estimators)]) {
         const ViParams& p = params_;
-        const vi::Integrand f = p.est_elbo ? vi::log_joint_integrand(model_, p.x)
-                                           : vi::quadratic(p.est_alpha, p.est_beta, p.est_gamma);
+        const vi::Integrand f = estimator_integrand();
         const std::uint64_t seed = static_cast<std::uint64_t>(p.est_seed);
         EstimatorData e;
         e.exact = vi::exact_gradient(f, p.q);
@@ -471,7 +487,7 @@ const ViScene::EstimatorData& ViScene::estimators() {
                     vi::estimator_stats(f, p.q, w.est, batch, variance_repeats(batch),
                                         seed + static_cast<std::uint64_t>(batch))
                         .variance);
-                if (!p.est_elbo && !loo)
+                if (p.est_f == ViEstF::Quadratic && !loo)
                     w.out->closed_form.push_back(vi::quadratic_variance(
                         p.est_alpha, p.est_beta, p.est_gamma, p.q, w.est, batch));
             }
@@ -602,8 +618,11 @@ void ViScene::set_steps_per_frame(int v) {
     check_range(vi_keys::steps_per_frame, v);
     edit([&](ViParams& n) { n.steps_per_frame = v; });
 }
-void ViScene::set_est_elbo(bool elbo) {
-    edit([&](ViParams& n) { n.est_elbo = elbo; });
+void ViScene::set_est_f(ViEstF f) {
+    edit([&](ViParams& n) { n.est_f = f; });
+}
+void ViScene::set_est_expression(const std::string& text) {
+    edit([&](ViParams& n) { n.est_expression = text; });
 }
 void ViScene::set_est_alpha(double v) {
     check_range(vi_keys::est_alpha, v);
@@ -841,7 +860,7 @@ Json ViScene::report_numbers() {
                   {"gap", finite_or_null(a.gap)},
                   {"min_difference", finite_or_null(a.min_difference)}}},
                 {"estimators",
-                 {{"f", p.est_elbo ? "elbo" : "quadratic"},
+                 {{"f", to_string(p.est_f)},
                   {"batch", p.est_batch},
                   {"repeats", p.est_repeats},
                   {"exact", vec2_json(e.exact)},

@@ -149,7 +149,8 @@ class ViScene : public Scene {
     void set_encoder_steps(int n);
     void set_encoder_seed(int s);
     void set_steps_per_frame(int n);
-    void set_est_elbo(bool elbo);
+    void set_est_f(ViEstF f);
+    void set_est_expression(const std::string& text);  // UserError when it does not parse
     void set_est_alpha(double v);
     void set_est_beta(double v);
     void set_est_gamma(double v);
@@ -195,6 +196,7 @@ class ViScene : public Scene {
 
   private:
     Json report_numbers();
+    vi::Integrand estimator_integrand() const;
     std::string csv_text();
     template <class Change>
     void edit(Change&& change);
@@ -204,7 +206,7 @@ class ViScene : public Scene {
 
     ViParams params_;
     vi::Model model_;
-    std::shared_ptr<UserExpression> expression_;
+    std::shared_ptr<UserExpression> expression_, est_expression_;
     PosteriorData posterior_;
     BoundsData bounds_;
     FitsData fits_;

@@ -15,6 +15,7 @@ namespace {
 constexpr const char* kPanel = "vi";
 const std::vector<std::string> kViews = {"bounds", "amortization", "estimators", "reparam"};
 const std::vector<std::string> kLinks = {"linear", "tanh", "quadratic", "expression"};
+const std::vector<std::string> kEstFs = {"quadratic", "elbo", "expression"};
 // The Monte Carlo work per K and the estimators' work: above these a drag would stall.
 constexpr long long kMcWork = 1 << 20;
 constexpr long long kEstWork = 1 << 21;
@@ -30,6 +31,7 @@ E pick(const std::vector<std::string>& names, const std::string& word) {
 
 const char* to_string(ViView v) { return kViews[static_cast<size_t>(v)].c_str(); }
 const char* to_string(ViLink l) { return kLinks[static_cast<size_t>(l)].c_str(); }
+const char* to_string(ViEstF f) { return kEstFs[static_cast<size_t>(f)].c_str(); }
 
 Json ViModel::defaults() const { return vi_params_to_json(ViParams{}); }
 
@@ -79,7 +81,10 @@ ViParams vi_params_from_json(const Json& state) {
     p.encoder_steps = static_cast<int>(f.integer(encoder_steps));
     p.encoder_seed = static_cast<int>(f.integer(encoder_seed));
     p.steps_per_frame = static_cast<int>(f.integer(steps_per_frame));
-    p.est_elbo = f.word("est_f", {"elbo", "quadratic"}) == "elbo";
+    p.est_f = pick<ViEstF>(kEstFs, f.word("est_f", kEstFs));
+    const Json& ee = f.at("est_expression");
+    if (!ee.is_string()) f.fail("est_expression", "a formula in z, as a string, e.g. \"z^4\"");
+    p.est_expression = ee.get<std::string>();
     p.est_alpha = f.number(est_alpha);
     p.est_beta = f.number(est_beta);
     p.est_gamma = f.number(est_gamma);
@@ -121,7 +126,8 @@ Json vi_params_to_json(const ViParams& p) {
                 {"encoder_steps", p.encoder_steps},
                 {"encoder_seed", p.encoder_seed},
                 {"steps_per_frame", p.steps_per_frame},
-                {"est_f", p.est_elbo ? "elbo" : "quadratic"},
+                {"est_f", to_string(p.est_f)},
+                {"est_expression", p.est_expression},
                 {"est_alpha", p.est_alpha},
                 {"est_beta", p.est_beta},
                 {"est_gamma", p.est_gamma},
@@ -189,6 +195,7 @@ Json ViModel::normalize(const Json& state) const {
     const ViParams p = vi_params_from_json(state);
     // An expression that does not parse is named here, even while another link is chosen.
     UserExpression check(p.expression, "vi.expression", UserExpression::Variables::Z);
+    UserExpression check_f(p.est_expression, "vi.est_expression", UserExpression::Variables::Z);
     std::shared_ptr<UserExpression> holder;
     check_vi_evidence(vi_core_model(p, &holder), p.x);
     return vi_params_to_json(p);

@@ -13,8 +13,9 @@
 //   data_n, data_seed                        the amortization data set x_i ~ p(x)
 //   encoder (linear | mlp), encoder_hidden, encoder_lr, encoder_steps (the training budget:
 //   Play stops there, --report trains it all), encoder_seed, steps_per_frame
-//   est_f (elbo | quadratic: αz² + βz + γ), est_alpha, est_beta, est_gamma, est_batch
-//   (draws per estimate in the histograms), est_repeats, est_seed
+//   est_f (quadratic: αz² + βz + γ | elbo: log p(x, z) | expression: est_expression, in z),
+//   est_alpha, est_beta, est_gamma, est_batch (draws per estimate in the histograms),
+//   est_repeats, est_seed
 //   rp_mu [μ1, μ2], rp_s [S11, S21, S22] (S lower-triangular), rp_samples, rp_seed
 #pragma once
 
@@ -62,6 +63,7 @@ inline constexpr IntKey rp_seed{"vi", "rp_seed", 0, 1000000000, 1};
 
 enum class ViView { Bounds, Amortization, Estimators, Reparam };
 enum class ViLink { Linear, Tanh, Quadratic, Expression };
+enum class ViEstF { Quadratic, Elbo, Expression };  // the estimators' f
 
 struct ViParams {
     ViView view = ViView::Bounds;
@@ -83,7 +85,8 @@ struct ViParams {
     int encoder_steps = static_cast<int>(vi_keys::encoder_steps.def);
     int encoder_seed = static_cast<int>(vi_keys::encoder_seed.def);
     int steps_per_frame = static_cast<int>(vi_keys::steps_per_frame.def);
-    bool est_elbo = false;  // est_f: elbo (f = log p(x, z)) or quadratic
+    ViEstF est_f = ViEstF::Quadratic;  // αz² + βz + γ, log p(x, z), or est_expression
+    std::string est_expression = "z^4 - 2*z";
     double est_alpha = vi_keys::est_alpha.def, est_beta = vi_keys::est_beta.def,
            est_gamma = vi_keys::est_gamma.def;
     int est_batch = static_cast<int>(vi_keys::est_batch.def);
@@ -103,6 +106,7 @@ struct ViParams {
 
 const char* to_string(ViView v);
 const char* to_string(ViLink l);
+const char* to_string(ViEstF f);
 
 // `state` must be normalized (ViModel::normalize).
 ViParams vi_params_from_json(const Json& state);

@@ -112,7 +112,7 @@ TEST(ViScene, EachEditRecomputesOnlyItsParts) {
     EXPECT_EQ(changed([&] { scene.set_rp_s(1, -0.3); }), std::vector<P>{P::Reparam});
     EXPECT_EQ(changed([&] { scene.set_sigma_x(0.6); }),
               (std::vector<P>{P::Posterior, P::Bounds, P::Fits, P::Data, P::Amortization}));
-    EXPECT_EQ(changed([&] { scene.set_est_elbo(true); }), std::vector<P>{P::Estimators});
+    EXPECT_EQ(changed([&] { scene.set_est_f(ViEstF::Elbo); }), std::vector<P>{P::Estimators});
     EXPECT_EQ(changed([&] { scene.set_x(1.5); }),
               (std::vector<P>{P::Posterior, P::Bounds, P::Fits, P::Estimators}));
     // One training step recomputes the amortization readouts, nothing else.
@@ -290,6 +290,34 @@ TEST(ViReport, EstimatorsAreUnbiasedWithTheClosedFormVariances) {
             << "B = " << e["batches"][i];
     EXPECT_NEAR(cf[0][1].get<double>() / cf[4][1].get<double>(), 16.0, 1e-9);
     EXPECT_TRUE(e["score_loo"]["variance_vs_batch"][0][0].is_null());  // B = 1: no LOO
+}
+
+TEST(ViReport, AFormulaFIsEstimatedAsTheSameBuiltInQuadratic) {
+    // f typed as a formula: the score estimates (f only) are the quadratic's to rounding, the
+    // reparameterized ones (f' by central differences) to ~1e-8; no closed form is claimed.
+    const auto estimators = [](const Json& changes) {
+        Json s = vi_model().defaults();
+        s.update(changes);
+        ViScene scene;
+        scene.set_state(vi_model().normalize(s));
+        return scene.report()["estimators"];
+    };
+    const Json quad = estimators(
+        {{"est_f", "quadratic"}, {"est_alpha", 1.0}, {"est_beta", 0.5}, {"est_gamma", 3.0}});
+    const Json formula =
+        estimators({{"est_f", "expression"}, {"est_expression", "z^2 + 0.5*z + 3"}});
+    EXPECT_EQ(formula["f"], "expression");
+    for (int j = 0; j < 2; ++j) {
+        EXPECT_NEAR(formula["exact"][j].get<double>(), quad["exact"][j].get<double>(), 1e-7);
+        EXPECT_NEAR(formula["score"]["mean"][j].get<double>(),
+                    quad["score"]["mean"][j].get<double>(), 1e-9);
+        EXPECT_NEAR(formula["reparam"]["mean"][j].get<double>(),
+                    quad["reparam"]["mean"][j].get<double>(), 1e-6);
+    }
+    EXPECT_TRUE(formula["reparam"]["closed_form_vs_batch"].is_null());
+    EXPECT_FALSE(quad["reparam"]["closed_form_vs_batch"].is_null());
+    const std::string e = error_of({{"est_expression", "z^"}});
+    EXPECT_TRUE(mentions(e, "vi.est_expression")) << e;
 }
 
 TEST(ViReport, TheTriangularLogDetIsTheSumOfTheDiagonalsLogs) {
