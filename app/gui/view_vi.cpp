@@ -99,13 +99,10 @@ class ViPanelView : public PanelView {
     std::vector<std::string> legend_lines() const override { return current().legend_lines(); }
 
     std::vector<std::string> help_lines() const override {
-        return {"The buttons at the top switch views; the model (link f, σ_x) is shared",
-                "Bounds: drag x or q; raise K and watch L_K climb to log p(x); Fit q by ELBO "
-                "or IWAE-K",
-                "Amortization: Play trains the encoder on Σ ELBO (Space); click a point to "
-                "look at its posterior in the Bounds view",
-                "Estimators: raise the batch: both variances fall as 1/B, the score's from "
-                "far higher"};
+        return {"The radio buttons at the top switch views; the model (f, σ_x) is shared",
+                "Bounds: drag x or q; raise K: L_K climbs to log p(x); Fit q by ELBO or IWAE-K",
+                "Amortization: Play (Space) trains the encoder; click a point to observe its x",
+                "Estimators: raise B: every variance falls as 1/B, the score's from far higher"};
     }
 
     void draw() override {

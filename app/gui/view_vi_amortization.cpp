@@ -16,15 +16,12 @@
 namespace genlab::vi_view {
 
 std::vector<std::string> AmortizationView::legend_lines() const {
-    return {
-        "Left: the encoder's mean μ_φ(x) (blue line) with ± σ_φ(x) (blue band), and each "
-        "point's optimum q_i* (green dot ± σ bar); the encoder must serve every x with one φ",
-        "For f = a·z² + b the posterior is symmetric in z: the faint green dots, q_i* mirrored "
-        "to −μ*, are as good",
-        "Right: per point (sorted by x), KL(q_φ‖p(z|x_i)) (blue) and KL(q_i*‖p(z|x_i)) "
-        "(green); blue ≥ green always, and the sum of the differences is the amortization "
-        "gap",
-        "Play trains the encoder on Σ_i ELBO(x_i) with Adam, steps_per_frame steps a frame"};
+    return {"Left: the encoder's μ_φ(x) (blue line) ± σ_φ(x) (band); one φ must serve every x",
+            "Green dots ± σ: each point's own optimum q_i*; faint green: q_i* mirrored (f = a·z² + "
+            "b only)",
+            "Right, per point sorted by x: KL(q_φ‖p(z|x_i)) (blue) and KL(q_i*‖p(z|x_i)) (green)",
+            "Blue ≥ green always; the sum of the differences is the amortization gap",
+            "Play trains the encoder on Σ_i ELBO(x_i) with Adam, steps_per_frame steps a frame"};
 }
 
 void AmortizationView::draw_controls(ViScene& scene, ViEdits& edits) {

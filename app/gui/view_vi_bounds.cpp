@@ -21,12 +21,12 @@ std::string k_tick(double e) { return format_number(std::round(std::pow(10.0, e)
 
 std::vector<std::string> BoundsView::legend_lines() const {
     return {
-        "Top: p(z|x) exact (black, shaded) and your q(z|x) (blue); dashed: the ELBO fit q* "
-        "(green) and the IWAE-K fit (purple)",
+        "Top left: p(z|x) exact (black, shaded) and your q(z|x) (blue)",
+        "Dashed: the ELBO's optimum q* (green) and the IWAE-K fit (purple); Fit q applies one",
         "Strip: the data set x_i (dots) and the observed x (red line); click to move x",
-        "Right: L_K against K (log axis). Black: exact L_K (Frullani quadrature); orange: "
-        "Monte Carlo mean ± sd over seeds; red line: log p(x); red shading: the gap "
-        "log p(x) − L_K, which is KL(q‖p(z|x)) at K = 1"};
+        "Right: L_K against K (log axis), exact (black, by quadrature); orange: Monte Carlo mean ± "
+        "sd",
+        "Red line: log p(x); red shading: the gap log p(x) − L_K, which is KL(q‖p(z|x)) at K = 1"};
 }
 
 void BoundsView::draw_controls(ViScene& scene, ViEdits& edits) {

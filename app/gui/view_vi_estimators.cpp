@@ -35,11 +35,11 @@ double quantile(std::vector<double> v, double q) {
 
 std::vector<std::string> EstimatorsView::legend_lines() const {
     return {
-        "Left: histograms of one gradient component's estimates over repeated batches: "
-        "reparameterization (blue), score function (red), score with a leave-one-out "
-        "baseline (orange); the black line is the exact gradient (Gauss–Hermite)",
-        "Right: variance against the batch size B (log–log): dots measured, lines the "
-        "closed forms for a quadratic f; all fall as 1/B"};
+        "Left: histograms of one gradient component's estimates over repeated batches of B draws",
+        "Blue: reparameterization; red: score function; orange: score with a leave-one-out "
+        "baseline",
+        "Black line: the exact gradient (Gauss–Hermite quadrature)",
+        "Right: variance against B (log–log): dots measured, lines the closed forms (quadratic f)"};
 }
 
 void EstimatorsView::draw_controls(ViScene& scene, ViEdits& edits) {
@@ -212,6 +212,17 @@ void EstimatorsView::draw_histogram(ViScene& scene, ImVec2 size) {
         const WorldRect v = c.view();
         c.line({exact, v.y0}, {exact, v.y1}, kPosterior, 2.0f);
     });
+    if (auto h = hist_.hover_world(); h && hist_.hovered() && h->x >= lo && h->x < hi) {
+        const int b = std::clamp(static_cast<int>((h->x - lo) / width), 0, kBins - 1);
+        std::string text = "estimate in [" + format_g(lo + b * width, 3) + ", " +
+                           format_g(lo + (b + 1) * width, 3) + ")\nexact gradient " +
+                           format_g(exact, 4);
+        const char* names[3] = {"score", "score − LOO", "reparam"};
+        for (size_t s = 0; s < all.size(); ++s)
+            text += std::string("\n") + names[s == 0 ? 0 : (all.size() == 3 ? s : 2)] +
+                    ": density " + format_g(counts[s][static_cast<size_t>(b)], 3);
+        ImGui::SetTooltip("%s", text.c_str());
+    }
     hist_.draw_legend_item(size.x);
     ImGui::EndGroup();
     mark_rect("vi.histogram", hist_.plot_min(), hist_.plot_max());

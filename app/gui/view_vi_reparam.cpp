@@ -15,11 +15,10 @@
 namespace genlab::vi_view {
 
 std::vector<std::string> ReparamView::legend_lines() const {
-    return {
-        "Samples g = μ + S z0 (blue dots) of q = N(μ, S Sᵀ); black: the 1σ and 2σ "
-        "ellipses, the images of the circles |z0| = 1, 2 under S",
-        "Arrows: S's columns from μ; S is lower-triangular (S12 = 0), so log|det S| = "
-        "log|S11| + log|S22|"};
+    return {"Blue dots: samples g = μ + S z0 of q = N(μ, S Sᵀ)",
+            "Black: the 1σ and 2σ ellipses, the images of the circles |z0| = 1, 2 under S",
+            "Purple arrows: S's columns from μ; S lower-triangular, so log|det S| = log|S11| + "
+            "log|S22|"};
 }
 
 void ReparamView::draw_controls(ViScene& scene, ViEdits& edits) {

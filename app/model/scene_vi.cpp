@@ -9,6 +9,7 @@
 #include "scene_vi.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <limits>
 #include <sstream>

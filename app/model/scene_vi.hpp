@@ -19,21 +19,22 @@
 //                 The exact L_K (~20 ms each) and the Fits are then computed by tick() in
 //                 frames that follow no edit, within kFrameBudgetMs (at least one K a frame):
 //                 a drag stays smooth, and the curve fills in when it pauses.
-//   Fits          the ELBO (exact) and IWAE-fit_K fits of q from the posterior's main mode:
-//                 the model, x, fit_K
-//   Data          x_i ~ p(x), log p(x_i), each point's optimum q_i*: the model, data_n,
+//   Fits          q* (the exact ELBO's optimum, the best of fits from each mode) and the
+//                 IWAE-fit_K fit (from between the main mode and the mean): the model, x, fit_K
+//   Data          x_i ~ p(x), log p(x_i); each point's optimum q_i* (data_with_optima(), n
+//                 exact-ELBO fits, only for the Amortization view): the model, data_n,
 //                 data_seed
 //   Amortization  the encoder's q(z|x_i), KL's and the gap: the data, the encoder keys, and
 //                 every training step (a new encoder key restarts training from step 0)
-//   Estimators    the histograms' draws and the variance-vs-batch series: q, est_*, and for
-//                 est_f = elbo the model and x
+//   Estimators    the histograms' draws and the variance-vs-batch series: q, est_* (a
+//                 formula f compiled once), and for est_f = elbo the model and x
 //   Reparam       samples of μ + S z0 and both log-determinants: rp_*
 // view, fit_objective and steps_per_frame recompute nothing; K recomputes the bounds only
-// when it is not already on the series.
+// when it is not already on the series. set_state() makes the next tick compute the Bounds
+// view's numbers at once (a loaded preset or a --screenshot shows them complete).
 #pragma once
 
 #include <array>
-#include <chrono>
 #include <memory>
 #include <optional>
 #include <vector>
