@@ -360,29 +360,33 @@ class FlowView : public PanelView {
             if (key.tooltip && ImGui::IsItemHovered())
                 ImGui::SetTooltip("%s", key.tooltip(l).c_str());
         }
-        ImGui::TextDisabled("%s", type.formula(l).c_str());
+        ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+        text_wrapped(type.formula(l));  // a coupling's formula is longer than the column
+        ImGui::PopStyleColor();
         return edited;
     }
 
-    // The type's lists (at most three: sigmoidal a, b, w) edited together, one row per index.
+    // The type's lists (at most four: sigmoidal a, b, w; coupling a, c, vs, vt) edited
+    // together, one row per index.
     static bool edit_rows(flow::Layer& l, const FlowLayerType& type, const LayerKey& first,
                           float w) {
         std::vector<std::vector<double>*> lists;
         for (const LayerKey& key : type.keys)
             if (key.widget == LayerWidget::ListRows) lists.push_back(&(l.*key.list));
+        constexpr size_t kMaxLists = 4;
+        const size_t n = std::min(lists.size(), kMaxLists);
+        const float lo = static_cast<float>(first.edit_lo), hi = static_cast<float>(first.edit_hi);
         bool edited = false;
         for (size_t i = 0; i < lists[0]->size(); ++i) {
             ImGui::PushID(static_cast<int>(i));
-            ImGui::Text("σ%zu", i + 1);
+            ImGui::Text("%s%zu", type.row_label, i + 1);
             ImGui::SameLine();
-            float v[3] = {0, 0, 0};
-            for (size_t c = 0; c < lists.size() && c < 3; ++c)
-                v[c] = static_cast<float>((*lists[c])[i]);
+            float v[kMaxLists] = {0, 0, 0, 0};
+            for (size_t c = 0; c < n; ++c) v[c] = static_cast<float>((*lists[c])[i]);
             ImGui::SetNextItemWidth(w);
-            if (ImGui::DragFloat3(first.label, v, 0.01f, static_cast<float>(first.edit_lo),
-                                  static_cast<float>(first.edit_hi), "%.2f",
-                                  ImGuiSliderFlags_AlwaysClamp)) {
-                for (size_t c = 0; c < lists.size() && c < 3; ++c) (*lists[c])[i] = v[c];
+            if (ImGui::DragScalarN(first.label, ImGuiDataType_Float, v, static_cast<int>(n), 0.01f,
+                                   &lo, &hi, "%.2f", ImGuiSliderFlags_AlwaysClamp)) {
+                for (size_t c = 0; c < n; ++c) (*lists[c])[i] = v[c];
                 edited = true;
             }
             ImGui::PopID();

@@ -29,6 +29,13 @@ namespace {
 // [SECTION] Helpers
 //-----------------------------------------------------------------------------
 
+// A target of this kind with no data: enough to ask which objectives the kind offers.
+ft::Target kind_only(ft::TargetKind kind) {
+    ft::Target t;
+    t.kind = kind;
+    return t;
+}
+
 constexpr ImU32 kLossRaw = IM_COL32(120, 140, 200, 110);
 constexpr ImU32 kLossMean = IM_COL32(20, 60, 170, 255);
 constexpr ImU32 kDataPoint = IM_COL32(255, 255, 255, 230);
@@ -106,7 +113,7 @@ void FlowTrainView::draw_target_choice(FlowScene& scene) {
             if (ImGui::Selectable(target_label(info.kind), info.kind == kind)) {
                 t.target = info.name;
                 // The objective the new target offers, when it lacks the current one.
-                if (!ft::unavailable(ft::Target{info.kind}, t.objective_kind()).empty())
+                if (!ft::unavailable(kind_only(info.kind), t.objective_kind()).empty())
                     t.objective =
                         t.objective_kind() == ft::Objective::Reverse ? "forward" : "reverse";
                 apply(scene, t);
@@ -150,7 +157,7 @@ void FlowTrainView::draw_target_choice(FlowScene& scene) {
 
 void FlowTrainView::draw_objective_choice(FlowScene& scene) {
     FlowTrainParams t = scene.params().train;
-    const ft::Target probe{t.target_kind()};
+    const ft::Target probe = kind_only(t.target_kind());
     const struct {
         ft::Objective o;
         const char* label;

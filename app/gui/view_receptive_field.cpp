@@ -164,33 +164,37 @@ class RfView : public PanelView {
         const bool plain = sc.architecture() == rf::Architecture::Plain;
         const bool causal = sc.architecture() == rf::Architecture::Causal;
 
-        int order = sc.order() == rf::Order::BottomUp;
-        ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9);
-        if (ImGui::Combo("order", &order, "top-down\0bottom-up\0")) {
-            sc.set_order(order ? rf::Order::BottomUp : rf::Order::TopDown);
-        }
-        mark_item("rf.order");
-        if (ImGui::IsItemHovered()) {
-            ImGui::SetTooltip(
-                "top-down: rows from the top, left to right (PixelCNN, seed 003)\n"
-                "bottom-up: rows from the bottom, left to right (seed 000)");
+        if (!causal) {  // a sequence has one order: time
+            int order = sc.order() == rf::Order::BottomUp;
+            ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9);
+            if (ImGui::Combo("order", &order, "top-down\0bottom-up\0")) {
+                sc.set_order(order ? rf::Order::BottomUp : rf::Order::TopDown);
+            }
+            mark_item("rf.order");
+            if (ImGui::IsItemHovered()) {
+                ImGui::SetTooltip(
+                    "top-down: rows from the top, left to right (PixelCNN, seed 003)\n"
+                    "bottom-up: rows from the bottom, left to right (seed 000)");
+            }
         }
         int n = sc.size();
         ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9);
         if (key_slider(causal ? "steps n" : "grid n", n, rf_keys::size)) sc.set_size(n);
         mark_item("rf.size");
-        int k_index = sc.kernel() / 2;
-        ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9);
-        if (ImGui::Combo("kernel k", &k_index,
-                         "1x1\0"
-                         "3x3\0"
-                         "5x5\0"
-                         "7x7\0"
-                         "9x9\0")) {
-            sc.set_kernel(2 * k_index + 1);
+        if (!causal) {  // 1-D causal layers have taps instead; k would change nothing
+            int k_index = sc.kernel() / 2;
+            ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9);
+            if (ImGui::Combo("kernel k", &k_index,
+                             "1x1\0"
+                             "3x3\0"
+                             "5x5\0"
+                             "7x7\0"
+                             "9x9\0")) {
+                sc.set_kernel(2 * k_index + 1);
+            }
+            mark_key_range(rf_keys::kernel);
+            mark_item("rf.kernel");
         }
-        mark_key_range(rf_keys::kernel);
-        mark_item("rf.kernel");
         if (causal) {
             int taps = sc.taps();
             ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9);

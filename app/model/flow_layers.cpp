@@ -177,10 +177,10 @@ std::vector<FlowLayerType> make_types() {
     scale.lo = 0;  // flow::validate's range: exp(±20) keeps densities finite
     scale.hi = 20;
     coupling.keys = {flag("keep_z2", &Layer::keep_z2, "keep z2 (else z1)", coupling_keep_tooltip),
-                     list("a", &Layer::cp_a, "a c vs"),
-                     list("c", &Layer::cp_c, "a c vs"),
-                     list("vs", &Layer::cp_vs, "a c vs"),
-                     list("vt", &Layer::cp_vt, "a c vs"),
+                     list("a", &Layer::cp_a, "a c vs vt"),
+                     list("c", &Layer::cp_c, "a c vs vt"),
+                     list("vs", &Layer::cp_vs, "a c vs vt"),
+                     list("vt", &Layer::cp_vt, "a c vs vt"),
                      number("bs", &Layer::cp_bs, "bs", -3, 3),
                      number("bt", &Layer::cp_bt, "bt", -3, 3),
                      scale};
@@ -195,6 +195,7 @@ std::vector<FlowLayerType> make_types() {
                k + " + c);  log|det| = s";
     };
     coupling.lists_same_size = true;
+    coupling.row_label = "h";
     types.push_back(coupling);
 
     return types;

@@ -76,6 +76,9 @@ struct FlowLayerType {
     std::string (*formula)(const flow::Layer&);
     // Lists of this type must all have the same size (sigmoidal a, b, w).
     bool lists_same_size;
+    // The editor's name of one index of the lists: "σ" (sigmoidal components), "h" (coupling
+    // hidden units), numbered from 1.
+    const char* row_label = "σ";
 
     const LayerKey* key(const std::string& name) const;  // nullptr when not a key of the type
     std::vector<std::string> json_keys() const;          // "type" first, then the keys

@@ -687,6 +687,15 @@ Vec2 Target::grad_log_density(const Vec2& x, double* log_p) const {
     return g;
 }
 
+// Two standard normals, x drawn first. Never Vec2(rng.normal(), rng.normal()): the order in
+// which a call's arguments are evaluated is unspecified (g++ and clang differ), and so would
+// every seeded stack and sample.
+static Vec2 normal2(detail::Random& rng) {
+    const double x = rng.normal();
+    const double y = rng.normal();
+    return {x, y};
+}
+
 Eigen::Matrix2Xd Target::sample(int n, std::uint64_t seed) const {
     if (!has_samples())
         throw std::logic_error(std::string("flow target ") + info(kind).name + " has no samples");
@@ -719,7 +728,7 @@ Eigen::Matrix2Xd Target::sample(int n, std::uint64_t seed) const {
         double pick = rng.uniform() * total;
         size_t k = 0;
         while (k + 1 < mixture.size() && pick >= mixture[k].weight) pick -= mixture[k++].weight;
-        const Vec2 e(rng.normal(), rng.normal());
+        const Vec2 e = normal2(rng);
         out.col(i) = Vec2(mixture[k].mean) + chol[k] * e;
     }
     return out;
@@ -881,8 +890,8 @@ Stack random_stack(const std::vector<Type>& types, std::uint64_t seed, double sc
         Layer l;
         switch (type) {
             case Type::Planar: {
-                l = Layer::planar(Vec2(scale * rng.normal(), scale * rng.normal()),
-                                  Vec2(scale * rng.normal(), scale * rng.normal()), 0);
+                const Vec2 w = scale * normal2(rng), u = scale * normal2(rng);
+                l = Layer::planar(w, u, 0);
                 l.enforce = true;
                 // The û fix maps wᵀu = 0 to wᵀû = m(0) = −0.31: det J ≈ 0.69 per layer, and 32
                 // such layers squeeze the base to a point. So u is moved along w until
@@ -892,14 +901,16 @@ Stack random_stack(const std::vector<Type>& types, std::uint64_t seed, double sc
                 l.u += (want - l.w.dot(l.u)) * l.w / l.w.squaredNorm();
                 break;
             }
-            case Type::Radial:
-                l = Layer::radial(Vec2(rng.normal(), rng.normal()), 1, scale * rng.normal());
+            case Type::Radial: {
+                const Vec2 z0 = normal2(rng);
+                l = Layer::radial(z0, 1, scale * rng.normal());
                 break;
+            }
             case Type::Affine: {
                 Mat2 L;
                 L << std::exp(scale * rng.normal()), 0, scale * rng.normal(),
                     std::exp(scale * rng.normal());
-                l = Layer::affine(Vec2(scale * rng.normal(), scale * rng.normal()), L);
+                l = Layer::affine(scale * normal2(rng), L);
                 break;
             }
             case Type::Coupling: {

@@ -17,6 +17,7 @@
 
 #include "genlab/flow_train.hpp"
 #include "genlab/parallel.hpp"
+#include "sanitized.hpp"
 
 using namespace genlab::flow;
 using namespace genlab::flow::train;
@@ -284,7 +285,9 @@ TEST(FlowTrain, UntrainedPlanarStacksStayCloseToTheIdentity) {
             Vec2 z(a, b);
             double log_det = 0;
             const Vec2 x = genlab::flow::push(s, z, &log_det);
-            EXPECT_LT((x - z).norm(), 1.0) << a << ", " << b;
+            // Each layer moves a point by |û·tanh(·)| in its own random direction, so 32 of
+            // them add up like a random walk: about 1 in all, far less than the base's spread.
+            EXPECT_LT((x - z).norm(), 1.6) << a << ", " << b;
             EXPECT_LT(std::abs(log_det), std::log(2.0)) << a << ", " << b;
         }
 }
@@ -416,6 +419,8 @@ TEST(FlowTrain, RandomCouplingStacksAlternateTheKeptCoordinate) {
 }
 
 TEST(FlowTrain, CouplingStackFitsACorrelatedGaussianAndTwoMoons) {
+    if (genlab::testing::kSanitized)
+        GTEST_SKIP() << "a convergence check (21 s under ASan); Release runs it";
     // Forward KL from samples of N(μ, Σ) with correlation 0.8, shifted off the origin: four
     // coupling layers alone (no affine layer) bring KL(p‖q) near 0.
     const Target gauss = Target::from_mixture({component(1, 1.5, -1, 1.0, 0.8 * 0.5, 0.25)});
@@ -441,8 +446,10 @@ TEST(FlowTrain, CouplingStackFitsACorrelatedGaussianAndTwoMoons) {
     const Vec2 m = x.rowwise().mean();
     const Eigen::Matrix2Xd c = x.colwise() - m;
     const Mat2 cov = c * c.transpose() / x.cols();
-    EXPECT_NEAR(m(0), 1.5, 0.05);
-    EXPECT_NEAR(m(1), -1, 0.05);
+    // A mean off by δ along x1 costs only ≈ δ²/(2σ1²(1 − ρ²)) nats (0.014 at δ = 0.1): a fit
+    // with KL ≈ 0.01 can be 0.08 off, so the moments get 0.1.
+    EXPECT_NEAR(m(0), 1.5, 0.1);
+    EXPECT_NEAR(m(1), -1, 0.1);
     EXPECT_NEAR(cov(0, 1) / std::sqrt(cov(0, 0) * cov(1, 1)), 0.8, 0.05);
     // Two moons (samples only): the cross-entropy −E_p[log q] falls by over a nat; the base
     // N(0, I) is its starting point (~2.3 nats).
@@ -592,6 +599,8 @@ TEST(FlowTrain, ForwardKlAffineMatchesTheSampleMoments) {
 }
 
 TEST(FlowTrain, Planar32OnU1ReducesTheKlFiveFold) {
+    if (genlab::testing::kSanitized)
+        GTEST_SKIP() << "a convergence check (25 s under ASan); Release runs it";
     // Reverse KL to p̃ = e^{−U1} is KL(q‖p) − log Z; log Z by quadrature turns it into a KL.
     const double log_z = *Target::energy(1).log_z();
     const Target t = Target::energy(1);
@@ -614,6 +623,8 @@ TEST(FlowTrain, Planar32OnU1ReducesTheKlFiveFold) {
 }
 
 TEST(FlowTrain, ForwardCoversBothModesReverseSeeksOne) {
+    if (genlab::testing::kSanitized)
+        GTEST_SKIP() << "a convergence check (46 s under ASan); Release runs it";
     // Seeds 002/003 Q3.2 in a flow: two well-separated modes, the same stack and init.
     const Target t = Target::from_mixture(
         {component(0.5, -2.5, 0, 0.3, 0, 0.3), component(0.5, 2.5, 0, 0.3, 0, 0.3)});
@@ -657,23 +668,27 @@ TEST(FlowTrain, EstimatesAgreeWithQuadratureAndDoNotDependOnThreads) {
     Trainer tr(random_stack({Type::Affine, Type::Planar, Type::Planar, Type::Radial}, 5, 0.3), t,
                o);
     tr.step(300);
-    const Estimates e = tr.estimate(40000, 3);
-    ASSERT_TRUE(e.kl_forward && e.kl_forward_se && e.kl_reverse && e.reverse_se);
-    const KlIdentity q = kl_identity(tr.stack(), m, 300);
-    EXPECT_NEAR(*e.kl_forward, q.kl_forward, 4 * *e.kl_forward_se + 2e-3);
-    const int n = 400;
-    const double ext = 7, h = 2 * ext / n;
-    double rev = 0;
-    for (int i = 0; i < n; ++i)
-        for (int j = 0; j < n; ++j) {
-            const Vec2 x(-ext + (i + 0.5) * h, -ext + (j + 0.5) * h);
-            const double lq = log_density(tr.stack(), x)->log_density;
-            rev += std::exp(lq) * (lq - t.log_density(x)) * h * h;
-        }
-    EXPECT_NEAR(*e.kl_reverse, rev, 4 * *e.reverse_se + 2e-3);
-    std::printf("KL(p‖q) %.4f ± %.4f (quadrature %.4f), KL(q‖p) %.4f ± %.4f (quadrature %.4f)\n",
-                *e.kl_forward, *e.kl_forward_se, q.kl_forward, *e.kl_reverse, *e.reverse_se, rev);
-    EXPECT_GT(q.kl_forward, 0.05);  // not yet fitted: the comparison is not 0 ≈ 0
+    // Under ASan only the thread check runs (the quadratures take 30 s there).
+    if (!genlab::testing::kSanitized) {
+        const Estimates e = tr.estimate(40000, 3);
+        ASSERT_TRUE(e.kl_forward && e.kl_forward_se && e.kl_reverse && e.reverse_se);
+        const KlIdentity q = kl_identity(tr.stack(), m, 300);
+        EXPECT_NEAR(*e.kl_forward, q.kl_forward, 4 * *e.kl_forward_se + 2e-3);
+        const int n = 400;
+        const double ext = 7, h = 2 * ext / n;
+        double rev = 0;
+        for (int i = 0; i < n; ++i)
+            for (int j = 0; j < n; ++j) {
+                const Vec2 x(-ext + (i + 0.5) * h, -ext + (j + 0.5) * h);
+                const double lq = log_density(tr.stack(), x)->log_density;
+                rev += std::exp(lq) * (lq - t.log_density(x)) * h * h;
+            }
+        EXPECT_NEAR(*e.kl_reverse, rev, 4 * *e.reverse_se + 2e-3);
+        std::printf(
+            "KL(p‖q) %.4f ± %.4f (quadrature %.4f), KL(q‖p) %.4f ± %.4f (quadrature %.4f)\n",
+            *e.kl_forward, *e.kl_forward_se, q.kl_forward, *e.kl_reverse, *e.reverse_se, rev);
+        EXPECT_GT(q.kl_forward, 0.05);  // not yet fitted: the comparison is not 0 ≈ 0
+    }
     // Blocks reduce in a fixed order: 1 thread and 2 give the same bits.
     const Eigen::Matrix2Xd u = base_samples(tr.stack(), 3000, 8);
     genlab::parallel::set_threads(1);
@@ -734,7 +749,10 @@ TEST(FlowTrain, StepTimeOf16PlanarAtBatch2048) {
             "K = 16 planar, batch %d, U1 reverse KL: %.3f ms per step (wall, %d threads), "
             "%.3f ms CPU on 1 thread\n",
             batch, wall, genlab::parallel::threads(), cpu);
-        if (batch == 2048) EXPECT_LT(cpu, 30.0);
+        // A speed check in a speed build only: ASan multiplies the time by ~10.
+        if (batch == 2048 && !genlab::testing::kSanitized) {
+            EXPECT_LT(cpu, 30.0);
+        }
     }
     // Forward KL (planar inverses by root solves), the same stack on mixture samples.
     o.objective = Objective::Forward;
