@@ -96,6 +96,7 @@ class AmortizationView : public SubView {
     std::vector<std::string> legend_lines() const override;
 
   private:
+    bool adding_ = false;  // a click on the map adds a data point (else: observes one)
     void draw_map(ViScene& scene, ViEdits& edits, ImVec2 size);
     void draw_kls(ViScene& scene, ImVec2 size);
     Canvas map_{"vi.encoder_map"}, kl_{"vi.kls"};

@@ -29,13 +29,22 @@ void AmortizationView::draw_controls(ViScene& scene, ViEdits& edits) {
     const float w = ImGui::GetFontSize() * 10;
     ImGui::TextUnformatted("Data set and encoder");
     int n = p.data_n, seed = p.data_seed;
-    ImGui::SetNextItemWidth(w);
-    if (key_slider("points n", n, vi_keys::data_n)) edits([&] { scene.set_data_n(n); });
-    mark_item("vi.data_n");
-    ImGui::SetNextItemWidth(w);
-    if (ImGui::InputInt("data seed", &seed))
-        edits([&] { scene.set_data_seed(std::clamp<int>(seed, 0, 1000000000)); });
-    mark_key_range(vi_keys::data_seed);
+    if (p.data_points.empty()) {
+        ImGui::SetNextItemWidth(w);
+        if (key_slider("points n", n, vi_keys::data_n)) edits([&] { scene.set_data_n(n); });
+        mark_item("vi.data_n");
+        ImGui::SetNextItemWidth(w);
+        if (ImGui::InputInt("data seed", &seed))
+            edits([&] { scene.set_data_seed(std::clamp<int>(seed, 0, 1000000000)); });
+        mark_key_range(vi_keys::data_seed);
+    } else {
+        ImGui::Text("%zu drawn points", p.data_points.size());
+        ImGui::SameLine();
+        if (ImGui::SmallButton("sample instead")) edits([&] { scene.clear_data_points(); });
+        mark_item("vi.clear_points");
+    }
+    ImGui::Checkbox("a click on the left plot adds a point", &adding_);
+    mark_item("vi.add_points");
     if (ImGui::RadioButton("linear μ = a·x + b", p.encoder == vi::EncoderKind::Linear))
         edits([&] { scene.set_encoder(vi::EncoderKind::Linear); });
     mark_item("vi.encoder.linear");
@@ -158,14 +167,20 @@ void AmortizationView::draw_map(ViScene& scene, ViEdits& edits, ImVec2 size) {
         }
     });
     if (auto click = map_.clicked_world()) {
-        size_t nearest = 0;
-        for (size_t i = 0; i < d.xs.size(); ++i)
-            if (std::abs(d.xs[i] - click->x) < std::abs(d.xs[nearest] - click->x)) nearest = i;
-        edits([&] { scene.set_x_to_point(static_cast<int>(nearest)); });
+        if (adding_) {
+            const double x = click->x;
+            edits([&] { scene.add_data_point(x); });
+        } else {
+            size_t nearest = 0;
+            for (size_t i = 0; i < d.xs.size(); ++i)
+                if (std::abs(d.xs[i] - click->x) < std::abs(d.xs[nearest] - click->x)) nearest = i;
+            edits([&] { scene.set_x_to_point(static_cast<int>(nearest)); });
+        }
     }
     if (auto h = map_.hover_world(); h && map_.hovered()) {
         const vi::Gaussian q = vi::encode(enc, h->x);
-        ImGui::SetTooltip("x = %s\nq_φ(z|x) = N(%s, %s²)\nclick: observe the nearest x_i",
+        ImGui::SetTooltip(adding_ ? "x = %s\nq_φ(z|x) = N(%s, %s²)\nclick: add a point here"
+                                  : "x = %s\nq_φ(z|x) = N(%s, %s²)\nclick: observe the nearest x_i",
                           format_g(h->x, 4).c_str(), format_g(q.mu, 4).c_str(),
                           format_g(q.sigma, 4).c_str());
     }

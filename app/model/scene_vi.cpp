@@ -177,7 +177,8 @@ void ViScene::commit(const ViParams& next) {
     const bool mc = a.mc_samples != next.mc_samples || a.mc_seeds != next.mc_seeds;
     const bool fit_k = a.fit_K != next.fit_K;
     const bool k_off_series = a.K != next.K && bounds_.index_of(next.K) < 0;
-    const bool data = model || a.data_n != next.data_n || a.data_seed != next.data_seed;
+    const bool data = model || a.data_n != next.data_n || a.data_seed != next.data_seed ||
+                      a.data_points != next.data_points;
     const bool encoder = data || a.encoder != next.encoder ||
                          a.encoder_hidden != next.encoder_hidden ||
                          a.encoder_lr != next.encoder_lr || a.encoder_seed != next.encoder_seed;
@@ -354,8 +355,10 @@ const ViScene::FitsData& ViScene::fits() {
 const ViScene::DataSet& ViScene::data() {
     if (dirty_[static_cast<size_t>(Part::Data)]) {
         DataSet d;
-        d.xs =
-            vi::sample_data(model_, params_.data_n, static_cast<std::uint64_t>(params_.data_seed));
+        d.xs = params_.data_points.empty()
+                   ? vi::sample_data(model_, params_.data_n,
+                                     static_cast<std::uint64_t>(params_.data_seed))
+                   : params_.data_points;
         for (double x : d.xs) d.log_px.push_back(vi::log_evidence(model_, x).value);
         data_ = std::move(d);
         dirty_[static_cast<size_t>(Part::Data)] = false;
@@ -586,6 +589,25 @@ void ViScene::apply_fit() {
 void ViScene::set_data_n(int v) {
     check_range(vi_keys::data_n, v);
     edit([&](ViParams& n) { n.data_n = v; });
+}
+void ViScene::add_data_point(double x) {
+    check_range(vi_keys::data_point, x);
+    if (static_cast<int>(params_.data_points.size()) >= vi_keys::kMaxDataPoints)
+        throw UserError("vi.data_points holds at most 64 points; clear them to start again");
+    // The first drawn point joins the sampled set: drawing adds to what is on screen.
+    std::vector<double> start = params_.data_points;
+    if (start.empty())
+        for (double xi : data().xs)
+            if (xi >= vi_keys::data_point.lo && xi <= vi_keys::data_point.hi &&
+                static_cast<int>(start.size()) < vi_keys::kMaxDataPoints - 1)
+                start.push_back(xi);
+    edit([&](ViParams& n) {
+        n.data_points = start;
+        n.data_points.push_back(x);
+    });
+}
+void ViScene::clear_data_points() {
+    edit([&](ViParams& n) { n.data_points.clear(); });
 }
 void ViScene::set_data_seed(int v) {
     check_range(vi_keys::data_seed, v);

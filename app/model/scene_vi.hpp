@@ -143,6 +143,10 @@ class ViScene : public Scene {
     void apply_fit();  // q ← the fitted q of fit_objective
     void set_data_n(int n);
     void set_data_seed(int s);
+    // The data set becomes the drawn points (up to 64): the first click keeps the sampled
+    // points (those in [−10, 10]) and adds one.
+    void add_data_point(double x);
+    void clear_data_points();    // back to x_i ~ p(x)
     void set_x_to_point(int i);  // x ← x_i of the data set
     void set_encoder(vi::EncoderKind kind);
     void set_encoder_hidden(int h);

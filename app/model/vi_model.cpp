@@ -74,6 +74,17 @@ ViParams vi_params_from_json(const Json& state) {
     p.fit_K = static_cast<int>(f.integer(fit_K));
     p.data_n = static_cast<int>(f.integer(data_n));
     p.data_seed = static_cast<int>(f.integer(data_seed));
+    const Json& dp = f.at("data_points");
+    if (!dp.is_array() || dp.size() > static_cast<size_t>(vi_keys::kMaxDataPoints))
+        f.fail("data_points", "a list of at most 64 numbers in [-10, 10] ([]: sample x_i ~ p(x))");
+    for (size_t i = 0; i < dp.size(); ++i) {
+        const std::string item = "data_points[" + std::to_string(i) + "]";
+        if (!dp[i].is_number() || !std::isfinite(dp[i].get<double>()) ||
+            dp[i].get<double>() < data_point.lo || dp[i].get<double>() > data_point.hi)
+            throw UserError(f.name(item) + " must be a number in [-10, 10] (got " + dp[i].dump() +
+                            ")");
+        p.data_points.push_back(dp[i].get<double>());
+    }
     p.encoder = f.word("encoder", {"linear", "mlp"}) == "mlp" ? vi::EncoderKind::Mlp
                                                               : vi::EncoderKind::Linear;
     p.encoder_hidden = static_cast<int>(f.integer(encoder_hidden));
@@ -120,6 +131,7 @@ Json vi_params_to_json(const ViParams& p) {
                 {"fit_K", p.fit_K},
                 {"data_n", p.data_n},
                 {"data_seed", p.data_seed},
+                {"data_points", p.data_points},
                 {"encoder", p.encoder == vi::EncoderKind::Mlp ? "mlp" : "linear"},
                 {"encoder_hidden", p.encoder_hidden},
                 {"encoder_lr", p.encoder_lr},
@@ -208,6 +220,8 @@ Json ViModel::key_specs() const {
     Json mu = key_json(rp_mu), s = key_json(rp_s);
     mu["note"] = "[μ1, μ2], the mean of g(z0) = μ + S z0";
     s["note"] = "[S11, S21, S22]: S lower-triangular, |S11|, |S22| ≥ 0.001";
+    // vi.data_points (drawn x's, each in data_point's range) is not listed: its default is an
+    // empty list, which has no default number to state.
     Json mc = key_json(mc_samples), est = key_json(est_repeats);
     mc["note"] = "mc_samples × mc_seeds ≤ 1048576";
     est["note"] = "est_batch × est_repeats ≤ 2097152";

@@ -10,7 +10,8 @@
 //   K              the bound L_K highlighted (1–1000); mc_samples, mc_seeds: the Monte Carlo
 //                  budget per K (samples per estimate, independent estimates for the sd)
 //   fit_objective  elbo | iwae: what "Fit q" maximizes; fit_K the IWAE fit's K
-//   data_n, data_seed                        the amortization data set x_i ~ p(x)
+//   data_n, data_seed                        the amortization data set x_i ~ p(x), unless
+//   data_points                              lists the x_i (drawn by clicks; [] = sampled)
 //   encoder (linear | mlp), encoder_hidden, encoder_lr, encoder_steps (the training budget:
 //   Play stops there, --report trains it all), encoder_seed, steps_per_frame
 //   est_f (quadratic: αz² + βz + γ | elbo: log p(x, z) | expression: est_expression, in z),
@@ -44,6 +45,8 @@ inline constexpr IntKey mc_seeds{"vi", "mc_seeds", 2, 64, 8};
 inline constexpr IntKey fit_K{"vi", "fit_K", 1, vi::kMaxK, 50, Scale::Log};
 inline constexpr IntKey data_n{"vi", "data_n", 2, 64, 16};
 inline constexpr IntKey data_seed{"vi", "data_seed", 0, 1000000000, 2};
+inline constexpr NumberKey data_point{"vi", "data_points", -10, 10, 0};  // each
+inline constexpr int kMaxDataPoints = 64;
 inline constexpr IntKey encoder_hidden{"vi", "encoder_hidden", 1, 32, 8};
 inline constexpr NumberKey encoder_lr{"vi", "encoder_lr", 1e-4, 0.5, 0.05, Scale::Log};
 inline constexpr IntKey encoder_steps{"vi", "encoder_steps", 0, 20000, 2000};
@@ -79,6 +82,7 @@ struct ViParams {
     int fit_K = static_cast<int>(vi_keys::fit_K.def);
     int data_n = static_cast<int>(vi_keys::data_n.def);
     int data_seed = static_cast<int>(vi_keys::data_seed.def);
+    std::vector<double> data_points;  // drawn by the user (clicks); empty: x_i ~ p(x)
     vi::EncoderKind encoder = vi::EncoderKind::Linear;
     int encoder_hidden = static_cast<int>(vi_keys::encoder_hidden.def);
     double encoder_lr = vi_keys::encoder_lr.def;

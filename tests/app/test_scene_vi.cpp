@@ -366,6 +366,34 @@ TEST(ViScene, ExactBoundsFillInBetweenEditsWithinTheFrameBudget) {
     EXPECT_EQ(scene.bounds().exact_count, 0);
 }
 
+TEST(ViScene, DrawnPointsReplaceTheSampleAndAreNamedInErrors) {
+    ViScene scene;
+    scene.set_state(with({{"encoder_steps", 0}}));
+    const std::vector<double> sampled = scene.data().xs;
+    scene.add_data_point(-4.0);  // joins the sampled points in range
+    std::vector<double> expected;
+    for (double x : sampled)
+        if (std::abs(x) <= 10) expected.push_back(x);
+    expected.push_back(-4.0);
+    EXPECT_EQ(scene.params().data_points, expected);
+    EXPECT_EQ(scene.data().xs, expected);
+    scene.add_data_point(3.5);
+    EXPECT_EQ(scene.data().xs.back(), 3.5);
+    // The report's data set is the drawn one, and it round-trips through the state.
+    const Json r = scene.report();
+    EXPECT_EQ(r["amortization"]["n"], expected.size() + 1);
+    ViScene again;
+    again.set_state(vi_model().normalize(scene.state()));
+    EXPECT_EQ(again.data().xs, scene.data().xs);
+    scene.clear_data_points();
+    EXPECT_EQ(scene.data().xs, sampled);
+    EXPECT_THROW(scene.add_data_point(11), UserError);
+    const std::string e = error_of({{"data_points", {1.0, 20.0}}});
+    EXPECT_TRUE(mentions(e, "vi.data_points[1]")) << e;
+    EXPECT_TRUE(
+        mentions(error_of({{"data_points", std::vector<double>(65, 0.0)}}), "vi.data_points"));
+}
+
 TEST(ViScene, ClickingADataPointSetsX) {
     ViScene scene;
     const double xi = scene.data().xs[3];

@@ -37,7 +37,8 @@ POLLUTION = {
             "ssl.focus=neither", "ssl.wp_scale=2"],
     "vi": ["vi.link=linear", "vi.a=2", "vi.sigma_x=1", "vi.x=-1", "vi.K=3", "vi.q_sigma=2",
            "vi.view=reparam", "vi.encoder=mlp", "vi.encoder_steps=10", "vi.est_batch=16",
-           "vi.rp_s=[2,1,1]", "vi.data_n=5", "vi.fit_K=3", "vi.est_gamma=-5"],
+           "vi.rp_s=[2,1,1]", "vi.data_n=5", "vi.fit_K=3", "vi.est_gamma=-5",
+           "vi.data_points=[1,2,3]"],
 }
 
 

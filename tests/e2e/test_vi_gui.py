@@ -1,6 +1,7 @@
 """The variational-inference panel in the real app under Xvfb, driven by X input: clicking a
 data point in the Bounds view observes that x (the state and the plotted bound follow), dragging
-the x slider moves log p(x) and the ELBO as --report computes them, dragging K shows the exact L_K that --report computes for that K, Play in the Amortization view trains
+the x slider moves log p(x) and the ELBO as --report computes them, clicks draw data points,
+dragging K shows the exact L_K that --report computes for that K, Play in the Amortization view trains
 the encoder live to the gap --report gives, and the whole-panel figure holds the Bounds view's
 plots."""
 import json
@@ -96,6 +97,22 @@ class ViGui(unittest.TestCase):
         self.assertAlmostEqual(ui["values"]["vi.gap"], r["gap"], delta=1e-6 * max(1, r["gap"]))
         self.assertLess(r["gap"], untrained)  # training shrank the gap...
         self.assertGreater(r["gap"], 1)       # ...but a linear encoder keeps one
+
+    def test_clicks_draw_data_points_and_sample_instead_restores_the_sample(self):
+        app = self.start("--set", "vi.view=amortization", "--set", "vi.data_n=4")
+        ui = app.wait_ui(lambda u: "vi.add_points" in u["widgets"] and "vi.encoder_map" in u["widgets"])
+        xs = report("vi.data_n=4", "vi.encoder_steps=0")["amortization"]["xs"]
+        app.click_widget("vi.add_points", dx=0.05)
+        x, y, w, h = ui["widgets"]["vi.encoder_map"]
+        app.click(x + w * 0.5, y + h * 0.5)
+        ui = app.wait_ui(lambda u: len(u["state"]["vi"]["data_points"]) == len(xs) + 1)
+        drawn = ui["state"]["vi"]["data_points"]
+        self.assertEqual(drawn[:-1], xs)  # the sampled points stay; the click added one
+        self.assertTrue(min(xs) - 1 < drawn[-1] < max(xs) + 1)
+        r = report("vi.data_points=" + json.dumps(drawn), "vi.encoder_steps=0")
+        self.assertEqual(r["amortization"]["xs"], drawn)
+        app.click_widget("vi.clear_points")
+        app.wait_ui(lambda u: u["state"]["vi"]["data_points"] == [])
 
     def test_the_figure_holds_the_bounds_views_plots(self):
         app = self.start()
