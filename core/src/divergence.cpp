@@ -418,7 +418,10 @@ double evaluate(const Discriminator& d, double u, double* slope, Vec* grad) {
     const Vec& th = d.theta;
     if (d.kind == DiscKind::Logistic) {
         if (slope) *slope = th(1) + 2 * th(2) * u;
-        if (grad) *grad = Eigen::Vector3d(1, u, u * u);
+        if (grad) {
+            grad->resize(3);
+            (*grad) << 1, u, u * u;
+        }
         return th(0) + th(1) * u + th(2) * u * u;
     }
     const int h = d.hidden;
