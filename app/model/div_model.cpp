@@ -1,5 +1,7 @@
 #include "div_model.hpp"
 
+#include <algorithm>
+
 #include "errors.hpp"
 #include "fields.hpp"
 #include "format.hpp"
@@ -93,8 +95,6 @@ DivParams div_params_from_json(const Json& state) {
     p.train.lr = f.number(lr);
     p.train.batch = static_cast<int>(f.integer(batch));
     p.train.train_size = static_cast<int>(f.integer(train_size));
-    if (p.train.batch > p.train.train_size)
-        f.fail("batch", "at most div.train_size (" + std::to_string(p.train.train_size) + ")");
     p.train.decay = f.number(decay);
     p.train.seed = static_cast<std::uint64_t>(f.integer(seed));
     p.steps = static_cast<int>(f.integer(steps));
@@ -125,7 +125,7 @@ Json div_params_to_json(const DivParams& p) {
 }
 
 double div_work(const DivParams& p) {
-    return static_cast<double>(p.steps) * 2.0 * p.train.batch *
+    return static_cast<double>(p.steps) * 2.0 * std::min(p.train.batch, p.train.train_size) *
            div::param_count(p.train.kind, p.train.hidden);
 }
 

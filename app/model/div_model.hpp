@@ -5,7 +5,8 @@
 //   p0, p1: 1-D Gaussian mixtures [{"weight": w, "mean": m, "std": s}, …], 1 to 8 components.
 //     p1 is the data (the class D scores), p0 the model (the generator's fakes), as in the
 //     seeds: D* = p1/(p0 + p1), f-divergences D_f(p1‖p0).
-//   discriminator (logistic | mlp), hidden (the MLP's tanh units), lr, batch (per class),
+//   discriminator (logistic | mlp), hidden (the MLP's tanh units), lr, batch (per class; above
+//   train_size a step takes all samples),
 //   train_size (samples drawn once per class), decay (lr/√(1 + t/decay); 0: constant), seed,
 //   steps (Adam steps the report trains), jsd_samples (fresh samples per class for the JSD
 //   estimate), f (kl | reverse_kl | js | hellinger | tv | pearson | alpha: the explorer's

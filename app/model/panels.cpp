@@ -1,6 +1,7 @@
 // The panel registry: a new panel adds its model here (and its view in gui/views.cpp).
 #include <algorithm>
 
+#include "div_model.hpp"
 #include "dropout_model.hpp"
 #include "flow_model.hpp"
 #include "gan_model.hpp"
@@ -19,7 +20,9 @@ const std::vector<const PanelModel*>& all_panel_models() {
     static const KlModel kl;
     static const DropoutModel dropout;
     static const SslModel ssl;
-    static const std::vector<const PanelModel*> models = {&rf, &gan, &flow, &kl, &dropout, &ssl};
+    static const DivModel div;
+    static const std::vector<const PanelModel*> models = {&rf,      &gan, &flow, &kl,
+                                                          &dropout, &ssl, &div};
     return models;
 }
 

@@ -38,7 +38,8 @@ std::optional<Eigen::Vector3d> optimal_coefficients(const div::Mixture& p0,
 }
 
 Json value_json(const div::Value& v) {
-    return Json{{"value", number_or_inf(v.value)}, {"error", v.error}, {"finite", v.finite}};
+    return Json{
+        {"value", number_or_inf(v.value)}, {"error", number_or_inf(v.error)}, {"finite", v.finite}};
 }
 
 }  // namespace

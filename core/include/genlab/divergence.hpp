@@ -93,7 +93,8 @@ std::pair<double, double> plot_range(const Mixture& p0, const Mixture& p1);
 //-----------------------------------------------------------------------------
 
 // A quadrature value: |value − exact| ≤ error (an estimate). finite = false when the integral
-// diverges (χ² or α with too heavy a p1 tail): then value = +inf, error = 0.
+// diverges (χ² or α with too heavy a p1 tail) or exceeds double's range: then value = ±inf,
+// error = 0.
 struct Value {
     double value = 0;
     double error = 0;
@@ -200,7 +201,7 @@ struct TrainOptions {
     DiscKind kind = DiscKind::Logistic;
     int hidden = 8;          // Mlp, 1..64
     double lr = 0.05;        // Adam step, > 0
-    int batch = 64;          // per class per step, 1..train_size
+    int batch = 64;          // per class per step, 1..10^6; above train_size: all samples
     int train_size = 2000;   // samples drawn once from each of p0 and p1, 2..10^6
     double decay = 500;      // lr_t = lr/√(1 + t/decay); 0 keeps lr constant
     std::uint64_t seed = 1;  // samples, minibatches and MLP weights
