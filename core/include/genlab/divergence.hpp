@@ -11,18 +11,19 @@
 // P = p1, Q = p0). Every function takes the mixtures in the order (p0, p1).
 //
 // Usage:
-//   genlab::kl::Mixture p0 = {{1, Vec::Constant(1, -1.0), Mat::Constant(1, 1, 1.0)}};
-//   genlab::kl::Mixture p1 = {{1, Vec::Constant(1, 1.0), Mat::Constant(1, 1, 1.0)}};
-//   genlab::div::validate(p0, "div.p0");                       // throws naming the key
-//   genlab::div::Value j = genlab::div::jsd(p0, p1);           // exact ± quadrature error
-//   const auto& kl = genlab::div::f_divergence(genlab::div::FKind::KL);
-//   genlab::div::Value d = genlab::div::divergence(kl, 0, p0, p1);       // KL(p1‖p0)
-//   genlab::div::Value b = genlab::div::bound_optimal(kl, 0, p0, p1);    // = d at T*
-//   genlab::div::TrainOptions o;  o.kind = genlab::div::DiscKind::Logistic;
-//   genlab::div::Training t = genlab::div::start_training(p0, p1, o);
-//   genlab::div::train_steps(t, o, 2000);
-//   genlab::div::Estimate e = genlab::div::estimate_jsd(t.disc, p0, p1, 4000, 7);  // ± se
-//   double g = genlab::div::generator_grad_x(t.disc, 0.5, GenLoss::NonSaturating);
+//   using namespace genlab::div;
+//   Mixture p0 = {component(1, -1.0, 1.0)};                   // weight, mean, sd
+//   Mixture p1 = {component(0.5, 0.5, 0.6), component(0.5, 2.0, 0.6)};
+//   validate(p0, "div.p0");                                  // throws naming the key
+//   Value j = jsd(p0, p1);                                   // exact ± quadrature error
+//   const FDivergence& kl = f_divergence(FKind::KL);
+//   Value d = divergence(kl, 0, p0, p1);                     // KL(p1‖p0)
+//   Value b = bound_optimal(kl, 0, p0, p1);                  // = d at T*
+//   TrainOptions o;  o.kind = DiscKind::Logistic;
+//   Training t = start_training(p0, p1, o);
+//   train_steps(t, o, 2000);                                 // more steps continue the run
+//   Estimate e = estimate_jsd(t.disc, p0, p1, 4000, 7);      // value ± se
+//   double g = generator_grad_x(t.disc, -1.0, GenLoss::NonSaturating);
 //
 // Quadrature: adaptive Gauss–Kronrod (10, 21) on [min μ − 14σ, max μ + 14σ] over both mixtures,
 // started on panels cut at every component's μ, μ ± σ, ±3σ, ±6σ, ±14σ, so every mode is met at
