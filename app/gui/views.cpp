@@ -10,6 +10,7 @@ std::unique_ptr<PanelView> make_kl_view();
 std::unique_ptr<PanelView> make_dropout_view();
 std::unique_ptr<PanelView> make_ssl_view();
 std::unique_ptr<PanelView> make_vi_view();
+std::unique_ptr<PanelView> make_div_view();
 
 std::vector<std::unique_ptr<PanelView>> make_all_views() {
     std::vector<std::unique_ptr<PanelView>> views;
@@ -20,6 +21,7 @@ std::vector<std::unique_ptr<PanelView>> make_all_views() {
     views.push_back(make_dropout_view());
     views.push_back(make_ssl_view());
     views.push_back(make_vi_view());
+    views.push_back(make_div_view());
     return views;
 }
 

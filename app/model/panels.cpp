@@ -1,6 +1,7 @@
 // The panel registry: a new panel adds its model here (and its view in gui/views.cpp).
 #include <algorithm>
 
+#include "div_model.hpp"
 #include "dropout_model.hpp"
 #include "flow_model.hpp"
 #include "gan_model.hpp"
@@ -21,8 +22,9 @@ const std::vector<const PanelModel*>& all_panel_models() {
     static const DropoutModel dropout;
     static const SslModel ssl;
     static const ViModel vi;
+    static const DivModel div;
     static const std::vector<const PanelModel*> models = {&rf,      &gan, &flow, &kl,
-                                                          &dropout, &ssl, &vi};
+                                                          &dropout, &ssl, &vi,  &div};
     return models;
 }
 

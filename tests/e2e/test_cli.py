@@ -34,7 +34,7 @@ class Keys(unittest.TestCase):
         doc = json.loads(out)
         self.assertEqual(list(doc), ["keys"])
         self.assertIsInstance(doc["keys"], list)
-        panels = ("receptive_field.", "gan.", "flow.", "kl.", "dropout.", "ssl.", "vi.")
+        panels = ("receptive_field.", "gan.", "flow.", "kl.", "dropout.", "ssl.", "vi.", "div.")
         for key in doc["keys"]:  # each panel's PanelModel::keys(), as keys.hpp writes them
             self.assertTrue(key["key"].startswith(panels), key)
             # a vector key says "each": its range bounds every number of its (nested) list

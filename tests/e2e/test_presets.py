@@ -39,6 +39,10 @@ POLLUTION = {
            "vi.view=reparam", "vi.encoder=mlp", "vi.encoder_steps=10", "vi.est_batch=16",
            "vi.rp_s=[2,1,1]", "vi.data_n=5", "vi.fit_K=3", "vi.est_gamma=-5",
            "vi.data_points=[1,2,3]"],
+    "div": ['div.p0=[{"weight":1,"mean":4,"std":0.3},{"weight":2,"mean":-4,"std":3}]',
+            'div.p1=[{"weight":1,"mean":-1,"std":2}]', "div.discriminator=mlp", "div.hidden=3",
+            "div.lr=0.3", "div.batch=7", "div.train_size=300", "div.decay=0", "div.seed=77",
+            "div.steps=10", "div.jsd_samples=150", "div.f=tv", "div.alpha=-2"],
 }
 
 
@@ -702,6 +706,69 @@ class PresetClaims(unittest.TestCase):
         self.check_expectation(r)
         self.assertLess(r["sgd"]["distance_to_closed_form"], 0.1 * math.hypot(*r["dropout_w"]))
 
+
+    # -- Divergences -----------------------------------------------------------
+    def test_div_seed002_q4_jsd_from_d(self):
+        s, r = report("div_seed002_q4_jsd_from_d")
+        self.assertEqual(s["discriminator"], "logistic")
+        m0, m1, sd = s["p0"][0]["mean"], s["p1"][0]["mean"], s["p1"][0]["std"]
+        self.assertEqual(s["p0"][0]["std"], sd)  # equal variances: D* logistic in x
+        d = r["discriminator"]
+        want = [(m0 * m0 - m1 * m1) / (2 * sd * sd), (m1 - m0) / (sd * sd), 0.0]
+        for got, w, e in zip(d["coefficients"], want, d["coefficient_sd"]):
+            self.assertLess(abs(got - w), 3.5 * e)  # "within their sampling error"
+        j = r["jsd"]
+        self.assertLess(abs(j["estimate"] - j["exact"]), 3 * j["se"])  # "within 3 se"
+        self.assertGreater(j["se"], 0)
+        g = r["grid"]
+        for x, p1, est in zip(g["x"], g["p1"], g["p1_estimate"]):
+            if abs(x) < 1.5:
+                self.assertTrue(close(est, p1, 0.05), (x, est, p1))  # f0·D/(1 − D) on p1
+        for x, ds, dt in zip(g["x"], g["d_star"], g["d_trained"]):
+            self.assertLess(abs(ds - dt), 0.03)  # "D lies on D*"
+
+    def test_div_seed004_q4_4_saturating(self):
+        s, r = report("div_seed004_q4_4_saturating")
+        g = r["generator"]
+        self.assertTrue(all(d < 0.05 for d in g["samples"]["d"]))  # "all dots at D ≈ 0"
+        self.assertAlmostEqual(g["saturating_dD"][0], -1 / 0.99, places=12)  # red: −1
+        self.assertAlmostEqual(g["non_saturating_dD"][0], -100, places=9)  # green: huge
+        for d, sat, ns in zip(g["samples"]["d"], g["samples"]["saturating_dx"],
+                              g["samples"]["non_saturating_dx"]):
+            self.assertAlmostEqual(sat / ns, d / (1 - d), delta=1e-9 * d)  # "D/(1 − D) times"
+        self.assertLess(g["mean_abs_saturating_dx"], 0.01 * g["mean_abs_non_saturating_dx"])
+        # Moved onto the data the fakes are no longer rejected and the gap closes.
+        _, near = report("div_seed004_q4_4_saturating",
+                         'div.p0=[{"weight":1,"mean":2.5,"std":0.5}]')
+        ng = near["generator"]
+        self.assertGreater(ng["mean_abs_saturating_dx"], 0.1 * ng["mean_abs_non_saturating_dx"])
+
+    def test_div_seed004_q4_3_f_divergences(self):
+        s, r = report("div_seed004_q4_3_f_divergences")
+        rows = {row["key"]: row for row in r["f_divergences"]}
+        self.assertEqual(len(rows), 7)
+        for key, row in rows.items():
+            dv, opt, tr = row["divergence"], row["bound_optimal"], row["bound_trained"]
+            self.assertTrue(dv["finite"], key)
+            self.assertGreater(dv["value"], 0, key)  # "every row is positive"
+            self.assertTrue(close(opt["value"], dv["value"], 1e-8), key)  # "equals D_f"
+            self.assertLess(tr["value"], dv["value"], key)  # "the trained bound is below"
+        self.assertGreater(abs(rows["kl"]["divergence"]["value"] -
+                               rows["reverse_kl"]["divergence"]["value"]), 0.3)  # "differ"
+        # p0 = p1: every divergence 0.
+        _, same = report("div_seed004_q4_3_f_divergences",
+                         "div.p0=" + json.dumps(s["p1"]))
+        for row in same["f_divergences"]:
+            self.assertLess(abs(row["divergence"]["value"]), 1e-12, row["key"])
+
+    def test_div_heavy_mlp_32(self):
+        s, r = report("div_heavy_mlp_32")
+        self.assertEqual(s["hidden"], 32)
+        self.assertEqual(r["discriminator"]["steps"], 4000)
+        g = r["grid"]
+        for x, p0, p1, ds, dt in zip(g["x"], g["p0"], g["p1"], g["d_star"], g["d_trained"]):
+            if min(p0, p1) > 0.05:  # "wherever both densities are above 0.05"
+                self.assertLess(abs(ds - dt), 0.1, x)
 
     # -- SSL collapse ----------------------------------------------------------
     def test_ssl_seed003_q5_3_no_stopgrad(self):

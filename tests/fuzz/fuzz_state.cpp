@@ -79,6 +79,9 @@ Json cheap_copy(const Json& state) {
     clamp("vi", "mc_samples", 64);
     clamp("vi", "est_repeats", 100);
     clamp("vi", "rp_samples", 100);
+    clamp("div", "steps", 20);  // each step: 2·batch samples through the discriminator
+    clamp("div", "train_size", 200);
+    clamp("div", "jsd_samples", 200);
     const auto first = [&](const char* panel, const char* key, size_t most) {
         const Json& list = state.at(panel).at(key);
         if (list.is_array() && list.size() > most) {
