@@ -201,8 +201,11 @@ void flow_train_check(const FlowTrainParams& t, const flow::Stack& panel,
     // Fewer than 2 points is a target being drawn: FlowTraining waits for them.
     const bool drawing = t.target_kind() == ft::TargetKind::Points && t.points.size() < 2;
     std::shared_ptr<UserExpression> holder;
-    const ft::Target target =
-        drawing ? ft::Target{ft::TargetKind::Points} : flow_train_target(t, mixture, &holder);
+    ft::Target target;
+    if (drawing)
+        target.kind = ft::TargetKind::Points;  // no data yet: only its objectives are asked
+    else
+        target = flow_train_target(t, mixture, &holder);
     const std::string why = ft::unavailable(target, t.objective_kind());
     if (!why.empty()) throw UserError(why);
     if (t.init == "layers") {
