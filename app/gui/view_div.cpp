@@ -126,7 +126,7 @@ class DivView : public PanelView {
         ImGui::Text("JSD exact     %s", pm(j.value, j.error, 6).c_str());
         ImGui::Text("JSD from D    %s", pm(e.value, e.se).c_str());
         ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
-        text_wrapped("(se; log 2 + ½E_p1[log D] + ½E_p0[log(1 − D)])");
+        text_wrapped("from D: log 2 + ½E_p1[log D] + ½E_p0[log(1 − D)] on fresh samples, ± its se");
         ImGui::PopStyleColor();
         ImGui::Text("JSD from D*   %s", pm(o.value, o.se).c_str());
         const double z = e.se > 0 ? (e.value - j.value) / e.se : 0;
@@ -210,7 +210,7 @@ class DivView : public PanelView {
         mark_item("div.f");
         double alpha = p.alpha;
         ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9);
-        if (key_slider("α", alpha, div_keys::alpha, "%.3g") && alpha != 0 && alpha != 1)
+        if (key_slider("α (of D_α)", alpha, div_keys::alpha, "%.3g") && alpha != 0 && alpha != 1)
             scene_->set_alpha(alpha);
         text_wrapped(std::string("f(t) = ") + chosen.formula + ";  f*(u) = " + chosen.conjugate +
                      ",  " + chosen.domain);
@@ -275,7 +275,9 @@ class DivView : public PanelView {
                                     {kDTrained, "trained D"}});
         density_canvas_.set_home({x0, -0.05, x1, base + 1.2}, false);
         density_canvas_.set_axes({"x"}, {"D (below), density / peak (above)"});
-        density_canvas_.draw(ImVec2(size.x, size.y - title_h), [=](Canvas& cv) {
+        // On screen too: five curves in two bands, told apart only by colour.
+        const float legend_h = density_canvas_.legend_item_height(size.x);
+        density_canvas_.draw(ImVec2(size.x, size.y - title_h - legend_h), [=](Canvas& cv) {
             cv.line({x0, 0.5}, {x1, 0.5}, kGuide, 1.0f);
             cv.line({x0, 1}, {x1, 1}, kGuide, 1.0f);
             cv.line({x0, base}, {x1, base}, kGuide, 1.0f);
@@ -285,6 +287,7 @@ class DivView : public PanelView {
             cv.polyline(dstar, kDStar, 2.0f);
             cv.polyline(dtr, kDTrained, 2.0f);
         });
+        density_canvas_.draw_legend_item(size.x);
         ImGui::EndGroup();
         mark_rect("div.densities", density_canvas_.plot_min(), density_canvas_.plot_max());
     }
@@ -346,12 +349,14 @@ class DivView : public PanelView {
                                 {kGuide, "D at p0's samples", LegendEntry::Mark::Dot}});
         gen_canvas_.set_home({0, kFloor, 1, 0.5}, false);
         gen_canvas_.set_axes({"D(G(z))"}, {"∂loss/∂D (clipped at −10)"});
-        gen_canvas_.draw(ImVec2(size.x, size.y - title_h), [=](Canvas& c) {
+        const float legend_h = gen_canvas_.legend_item_height(size.x);
+        gen_canvas_.draw(ImVec2(size.x, size.y - title_h - legend_h), [=](Canvas& c) {
             c.line({0, 0}, {1, 0}, kGuide, 1.0f);
             c.polyline(sat, kSat, 2.0f);
             c.polyline(ns, kNonSat, 2.0f);
             for (const Vec2& p : dots) c.point(p, IM_COL32(0, 0, 0, 140), 2.5f);
         });
+        gen_canvas_.draw_legend_item(size.x);
         ImGui::EndGroup();
         mark_rect("div.generator", gen_canvas_.plot_min(), gen_canvas_.plot_max());
     }
