@@ -60,6 +60,13 @@ void on_char_after_held_releases(GLFWwindow* w, unsigned int codepoint) {
     ImGui_ImplGlfw_CharCallback(w, codepoint);
 }
 
+std::vector<std::string> g_dropped;
+
+void on_event_drop(GLFWwindow*, int count, const char** paths) {
+    ++g_events;
+    for (int i = 0; i < count; ++i) g_dropped.emplace_back(paths[i]);
+}
+
 }  // namespace
 
 void install_event_callbacks(GLFWwindow* w) {
@@ -73,6 +80,7 @@ void install_event_callbacks(GLFWwindow* w) {
     glfwSetCharCallback(w, on_event_char);
     glfwSetWindowFocusCallback(w, on_event_focus);
     glfwSetCursorEnterCallback(w, on_event_enter);
+    glfwSetDropCallback(w, on_event_drop);
 }
 
 void install_deferring_key_callbacks(GLFWwindow* w) {
@@ -81,6 +89,12 @@ void install_deferring_key_callbacks(GLFWwindow* w) {
 }
 
 int input_event_count() { return g_events; }
+
+std::vector<std::string> take_dropped_files() {
+    std::vector<std::string> out;
+    out.swap(g_dropped);
+    return out;
+}
 
 bool take_refresh_request() {
     const bool requested = g_refresh_requested;

@@ -12,6 +12,9 @@
 
 struct GLFWwindow;
 
+#include <string>
+#include <vector>
+
 namespace genlab {
 
 // Every input/window callback bumps a counter. Installed before ImGui's, which chain to them.
@@ -26,5 +29,8 @@ bool take_refresh_request();
 
 // After a frame: delivers the held key and character events, in order, before the next frame.
 void release_held_keys();
+
+// The paths of files dropped on the window since the last call (GLFW's drop callback).
+std::vector<std::string> take_dropped_files();
 
 }  // namespace genlab

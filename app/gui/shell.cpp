@@ -18,7 +18,9 @@
 #include "errors.hpp"
 #include "export.hpp"
 #include "files.hpp"
+#include "input.hpp"
 #include "palette.hpp"
+#include "sharing.hpp"
 #include "test_dump.hpp"
 #include "version.hpp"
 #include "widgets.hpp"
@@ -90,6 +92,7 @@ bool Shell::load_for_bench(const std::string& panel, bool heavy) {
 }
 
 void Shell::frame(double dt) {
+    load_dropped_files();
     handle_shortcuts();
     const ImGuiViewport* vp = ImGui::GetMainViewport();
     ImGui::SetNextWindowPos(vp->Pos);
@@ -239,6 +242,20 @@ void Shell::show_info(const std::string& m) {
     status_is_error_ = false;
 }
 
+bool Shell::adopt_state(const Json& next, const std::string& what) {
+    const Json previous = state_;
+    state_ = next;
+    select_tab_ = true;
+    const std::string rejected = push_state_to_views();
+    if (!rejected.empty()) {  // all or nothing, like every other load
+        state_ = previous;
+        push_state_to_views();
+        show_error(what + " not loaded: " + rejected);
+        return false;
+    }
+    return true;
+}
+
 void Shell::apply_preset(const Preset& p) {
     Json next = state();
     try {
@@ -247,19 +264,65 @@ void Shell::apply_preset(const Preset& p) {
         show_error(e.what());  // the current state is kept
         return;
     }
-    const Json previous = state_;
-    state_ = next;
-    select_tab_ = true;
-    const std::string rejected = push_state_to_views();
-    if (!rejected.empty()) {  // all or nothing, like every other load
-        state_ = previous;
-        push_state_to_views();
-        show_error("preset not loaded: " + rejected);
-        return;
-    }
+    if (!adopt_state(next, "preset")) return;
     loaded_preset_[p.panel] = &p;
     card_.reset();
     show_info("loaded preset: " + p.title);
+}
+
+void Shell::copy_state() {
+    try {
+        glfwSetClipboardString(window_, clipboard_document(state()).c_str());
+        show_info("copied the " + active().model().title() +
+                  " state (JSON): Ctrl+Shift+V or a drop on the window loads it");
+    } catch (const UserError& e) {
+        show_error(std::string("not copied: ") + e.what());
+    }
+}
+
+void Shell::copy_command_line() {
+    try {
+        const std::string line = command_line(state());
+        glfwSetClipboardString(window_, line.c_str());
+        show_info("copied: " + line);
+    } catch (const UserError& e) {
+        show_error(std::string("not copied: ") + e.what());
+    }
+}
+
+void Shell::paste_state() {
+    const char* text = glfwGetClipboardString(window_);
+    if (text == nullptr) {
+        show_error("nothing pasted: the clipboard holds no text (copy a state with Ctrl+Shift+C)");
+        return;
+    }
+    load_text(text, "the clipboard");
+}
+
+// A pasted or dropped document merges like a session (key by key; a preset's title makes it a
+// preset), through the same all-or-nothing path as a preset.
+void Shell::load_text(const std::string& text, const std::string& origin) {
+    Json next = state();
+    try {
+        merge_pasted(next, text, origin);
+    } catch (const UserError& e) {
+        show_error(e.what());  // the current state is kept
+        return;
+    }
+    if (!adopt_state(next, origin)) return;
+    loaded_preset_.erase(state_.value("panel", ""));
+    card_.reset();
+    show_info("loaded the state from " + origin);
+}
+
+void Shell::load_dropped_files() {
+    for (const std::string& path : take_dropped_files()) {
+        try {
+            load_text(read_file_bounded(path, kMaxDocumentBytes), path);
+        } catch (const UserError& e) {
+            show_error(e.what());
+        }
+    }
 }
 
 void Shell::reset_panel() {
@@ -279,6 +342,11 @@ void Shell::handle_shortcuts() {
     if (io.WantTextInput) return;  // typing a folder name is not a shortcut
     if (ImGui::IsKeyPressed(GLFW_KEY_F1, false)) show_help_ = !show_help_;
     if (ImGui::IsKeyPressed(GLFW_KEY_ESCAPE, false)) show_help_ = false;
+    if (io.KeyCtrl && io.KeyShift) {
+        if (ImGui::IsKeyPressed(GLFW_KEY_C, false)) copy_state();
+        if (ImGui::IsKeyPressed(GLFW_KEY_V, false)) paste_state();
+        return;
+    }
     if (io.KeyCtrl) {
         if (ImGui::IsKeyPressed(GLFW_KEY_S, false)) save_session();
         if (ImGui::IsKeyPressed(GLFW_KEY_E, false)) request_window_png();
@@ -434,6 +502,13 @@ void Shell::draw_export_popup() {
     }
     mark_item("export.folder");
     ImGui::Separator();
+    if (ImGui::Selectable("Copy state  (Ctrl+Shift+C)")) copy_state();
+    mark_item("export.copy_state");
+    if (ImGui::Selectable("Copy as command line")) copy_command_line();
+    mark_item("export.copy_command");
+    if (ImGui::Selectable("Paste state  (Ctrl+Shift+V)")) paste_state();
+    mark_item("export.paste_state");
+    ImGui::Separator();
     if (ImGui::Selectable("Window PNG  (Ctrl+E)")) request_window_png();
     mark_item("export.window_png");
     for (int scale : {1, 2, 4}) {
@@ -553,6 +628,8 @@ void Shell::draw_help() {
                                     {"R", "reset"},
                                     {"Ctrl+S", "save the session"},
                                     {"Ctrl+E", "export a PNG of the window"},
+                                    {"Ctrl+Shift+C", "copy the panel's state (JSON)"},
+                                    {"Ctrl+Shift+V", "paste a state (or drop a .json file)"},
                                     {"F1 / Esc", "show / hide this help"},
                                     {"Right or middle drag", "pan a plot"},
                                     {"Mouse wheel", "zoom about the cursor"},

@@ -73,6 +73,15 @@ class Shell {
     void show_error(const std::string& m);
     void show_info(const std::string& m);
     void apply_preset(const Preset& p);
+    // Makes `next` (merged and validated) the state of every view: all or nothing. On a
+    // view's refusal the old state stays and the error names `what`.
+    bool adopt_state(const Json& next, const std::string& what);
+    // Sharing (model/sharing.hpp): the clipboard and dropped files.
+    void copy_state();
+    void copy_command_line();
+    void paste_state();
+    void load_text(const std::string& text, const std::string& origin);
+    void load_dropped_files();
     // The active panel back to its defaults (all of them, unlike Reset, which restarts the run).
     void reset_panel();
     void handle_shortcuts();

@@ -312,6 +312,9 @@ Json parse_set_value(const std::string& text) {
     if (text.front() == '[' || text.front() == '{') {
         return parse_document(text, "the value '" + text + "'");
     }
+    // A JSON string: how a string that reads as a number or a list ("1", "max(x1, x2)") is
+    // written, e.g. by "Copy as command line".
+    if (text.front() == '"') return parse_document(text, "the value '" + text + "'");
     if (text.find(',') != std::string::npos) {
         Json list = Json::array();
         size_t start = 0;
