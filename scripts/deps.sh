@@ -15,7 +15,7 @@ PACKAGES=(
   # its ASan/UBSan/libFuzzer runtimes, and llvm-symbolizer for readable stacks
   clang-14 libclang-rt-14-dev llvm-14
   # headless GL and end-to-end tests: Xvfb with Mesa llvmpipe, X input from xdotool
-  xvfb xauth xdotool xclip x11-utils libgl1-mesa-dri libglx-mesa0
+  xvfb xauth xdotool xclip x11-utils desktop-file-utils libgl1-mesa-dri libglx-mesa0
 )
 
 missing=()

@@ -70,11 +70,14 @@ int parse_cli(int argc, char** argv, Options& out) {
     CLI::App app{"GenLab: play with the theory of deep generative models.", "genlab"};
     app.set_version_flag("--version", std::string("genlab ") + kVersion);
     std::string panel, size;
-    std::vector<std::string> loads, sets;
+    std::vector<std::string> loads, sets, files;
     auto* panel_opt = app.add_option("--panel", panel, "Open on a panel: " + panel_ids_joined());
     auto* load_opt = app.add_option("--load", loads, "Load a session or preset JSON (repeatable)");
     auto* set_opt = app.add_option("--set", sets, "KEY=VALUE, e.g. receptive_field.kernel=5")
                         ->allow_extra_args(false);
+    // `genlab FILE.json`: what a file manager's "Open with" (assets/genlab.desktop) runs.
+    auto* file_opt =
+        app.add_option("file", files, "A session or preset JSON to open (as --load FILE)");
     auto* screenshot_opt =
         app.add_option("--screenshot", out.screenshot, "Render, write this PNG, and exit");
     auto* figure_opt = app.add_option(
@@ -106,6 +109,7 @@ int parse_cli(int argc, char** argv, Options& out) {
         "print JSON");
     for (const char* other : {"--screenshot", "--figure", "--report", "--load", "--set", "--state"})
         bench_opt->excludes(app.get_option(other));
+    bench_opt->excludes(file_opt);
     bool keys = false;
     app.add_flag("--keys", keys,
                  "Print every panel's numeric keys (range, default) as JSON {\"keys\": [...]}, "
@@ -137,9 +141,10 @@ int parse_cli(int argc, char** argv, Options& out) {
         check_output_paths(out, report_opt->count() > 0, screenshot_opt->count() > 0,
                            figure_opt->count() > 0);
         // CLI11 keeps each option's values apart; parse_order() tells how they interleave.
-        size_t next_load = 0, next_set = 0;
+        size_t next_load = 0, next_set = 0, next_file = 0;
         for (const CLI::Option* opt : app.parse_order()) {
             if (opt == load_opt) out.ops.push_back({StateOp::Load, loads.at(next_load++)});
+            if (opt == file_opt) out.ops.push_back({StateOp::Load, files.at(next_file++)});
             if (opt == set_opt) out.ops.push_back({StateOp::Set, sets.at(next_set++)});
         }
     } catch (const CLI::CallForHelp&) {

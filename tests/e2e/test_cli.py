@@ -358,3 +358,51 @@ class Figures(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class OpenAndInstall(unittest.TestCase):
+    """Desktop integration (issue 18): `genlab FILE.json` opens a file as --load does, and
+    `cmake --install` puts the app, its presets, the desktop entry and the icon in place."""
+    PRESET = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "assets",
+                          "presets", "kl_three_modes.json")
+
+    def test_a_file_argument_is_a_load(self):
+        rc, by_arg, err = run_cli([self.PRESET, "--state", "-"])
+        self.assertEqual(rc, 0, err)
+        rc, by_load, err = run_cli(["--load", self.PRESET, "--state", "-"])
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(json.loads(by_arg), json.loads(by_load))
+        self.assertEqual(json.loads(by_arg)["panel"], "kl")
+        # It takes its place in the order like a --load: a --set after it wins.
+        rc, out, err = run_cli([self.PRESET, "--set", "kl.lr=0.07", "--state", "-"])
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(json.loads(out)["kl"]["lr"], 0.07)
+        rc, _, err = run_cli(["/no/such/file.json", "--state", "-"])
+        self.assertEqual(rc, 2)
+        self.assertIn("/no/such/file.json", err)
+
+    def test_cmake_install_puts_app_presets_desktop_entry_and_icon_in_place(self):
+        build = os.path.dirname(os.path.dirname(os.path.abspath(genlab_bin())))
+        with tempfile.TemporaryDirectory() as prefix:
+            r = subprocess.run(["cmake", "--install", build, "--prefix", prefix],
+                               capture_output=True, text=True, timeout=120)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            share = os.path.join(prefix, "share")
+            desktop = os.path.join(share, "applications", "genlab.desktop")
+            icon = os.path.join(share, "icons", "hicolor", "scalable", "apps", "genlab.svg")
+            presets = os.path.join(share, "genlab", "assets", "presets")
+            for path in (desktop, icon, os.path.join(presets, "kl_three_modes.json")):
+                self.assertTrue(os.path.isfile(path), path)
+            with open(desktop, encoding="utf-8") as f:
+                entry = f.read()
+            self.assertIn("Exec=genlab %f", entry)
+            self.assertIn("Icon=genlab", entry)
+            r = subprocess.run(["desktop-file-validate", desktop], capture_output=True, text=True)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            import xml.dom.minidom
+            xml.dom.minidom.parse(icon)  # valid XML
+            installed = os.path.join(prefix, "bin", "genlab")
+            rc, out, err = run_cli([os.path.join(presets, "kl_three_modes.json"), "--state", "-"],
+                                   binary=installed)
+            self.assertEqual(rc, 0, err)
+            self.assertEqual(json.loads(out)["panel"], "kl")
