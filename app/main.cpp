@@ -5,6 +5,7 @@
 #include "app.hpp"
 #include "cli.hpp"
 #include "errors.hpp"
+#include "figure_script.hpp"
 #include "files.hpp"
 #include "settings.hpp"
 #include "state.hpp"
@@ -65,6 +66,11 @@ int main(int argc, char** argv) {
     try {
         AppConfig config;
         config.persist = !options.reproducible();
+        if (!options.figures_script.empty()) {  // every entry checked before a window opens
+            config.figure_jobs = read_figure_script(options.figures_script, options.figures_dir);
+            config.state = default_state();
+            return run_app(config);
+        }
         // Bad --load/--set input is an error before any session is read or moved.
         config.state = default_state();
         const std::string choice = apply_cli_ops(config.state, options);

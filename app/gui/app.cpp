@@ -62,7 +62,8 @@ float content_scale(GLFWwindow* window) {
 }  // namespace
 
 int run_app(const AppConfig& config) {
-    const bool offscreen = !config.screenshot.empty() || !config.figure.empty();
+    const bool offscreen =
+        !config.screenshot.empty() || !config.figure.empty() || !config.figure_jobs.empty();
     // First, before the kernels' thread pool exists: its threads inherit the blocked mask.
     if (!offscreen && !config.bench) watch_quit_signals();
     glfwSetErrorCallback(on_glfw_error);
@@ -114,9 +115,10 @@ int run_app(const AppConfig& config) {
         ImGuiSession imgui(
             window, config.persist ? (config_dir() / "imgui.ini").string() : std::string(), scale);
         Shell shell(config, window);
-        status = offscreen      ? run_screenshot(shell, config)
-                 : config.bench ? run_bench(shell, window, config)
-                                : run_interactive(shell, window);
+        status = !config.figure_jobs.empty() ? run_figures(shell, config)
+                 : offscreen                 ? run_screenshot(shell, config)
+                 : config.bench              ? run_bench(shell, window, config)
+                                             : run_interactive(shell, window);
     }
     glfwDestroyWindow(window);  // after ImGui has unhooked its callbacks from it
     return status;

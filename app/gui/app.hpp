@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "figure_script.hpp"
 #include "panel_model.hpp"
 #include "settings.hpp"
 
@@ -30,6 +31,8 @@ struct AppConfig {
     Settings settings;        // the export folder and window size (loaded by main when persisting)
     // The --load files, in order: one that is a bundled preset shows its question card.
     std::vector<std::string> loaded_files;
+    // --figures: render each job offscreen (all written, or none).
+    std::vector<FigureJob> figure_jobs;
 };
 
 // The exit status when the session or the settings could not be saved at exit.

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
+#include <cstdio>
 #include <iostream>
 
 #include "export.hpp"
@@ -59,52 +60,101 @@ ImGuiSession::~ImGuiSession() {
     ImGui::DestroyContext();
 }
 
-int run_screenshot(Shell& shell, const AppConfig& config) {
+namespace {
+
+// One frame of the shell drawn into `target` (not the hidden window), finished.
+void render_offscreen_frame(Shell& shell, RenderTarget& target, double dt) {
+    glfwPollEvents();
+    ImGui_ImplOpenGL3_NewFrame();
+    ImGui_ImplGlfw_NewFrame();
+    // The offscreen target, not the hidden window, defines the frame.
+    ImGuiIO& io = ImGui::GetIO();
+    io.DisplaySize =
+        ImVec2(static_cast<float>(target.width()), static_cast<float>(target.height()));
+    io.DisplayFramebufferScale = ImVec2(1, 1);
+    io.MousePos = ImVec2(-FLT_MAX, -FLT_MAX);
+    ImGui::NewFrame();
+    shell.frame(dt);
+    ImGui::Render();
+    BoundTarget bind(target);
+    // The main window draws no background: the clear colour is it, as in render_frame.
+    const ImVec4 bg = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];
+    glClearColor(bg.x, bg.y, bg.z, bg.w);
+    glClear(GL_COLOR_BUFFER_BIT);
+    ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+    // No swap ends these frames: without a finish, the driver keeps queueing them (and
+    // every frame's orphaned vertex buffers) until the final read-back.
+    glFinish();
+}
+
+// `frames` frames at w×h, then the window PNG and/or the figure written. "" or the error.
+std::string capture(Shell& shell, int w, int h, int frames, const std::string& window_png,
+                    const std::string& figure_png, int figure_scale) {
     RenderTarget target;
-    target.resize(config.width, config.height);
+    target.resize(w, h);
     double last = glfwGetTime();
-    for (int i = 0; i < config.frames; ++i) {
-        glfwPollEvents();
-        ImGui_ImplOpenGL3_NewFrame();
-        ImGui_ImplGlfw_NewFrame();
-        // The offscreen target, not the hidden window, defines the frame.
-        ImGuiIO& io = ImGui::GetIO();
-        io.DisplaySize =
-            ImVec2(static_cast<float>(target.width()), static_cast<float>(target.height()));
-        io.DisplayFramebufferScale = ImVec2(1, 1);
-        io.MousePos = ImVec2(-FLT_MAX, -FLT_MAX);
-        ImGui::NewFrame();
+    for (int i = 0; i < frames; ++i) {
         const double now = glfwGetTime();
-        shell.frame(i == 0 ? 0.0 : now - last);
+        render_offscreen_frame(shell, target, i == 0 ? 0.0 : now - last);
         last = now;
-        ImGui::Render();
+    }
+    if (!window_png.empty()) {
         BoundTarget bind(target);
-        // The main window draws no background: the clear colour is it, as in render_frame.
-        const ImVec4 bg = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];
-        glClearColor(bg.x, bg.y, bg.z, bg.w);
-        glClear(GL_COLOR_BUFFER_BIT);
-        ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
-        // No swap ends these frames: without a finish, the driver keeps queueing them (and
-        // every frame's orphaned vertex buffers) until the final read-back.
-        glFinish();
-        if (i + 1 == config.frames && !config.screenshot.empty()) {
-            const std::string error =
-                write_png(config.screenshot, read_framebuffer(target.width(), target.height()),
-                          /*overwrite=*/true);
-            if (!error.empty()) {
-                std::cerr << "genlab: screenshot not written: " << error << "\n";
-                return 2;
-            }
+        const std::string error =
+            write_png(window_png, read_framebuffer(target.width(), target.height()),
+                      /*overwrite=*/true);
+        if (!error.empty()) return "screenshot not written: " + error;
+    }
+    if (!figure_png.empty()) {
+        const std::string error = shell.export_figure(figure_png, figure_scale, /*overwrite=*/true);
+        if (!error.empty()) return "figure not written: " + error;
+    }
+    return "";
+}
+
+}  // namespace
+
+int run_screenshot(Shell& shell, const AppConfig& config) {
+    const std::string error = capture(shell, config.width, config.height, config.frames,
+                                      config.screenshot, config.figure, config.figure_scale);
+    if (error.empty()) return 0;
+    std::cerr << "genlab: " << error << "\n";
+    return 2;
+}
+
+int run_figures(Shell& shell, const AppConfig& config) {
+    const auto& jobs = config.figure_jobs;
+    std::vector<std::string> parts;
+    const auto remove_parts = [&] {
+        for (const std::string& p : parts) std::remove(p.c_str());
+    };
+    for (size_t i = 0; i < jobs.size(); ++i) {
+        const FigureJob& job = jobs[i];
+        const std::string where = "figures[" + std::to_string(i) + "]";
+        std::cerr << "genlab: " << where << " " << (i + 1) << "/" << jobs.size() << ": " << job.path
+                  << "\n";
+        if (const std::string why = shell.load_job(job); !why.empty()) {
+            remove_parts();
+            std::cerr << "genlab: " << where << ": " << why << "; nothing written\n";
+            return 2;
         }
-        if (i + 1 == config.frames && !config.figure.empty()) {
-            const std::string error =
-                shell.export_figure(config.figure, config.figure_scale, /*overwrite=*/true);
-            if (!error.empty()) {
-                std::cerr << "genlab: figure not written: " << error << "\n";
-                return 2;
-            }
+        parts.push_back(job.path + ".part");
+        const std::string error =
+            capture(shell, job.width, job.height, job.frames, job.figure ? "" : parts.back(),
+                    job.figure ? parts.back() : "", job.scale);
+        if (!error.empty()) {
+            remove_parts();
+            std::cerr << "genlab: " << where << ": " << error << "; nothing written\n";
+            return 2;
         }
     }
+    for (size_t i = 0; i < jobs.size(); ++i) {
+        if (std::rename(parts[i].c_str(), jobs[i].path.c_str()) != 0) {
+            std::cerr << "genlab: could not move " << parts[i] << " to " << jobs[i].path << "\n";
+            return 2;
+        }
+    }
+    std::cerr << "genlab: wrote " << jobs.size() << " figures\n";
     return 0;
 }
 

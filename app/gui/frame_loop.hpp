@@ -36,6 +36,9 @@ class ImGuiSession {
 // Renders config.frames frames into an offscreen config.width × config.height target and
 // writes the last one to config.screenshot. Returns the exit status (2: PNG not written).
 int run_screenshot(Shell& shell, const AppConfig& config);
+// --figures: each job's state rendered offscreen and captured into a temporary file beside
+// its output; only when every job succeeded are they renamed into place (else all removed).
+int run_figures(Shell& shell, const AppConfig& config);
 
 // The interactive loop, until the window is closed; then saves what persists.
 // Until the window closes or a quit signal arrives; then saves (Shell::on_exit). Returns 0, or

@@ -242,6 +242,26 @@ void Shell::show_info(const std::string& m) {
     status_is_error_ = false;
 }
 
+std::string Shell::load_job(const FigureJob& job) {
+    const Json previous = state_;
+    state_ = job.state;
+    const std::string rejected = push_state_to_views();
+    if (!rejected.empty()) {
+        state_ = previous;
+        push_state_to_views();
+        return rejected;
+    }
+    loaded_preset_.clear();
+    card_.reset();
+    for (const std::string& file : job.loaded_files) {
+        for (const Preset& p : presets_) {
+            std::error_code ec;
+            if (fs::equivalent(file, p.path, ec)) loaded_preset_[p.panel] = &p;
+        }
+    }
+    return "";
+}
+
 bool Shell::adopt_state(const Json& next, const std::string& what) {
     const Json previous = state_;
     state_ = next;

@@ -49,6 +49,9 @@ class Shell {
     // Bench mode: `panel` with its defaults, or with its heavy preset, playing. False when
     // the panel has no heavy preset.
     bool load_for_bench(const std::string& panel, bool heavy);
+    // A figure script's entry: its (validated) state in every view, and the bundled presets
+    // it loaded for the heading. Returns "" or why a view refused the state.
+    std::string load_job(const FigureJob& job);
 
     // One frame of UI: everything between ImGui::NewFrame and ImGui::Render.
     void frame(double dt);

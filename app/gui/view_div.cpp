@@ -326,35 +326,34 @@ class DivView : public PanelView {
         mark_rect("div.f_plot", f_canvas_.plot_min(), f_canvas_.plot_max());
     }
 
+    // The gradient that reaches the generator, through the logit a of D = σ(a): the
+    // saturating loss log(1 − D) gives −D, which vanishes where D rejects the fakes (D → 0);
+    // the non-saturating −log D gives −(1 − D), the full slope there. p0's samples sit on both.
     void draw_generator(ImVec2 size) {
         ImGui::BeginGroup();
-        const char* title = "generator: ∂loss/∂D, saturating vs non-saturating";
+        const char* title = "generator gradient through the logit: log(1 − D) vanishes at D → 0";
         const float title_h = plot_title(title, size.x);
         gen_canvas_.set_title(title);
-        std::vector<Vec2> sat, ns;
-        constexpr double kFloor = -10;
-        for (int i = 1; i < 200; ++i) {
-            const double v = i / 200.0;
-            sat.push_back(
-                {v, std::max(kFloor, div::generator_loss_dD(div::GenLoss::Saturating, v))});
-            ns.push_back(
-                {v, std::max(kFloor, div::generator_loss_dD(div::GenLoss::NonSaturating, v))});
-        }
-        std::vector<Vec2> dots;
+        const std::vector<Vec2> sat = {{0, 0}, {1, -1}}, ns = {{0, -1}, {1, 0}};
+        std::vector<Vec2> on_sat, on_ns;
         const div::Discriminator& d = scene_->shown();
-        for (double x : scene_->generator_samples())
-            dots.push_back({div::prob(d, x), kFloor + 0.4});
-        gen_canvas_.set_legend({{kSat, "log(1 − D): −1/(1 − D)"},
-                                {kNonSat, "−log D: −1/D"},
-                                {kGuide, "D at p0's samples", LegendEntry::Mark::Dot}});
-        gen_canvas_.set_home({0, kFloor, 1, 0.5}, false);
-        gen_canvas_.set_axes({"D(G(z))"}, {"∂loss/∂D (clipped at −10)"});
+        for (double x : scene_->generator_samples()) {
+            const double v = div::prob(d, x);
+            on_sat.push_back({v, -v});
+            on_ns.push_back({v, -(1 - v)});
+        }
+        gen_canvas_.set_legend({{kSat, "saturating log(1 − D): −D"},
+                                {kNonSat, "non-saturating −log D: −(1 − D)"},
+                                {kGuide, "at p0's samples (the fakes)", LegendEntry::Mark::Dot}});
+        gen_canvas_.set_home({0, -1.1, 1, 0.1}, false);
+        gen_canvas_.set_axes({"D(G(z))"}, {"∂loss/∂logit"});
         const float legend_h = gen_canvas_.legend_item_height(size.x);
         gen_canvas_.draw(ImVec2(size.x, size.y - title_h - legend_h), [=](Canvas& c) {
             c.line({0, 0}, {1, 0}, kGuide, 1.0f);
             c.polyline(sat, kSat, 2.0f);
             c.polyline(ns, kNonSat, 2.0f);
-            for (const Vec2& p : dots) c.point(p, IM_COL32(0, 0, 0, 140), 2.5f);
+            for (const Vec2& p : on_sat) c.point(p, kSat, 3.0f);
+            for (const Vec2& p : on_ns) c.point(p, kNonSat, 3.0f);
         });
         gen_canvas_.draw_legend_item(size.x);
         ImGui::EndGroup();

@@ -161,8 +161,9 @@ class ViPanelView : public PanelView {
         for (size_t i = 0; i < kViews.size(); ++i) {
             const auto& [v, label] = kViews[i];
             if (i > 0) ImGui::SameLine();
-            if (ImGui::RadioButton(label, scene_->params().view == v))
-                edits_([&] { scene_->set_view(v); });
+            const ViView view = v;  // clang 14 cannot capture a structured binding (C++20)
+            if (ImGui::RadioButton(label, scene_->params().view == view))
+                edits_([&] { scene_->set_view(view); });
             mark_item(std::string("vi.view.") + to_string(v));
         }
     }
@@ -181,8 +182,11 @@ class ViPanelView : public PanelView {
         for (const auto& [l, label] : links)
             if (l == p.link) current = label;
         if (ImGui::BeginCombo("f(z)", current)) {
-            for (const auto& [l, label] : links)
-                if (ImGui::Selectable(label, l == p.link)) edits_([&] { scene_->set_link(l); });
+            for (const auto& [l, label] : links) {
+                const ViLink link = l;  // clang 14 cannot capture a structured binding (C++20)
+                if (ImGui::Selectable(label, link == p.link))
+                    edits_([&] { scene_->set_link(link); });
+            }
             ImGui::EndCombo();
         }
         mark_item("vi.link");

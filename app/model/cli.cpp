@@ -110,6 +110,17 @@ int parse_cli(int argc, char** argv, Options& out) {
     for (const char* other : {"--screenshot", "--figure", "--report", "--load", "--set", "--state"})
         bench_opt->excludes(app.get_option(other));
     bench_opt->excludes(file_opt);
+    std::vector<std::string> figures;
+    auto* figures_opt =
+        app.add_option("--figures", figures,
+                       "Render every figure of a script (SCRIPT.json OUTDIR; README: Figure "
+                       "scripts), validated first, and exit")
+            ->expected(2)
+            ->type_name("SCRIPT OUTDIR");
+    for (const char* other : {"--screenshot", "--figure", "--report", "--load", "--set", "--state",
+                              "--bench", "--panel", "--size", "--frames", "--scale"})
+        figures_opt->excludes(app.get_option(other));
+    figures_opt->excludes(file_opt);
     bool keys = false;
     app.add_flag("--keys", keys,
                  "Print every panel's numeric keys (range, default) as JSON {\"keys\": [...]}, "
@@ -120,6 +131,7 @@ int parse_cli(int argc, char** argv, Options& out) {
             std::cout << keys_document().dump(2) << "\n";
             return 0;
         }
+        if (figures.size() == 2) out.figures_script = figures[0], out.figures_dir = figures[1];
         if ((*size_opt || *frames_opt) && out.screenshot.empty() && out.figure.empty() &&
             !out.bench) {
             throw UserError(std::string(*size_opt ? "--size" : "--frames") +

@@ -32,11 +32,13 @@ struct Options {
     std::string report;  // "-" is stdout
     std::string state;   // --state: the normalized state document ("-" is stdout)
     bool bench = false;
+    std::string figures_script, figures_dir;  // --figures SCRIPT.json OUTDIR
 
     // --report, --screenshot, --figure and --bench start from the defaults and never touch
     // the session.
     bool reproducible() const {
-        return !screenshot.empty() || !figure.empty() || !report.empty() || !state.empty() || bench;
+        return !screenshot.empty() || !figure.empty() || !report.empty() || !state.empty() ||
+               bench || !figures_script.empty();
     }
 };
 

@@ -317,11 +317,15 @@ Json DivScene::report() {
     }
 
     Json dgrid = Json::array(), sat = Json::array(), ns = Json::array();
+    Json sat_a = Json::array(), ns_a = Json::array();
     for (int i = 1; i < 100; ++i) {
         const double v = i / 100.0;
         dgrid.push_back(v);
         sat.push_back(div::generator_loss_dD(div::GenLoss::Saturating, v));
         ns.push_back(div::generator_loss_dD(div::GenLoss::NonSaturating, v));
+        // Through the logit a (D = σ(a), ∂D/∂a = D(1 − D)): what reaches the generator.
+        sat_a.push_back(-v);
+        ns_a.push_back(-(1 - v));
     }
     Json gx = Json::array(), gd = Json::array(), gs = Json::array(), gn = Json::array();
     double abs_s = 0, abs_n = 0;
@@ -355,6 +359,8 @@ Json DivScene::report() {
          {{"d", dgrid},
           {"saturating_dD", sat},
           {"non_saturating_dD", ns},
+          {"saturating_dlogit", sat_a},
+          {"non_saturating_dlogit", ns_a},
           {"samples", {{"x", gx}, {"d", gd}, {"saturating_dx", gs}, {"non_saturating_dx", gn}}},
           {"mean_abs_saturating_dx", abs_s},
           {"mean_abs_non_saturating_dx", abs_n}}},

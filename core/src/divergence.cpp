@@ -340,12 +340,18 @@ Value divergence(const FDivergence& f, double alpha, const Mixture& p0, const Mi
     return to_value(detail::integrate(integrand, s.lo, s.hi, s.cuts));
 }
 
+namespace {
+// |log p1/p0| beyond which a critic f′(p1/p0) is not formed (e^300 keeps f* of it finite).
+constexpr double kCriticLogRatioLimit = 300;
+}  // namespace
+
 Value jsd(const Mixture& p0, const Mixture& p1) {
     return divergence(f_divergence(FKind::JS), 0, p0, p1);
 }
 
 double critic_from_log_ratio(const FDivergence& f, double alpha, double log_ratio) {
-    const double t = f.fprime(std::exp(std::clamp(log_ratio, -300.0, 300.0)), alpha);
+    const double t = f.fprime(
+        std::exp(std::clamp(log_ratio, -kCriticLogRatioLimit, kCriticLogRatioLimit)), alpha);
     // f′ approaches an open end of dom f* as t → ∞ (JS: ½·log 2, Hellinger: 1) and rounds onto
     // it for large t; the last double inside keeps f* finite (its term then carries p0 < p1·e^-36).
     const Domain d = f.dom(alpha);
@@ -375,9 +381,32 @@ Value bound(const FDivergence& f, double alpha, const Mixture& p0, const Mixture
 }
 
 Value bound_optimal(const FDivergence& f, double alpha, const Mixture& p0, const Mixture& p1) {
+    validate(p0, "div.p0");
+    validate(p1, "div.p1");
+    if (f.kind == FKind::Alpha) validate_alpha(alpha, "div.alpha");
     const Density d0(p0), d1(p1);
-    return bound(f, alpha, p0, p1,
-                 [&](double x) { return critic_from_log_ratio(f, alpha, d1(x) - d0(x)); });
+    Support s = support(d0, d1);
+    if (const double a = tail_alpha(f, alpha); a != 0) {
+        if (!alpha_finite(a, d0, d1)) return Value{kInf, 0, false};
+        add_tilted(s, a, d0, d1);
+    }
+    // E_p1[T*] − E_p0[f*(T*)] node by node. Where |log p1/p0| > 300, T* = f′(p1/p0) cannot be
+    // formed in doubles (critic_from_log_ratio clamps it, which for two far-apart widths cost
+    // over a nat): there the Fenchel–Young equality p1·T* − p0·f*(T*) = p0·f(p1/p0) gives the
+    // integrand from the logs directly.
+    bool off_domain = false;
+    const auto integrand = [&](double x) {
+        const double l0 = d0(x), l1 = d1(x), ratio = l1 - l0;
+        if (std::abs(ratio) > kCriticLogRatioLimit) return f.perspective(l1, l0, alpha);
+        const double q0 = std::exp(l0), q1 = std::exp(l1);
+        const double t = critic_from_log_ratio(f, alpha, ratio), fs = f.conj(t, alpha);
+        if (q0 > 0 && !std::isfinite(fs)) off_domain = true;
+        if (off_domain) return 0.0;
+        return (q1 > 0 ? q1 * t : 0.0) - (q0 > 0 ? q0 * fs : 0.0);
+    };
+    const detail::Integral i = detail::integrate(integrand, s.lo, s.hi, s.cuts);
+    if (off_domain) return Value{-kInf, 0, false};
+    return to_value(i);
 }
 
 //-----------------------------------------------------------------------------

@@ -233,6 +233,17 @@ TEST(Divergence, VariationalBoundIsTightAtTStarAndLowerElsewhere) {
         EXPECT_NEAR(flat.value, 0, 1e-9) << f.key;
         EXPECT_LT(flat.value, d.value) << f.key;
     }
+    // p0 = N(0, 0.3²), p1 = N(0, 3²): log p1/p0 passes 300 at |x| ≈ 7.4, where p1 still has
+    // mass. The bound at T* is still KL(p1‖p0) = log(0.3/3) + 3²/(2·0.3²) − ½ = 47.197 (a
+    // clamped critic gave 46.0).
+    {
+        const Mixture narrow = {component(1, 0, 0.3)}, wide = {component(1, 0, 3)};
+        const double kl = std::log(0.3 / 3) + 9 / (2 * 0.09) - 0.5;
+        const Value d = divergence(f_divergence(FKind::KL), 0, narrow, wide);
+        const Value b = bound_optimal(f_divergence(FKind::KL), 0, narrow, wide);
+        EXPECT_NEAR(d.value, kl, 1e-6);
+        EXPECT_NEAR(b.value, kl, 1e-6);
+    }
     // A critic off dom f* where p0 has mass makes the bound −∞.
     const Value off = bound(f_divergence(FKind::ReverseKL), 0, p0, p1, [](double) { return 0.5; });
     EXPECT_FALSE(off.finite);

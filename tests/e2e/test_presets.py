@@ -733,6 +733,11 @@ class PresetClaims(unittest.TestCase):
         self.assertTrue(all(d < 0.05 for d in g["samples"]["d"]))  # "all dots at D ≈ 0"
         self.assertAlmostEqual(g["saturating_dD"][0], -1 / 0.99, places=12)  # red: −1
         self.assertAlmostEqual(g["non_saturating_dD"][0], -100, places=9)  # green: huge
+        # The plot: through the logit, −D (red) and −(1 − D) (green) on D's grid.
+        for v, sa, na in zip(g["d"], g["saturating_dlogit"], g["non_saturating_dlogit"]):
+            self.assertAlmostEqual(sa, -v, places=12)
+            self.assertAlmostEqual(na, v - 1, places=12)
+        self.assertTrue(all(-0.05 < -d for d in g["samples"]["d"]))  # "red dots: −D ≈ 0"
         for d, sat, ns in zip(g["samples"]["d"], g["samples"]["saturating_dx"],
                               g["samples"]["non_saturating_dx"]):
             self.assertAlmostEqual(sat / ns, d / (1 - d), delta=1e-9 * d)  # "D/(1 − D) times"
