@@ -406,3 +406,63 @@ class OpenAndInstall(unittest.TestCase):
                                    binary=installed)
             self.assertEqual(rc, 0, err)
             self.assertEqual(json.loads(out)["panel"], "kl")
+
+
+class FigureScripts(unittest.TestCase):
+    """--figures SCRIPT OUTDIR (issue 18): every entry rendered, validated first; a bad entry
+    is named by index and key and nothing is written."""
+    PRESETS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "assets",
+                           "presets")
+
+    def script(self, d, figures):
+        path = os.path.join(d, "figs.json")
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump({"version": 1, "figures": figures}, f)
+        return path
+
+    def test_a_script_renders_every_entry(self):
+        with XServer() as x, tempfile.TemporaryDirectory() as d:
+            out = os.path.join(d, "out")
+            os.mkdir(out)
+            preset = os.path.relpath(os.path.join(self.PRESETS, "kl_three_modes.json"), d)
+            path = self.script(d, [
+                {"file": "kl.png", "load": [preset], "kind": "figure"},
+                {"file": "gan.png", "set": ["panel=gan", "gan.gamma=0.5"], "kind": "window",
+                 "size": [640, 480]},
+                {"file": "kl2.png", "load": [preset], "set": ["kl.lr=0.1"], "scale": 2}])
+            rc, _, err = run_cli(["--figures", path, out], display=x, timeout=180)
+            self.assertEqual(rc, 0, err)
+            self.assertEqual(sorted(os.listdir(out)), ["gan.png", "kl.png", "kl2.png"])
+            window = read_png(os.path.join(out, "gan.png"))
+            self.assertEqual((window.width, window.height), (640, 480))
+            one, two = read_png(os.path.join(out, "kl.png")), read_png(os.path.join(out, "kl2.png"))
+            self.assertLessEqual(abs(two.width - 2 * one.width), 6)
+            self.assertGreater(count_distinct_colors(one), 200)
+            self.assertIn("3/3", err)  # progress on stderr
+
+    def test_a_bad_entry_is_named_and_nothing_is_written(self):
+        with tempfile.TemporaryDirectory() as d:
+            out = os.path.join(d, "out")
+            os.mkdir(out)
+            good = {"file": "a.png", "set": ["panel=kl"]}
+            cases = [
+                ([good, {"file": "b.png", "set": ["gan.gamma=-3"]}], "figures[1]"),
+                ([good, {"file": "b.png", "set": ["gan.gamma=-3"]}], "gan.gamma"),
+                ([good, {"file": "../b.png"}], "figures[1].file must be a plain file name"),
+                ([good, {"file": "a.png"}], "figures[1].file 'a.png' is already written"),
+                ([good, {"file": "b.png", "colour": 1}], "figures[1].colour is not a figure key"),
+                ([{"file": "a.png", "load": ["missing.json"]}], "missing.json"),
+                ([{"file": "a.png", "scale": 3}], "figures[0].scale must be 1, 2 or 4"),
+            ]
+            for figures, expected in cases:
+                with self.subTest(expected=expected):
+                    rc, _, err = run_cli(["--figures", self.script(d, figures), out])
+                    self.assertEqual(rc, 2, err)
+                    self.assertIn(expected, err)
+                    self.assertEqual(os.listdir(out), [])
+            rc, _, err = run_cli(["--figures", self.script(d, [good]), os.path.join(d, "nope")])
+            self.assertEqual(rc, 2)
+            self.assertIn("does not exist", err)
+            rc, _, err = run_cli(["--figures", self.script(d, [good]), out, "--set", "kl.lr=1"])
+            self.assertEqual(rc, 2)
+            self.assertIn("--figures", err)
