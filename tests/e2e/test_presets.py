@@ -770,6 +770,12 @@ class PresetClaims(unittest.TestCase):
         s, r = report("div_heavy_mlp_32")
         self.assertEqual(s["hidden"], 32)
         self.assertEqual(r["discriminator"]["steps"], 4000)
+        self.assertEqual(s["batch"], 200)
+        # "about 80% of the work budget": 30% more steps (5200) is refused.
+        rc, _, err = run_cli(["--load", preset_path("div_heavy_mlp_32"), "--set", "div.steps=5200",
+                              "--state", "-"])
+        self.assertEqual(rc, 2)
+        self.assertIn("budget", err)
         g = r["grid"]
         for x, p0, p1, ds, dt in zip(g["x"], g["p0"], g["p1"], g["d_star"], g["d_trained"]):
             if min(p0, p1) > 0.05:  # "wherever both densities are above 0.05"
@@ -906,6 +912,7 @@ class PresetClaims(unittest.TestCase):
         s, r = report("vi_heavy_mlp_64_points")
         a = r["amortization"]
         self.assertEqual((s["encoder"], s["encoder_hidden"], a["n"], a["steps"]), ("mlp", 16, 64, 3000))
+        self.assertEqual(s["steps_per_frame"], 50)  # "trained 50 steps a frame"
         for enc, opt in zip(a["kl_encoder"], a["kl_optimal"]):
             self.assertGreaterEqual(enc, opt - 1e-9)
         _, lin = report("vi_heavy_mlp_64_points", "vi.encoder=linear", "vi.encoder_lr=0.05")
