@@ -952,6 +952,17 @@ class PresetClaims(unittest.TestCase):
         for name in ("reparam", "score"):  # 1/B: a factor 1024 from B = 1 to B = 1024
             cf = e[name]["closed_form_vs_batch"]
             self.assertAlmostEqual(cf[0][0] / cf[-1][0], 1024, places=6)
+        # "every variance falls as 1/B", measured: the least-squares slope of log variance
+        # against log B is −1 (leave-one-out from B = 2, where it starts).
+        for name in ("reparam", "score", "score_loo"):
+            pts = [(math.log(b), math.log(v[0])) for b, v in
+                   zip(e["batches"], e[name]["variance_vs_batch"]) if v[0] is not None and v[0] > 0]
+            self.assertGreater(len(pts), 5, name)
+            mx = sum(p[0] for p in pts) / len(pts)
+            my = sum(p[1] for p in pts) / len(pts)
+            slope = (sum((x - mx) * (y - my) for x, y in pts) /
+                     sum((x - mx) ** 2 for x, _ in pts))
+            self.assertAlmostEqual(slope, -1, delta=0.15, msg=name)
 
 
 if __name__ == "__main__":
