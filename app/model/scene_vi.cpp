@@ -373,6 +373,7 @@ const ViScene::DataSet& ViScene::data_with_optima() {
     if (optima_dirty_) {
         data_.q_opt.clear();
         data_.kl_opt.clear();
+        data_.optimum_improved = 0;
         for (size_t i = 0; i < data_.xs.size(); ++i) {
             const double x = data_.xs[i];
             try {
@@ -423,6 +424,7 @@ const ViScene::AmortizationData& ViScene::amortization() {
             const double elbo = vi::elbo(model_, x, q);
             double kl = d.log_px[i] - elbo;
             if (kl < d.kl_opt[i] && std::isfinite(kl)) {
+                if (kl < d.kl_opt[i] - 1e-9) ++d.optimum_improved;
                 // The encoder found a better q than the fits from the modes: q_i* is the
                 // optimum, so polish from there and keep it (the data set's cache improves).
                 try {
@@ -442,6 +444,7 @@ const ViScene::AmortizationData& ViScene::amortization() {
             a.min_difference = std::min(a.min_difference, kl - d.kl_opt[i]);
         }
         a.gap = a.total_kl_enc - a.total_kl_opt;
+        a.optimum_improved = d.optimum_improved;
         amortization_ = std::move(a);
         dirty_[static_cast<size_t>(Part::Amortization)] = false;
         count(Part::Amortization);
@@ -881,7 +884,8 @@ Json ViScene::report_numbers() {
                   {"total_kl_encoder", finite_or_null(a.total_kl_enc)},
                   {"total_kl_optimal", finite_or_null(a.total_kl_opt)},
                   {"gap", finite_or_null(a.gap)},
-                  {"min_difference", finite_or_null(a.min_difference)}}},
+                  {"min_difference", finite_or_null(a.min_difference)},
+                  {"optimum_improved", a.optimum_improved}}},
                 {"estimators",
                  {{"f", to_string(p.est_f)},
                   {"batch", p.est_batch},

@@ -87,6 +87,10 @@ class ViScene : public Scene {
         std::vector<double> xs, log_px;
         std::vector<vi::Gaussian> q_opt;
         std::vector<double> kl_opt;
+        // Points where the encoder's q beat the fits from the posterior's modes, which were
+        // then polished from it: the mode fits were not the optimum there. 0 makes the gap
+        // inequality a test of two independent optimizations, not of this replacement.
+        int optimum_improved = 0;
     };
     struct AmortizationData {
         std::vector<vi::Gaussian> q_enc;
@@ -94,6 +98,7 @@ class ViScene : public Scene {
         double gap = 0, total_kl_enc = 0, total_kl_opt = 0, total_elbo = 0;
         double min_difference = 0;  // min_i KL_enc − KL_opt (≥ 0: the inequality)
         int steps = 0;
+        int optimum_improved = 0;  // DataSet::optimum_improved
     };
     struct EstimatorSeries {
         std::vector<vi::Vec2> draws;  // est_repeats estimates at est_batch (the histograms)
