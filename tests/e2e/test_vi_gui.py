@@ -111,6 +111,8 @@ class ViGui(unittest.TestCase):
         self.assertTrue(min(xs) - 1 < drawn[-1] < max(xs) + 1)
         r = report("vi.data_points=" + json.dumps(drawn), "vi.encoder_steps=0")
         self.assertEqual(r["amortization"]["xs"], drawn)
+        # The button appears with the first drawn point: a frame after the state has it.
+        app.wait_widget("vi.clear_points")
         app.click_widget("vi.clear_points")
         app.wait_ui(lambda u: u["state"]["vi"]["data_points"] == [])
 
