@@ -326,20 +326,6 @@ double tail_alpha(const FDivergence& f, double alpha) {
 }
 }  // namespace
 
-Value divergence(const FDivergence& f, double alpha, const Mixture& p0, const Mixture& p1) {
-    validate(p0, "div.p0");
-    validate(p1, "div.p1");
-    if (f.kind == FKind::Alpha) validate_alpha(alpha, "div.alpha");
-    const Density d0(p0), d1(p1);
-    Support s = support(d0, d1);
-    if (const double a = tail_alpha(f, alpha); a != 0) {
-        if (!alpha_finite(a, d0, d1)) return Value{kInf, 0, false};
-        add_tilted(s, a, d0, d1);
-    }
-    const auto integrand = [&](double x) { return f.perspective(d1(x), d0(x), alpha); };
-    return to_value(detail::integrate(integrand, s.lo, s.hi, s.cuts));
-}
-
 namespace {
 // |log p1/p0| beyond which a critic f′(p1/p0) is not formed (e^300 keeps f* of it finite).
 constexpr double kCriticLogRatioLimit = 300;
@@ -359,54 +345,62 @@ double critic_from_log_ratio(const FDivergence& f, double alpha, double log_rati
     return t;
 }
 
-Value bound(const FDivergence& f, double alpha, const Mixture& p0, const Mixture& p1,
-            const std::function<double(double)>& critic) {
-    validate(p0, "div.p0");
-    validate(p1, "div.p1");
-    if (f.kind == FKind::Alpha) validate_alpha(alpha, "div.alpha");
-    const Density d0(p0), d1(p1);
-    Support s = support(d0, d1);
-    if (const double a = tail_alpha(f, alpha); a != 0) add_tilted(s, a, d0, d1);
-    bool off_domain = false;
-    const auto integrand = [&](double x) {
-        const double q0 = std::exp(d0(x)), q1 = std::exp(d1(x)), t = critic(x);
-        const double fs = f.conj(t, alpha);
-        if (q0 > 0 && !std::isfinite(fs)) off_domain = true;
-        if (off_domain) return 0.0;
-        return (q1 > 0 ? q1 * t : 0.0) - (q0 > 0 ? q0 * fs : 0.0);
-    };
-    const detail::Integral i = detail::integrate(integrand, s.lo, s.hi, s.cuts);
-    if (off_domain) return Value{-kInf, 0, false};
-    return to_value(i);
-}
+namespace {
 
-Value bound_optimal(const FDivergence& f, double alpha, const Mixture& p0, const Mixture& p1) {
+// E_p1[T] − E_p0[f*(T)] by quadrature: node(x, log p0(x), log p1(x), term) gives one node's
+// integrand, usually term(l0, l1, T(x)) = p1·T − p0·f*(T). −∞ when T leaves dom f* where p0
+// has mass; +∞ when `infinite_rows` and the α-type row itself is infinite (T* only).
+template <class Node>
+Value bound_integral(const FDivergence& f, double alpha, const Mixture& p0, const Mixture& p1,
+                     bool infinite_rows, Node node) {
     validate(p0, "div.p0");
     validate(p1, "div.p1");
     if (f.kind == FKind::Alpha) validate_alpha(alpha, "div.alpha");
     const Density d0(p0), d1(p1);
     Support s = support(d0, d1);
     if (const double a = tail_alpha(f, alpha); a != 0) {
-        if (!alpha_finite(a, d0, d1)) return Value{kInf, 0, false};
+        if (infinite_rows && !alpha_finite(a, d0, d1)) return Value{kInf, 0, false};
         add_tilted(s, a, d0, d1);
     }
-    // E_p1[T*] − E_p0[f*(T*)] node by node. Where |log p1/p0| > 300, T* = f′(p1/p0) cannot be
-    // formed in doubles (critic_from_log_ratio clamps it, which for two far-apart widths cost
-    // over a nat): there the Fenchel–Young equality p1·T* − p0·f*(T*) = p0·f(p1/p0) gives the
-    // integrand from the logs directly.
     bool off_domain = false;
-    const auto integrand = [&](double x) {
-        const double l0 = d0(x), l1 = d1(x), ratio = l1 - l0;
-        if (std::abs(ratio) > kCriticLogRatioLimit) return f.perspective(l1, l0, alpha);
-        const double q0 = std::exp(l0), q1 = std::exp(l1);
-        const double t = critic_from_log_ratio(f, alpha, ratio), fs = f.conj(t, alpha);
+    // p1·t − p0·f*(t) at one node.
+    const auto variational = [&](double l0, double l1, double t) {
+        const double q0 = std::exp(l0), q1 = std::exp(l1), fs = f.conj(t, alpha);
         if (q0 > 0 && !std::isfinite(fs)) off_domain = true;
         if (off_domain) return 0.0;
         return (q1 > 0 ? q1 * t : 0.0) - (q0 > 0 ? q0 * fs : 0.0);
     };
+    const auto integrand = [&](double x) { return node(x, d0(x), d1(x), variational); };
     const detail::Integral i = detail::integrate(integrand, s.lo, s.hi, s.cuts);
     if (off_domain) return Value{-kInf, 0, false};
     return to_value(i);
+}
+
+}  // namespace
+
+Value bound(const FDivergence& f, double alpha, const Mixture& p0, const Mixture& p1,
+            const std::function<double(double)>& critic) {
+    return bound_integral(f, alpha, p0, p1, false, [&](double x, double l0, double l1, auto& term) {
+        return term(l0, l1, critic(x));
+    });
+}
+
+Value bound_optimal(const FDivergence& f, double alpha, const Mixture& p0, const Mixture& p1) {
+    // Where |log p1/p0| > 300, T* = f′(p1/p0) cannot be formed in doubles (critic_from_log_ratio
+    // clamps it, which for two far-apart widths cost over a nat): there the Fenchel–Young
+    // equality p1·T* − p0·f*(T*) = p0·f(p1/p0) gives the node's integrand from the logs.
+    return bound_integral(f, alpha, p0, p1, true, [&](double, double l0, double l1, auto& term) {
+        const double ratio = l1 - l0;
+        if (std::abs(ratio) > kCriticLogRatioLimit) return f.perspective(l1, l0, alpha);
+        return term(l0, l1, critic_from_log_ratio(f, alpha, ratio));
+    });
+}
+
+Value divergence(const FDivergence& f, double alpha, const Mixture& p0, const Mixture& p1) {
+    // ∫ p0 f(p1/p0), node by node from the logs: the bound's quadrature at its supremum.
+    return bound_integral(f, alpha, p0, p1, true, [&](double, double l0, double l1, auto&) {
+        return f.perspective(l1, l0, alpha);
+    });
 }
 
 //-----------------------------------------------------------------------------
