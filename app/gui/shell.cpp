@@ -39,13 +39,7 @@ Shell::Shell(const AppConfig& config, GLFWwindow* window)
     std::string problems;
     presets_ = load_presets(asset_dir(GENLAB_ASSET_DIR) / "presets", problems);
     if (!problems.empty()) show_error("some presets were skipped: " + problems);
-    // `--load preset.json` poses that preset's question.
-    for (const std::string& file : config.loaded_files) {
-        for (const Preset& p : presets_) {
-            std::error_code ec;
-            if (fs::equivalent(file, p.path, ec)) loaded_preset_[p.panel] = &p;
-        }
-    }
+    note_loaded_presets(config.loaded_files);  // `--load preset.json` poses its question
     if (!config.startup_note.empty()) show_error(config.startup_note);
     settings_ = config.settings;
     std::snprintf(folder_buf_, sizeof folder_buf_, "%s", settings_.export_folder.c_str());
@@ -253,13 +247,17 @@ std::string Shell::load_job(const FigureJob& job) {
     }
     loaded_preset_.clear();
     card_.reset();
-    for (const std::string& file : job.loaded_files) {
+    note_loaded_presets(job.loaded_files);
+    return "";
+}
+
+void Shell::note_loaded_presets(const std::vector<std::string>& files) {
+    for (const std::string& file : files) {
         for (const Preset& p : presets_) {
             std::error_code ec;
             if (fs::equivalent(file, p.path, ec)) loaded_preset_[p.panel] = &p;
         }
     }
-    return "";
 }
 
 bool Shell::adopt_state(const Json& next, const std::string& what) {

@@ -85,6 +85,8 @@ class Shell {
     void paste_state();
     void load_text(const std::string& text, const std::string& origin);
     void load_dropped_files();
+    // The bundled presets among `files` (loaded as --load does): their question cards.
+    void note_loaded_presets(const std::vector<std::string>& files);
     // The active panel back to its defaults (all of them, unlike Reset, which restarts the run).
     void reset_panel();
     void handle_shortcuts();
